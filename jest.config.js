@@ -1,0 +1,9 @@
+/** Unit tests: everything that needs only npm. The moto suite has its own config (jest.integration.config.js). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  setupFiles: ['<rootDir>/test/setup/env.ts'],
+};

@@ -1,0 +1,33 @@
+import { CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
+import { type LogPage, type LogsGateway, StreamNotFound } from '../core/ports';
+import { logsClient } from './clients';
+
+export class SdkLogsGateway implements LogsGateway {
+  public constructor(private readonly client: CloudWatchLogsClient = logsClient()) {}
+
+  public async getLogEvents(request: { logGroupName: string; logStreamName: string; token?: string; limit: number }): Promise<LogPage> {
+    try {
+      const response = await this.client.send(
+        new GetLogEventsCommand({
+          logGroupName: request.logGroupName,
+          logStreamName: request.logStreamName,
+          // Forward from the head: the API's default is the newest events first.
+          startFromHead: true,
+          nextToken: request.token,
+          limit: request.limit,
+        }),
+      );
+      return {
+        events: (response.events ?? []).map((event) => ({
+          timestamp: event.timestamp ?? 0,
+          message: event.message ?? '',
+          ingestionTime: event.ingestionTime ?? 0,
+        })),
+        nextForwardToken: response.nextForwardToken ?? request.token ?? '',
+      };
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) throw new StreamNotFound();
+      throw error;
+    }
+  }
+}

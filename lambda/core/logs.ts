@@ -1,0 +1,136 @@
+import {
+  DEFAULT_JOB_LOG_GROUP,
+  InvalidRequestError,
+  isTerminal,
+  LIMITS,
+  LogEvent,
+  LogsRequest,
+  LogsResponse,
+  LogStreamNotFoundError,
+  RuntimeConfig,
+} from '../../lib/model';
+import { describeJob, logStreamOf, logStreamsOf, statusOf } from './jobs';
+import { type BatchGateway, type LogsGateway, StreamNotFound } from './ports';
+
+export interface LogsDeps {
+  readonly config: RuntimeConfig;
+  readonly batch: BatchGateway;
+  readonly logs: LogsGateway;
+  /** Milliseconds the invocation has left; reading stops early, with a token to resume, when it runs low. */
+  readonly remainingTimeMillis?: () => number;
+}
+
+/** Time kept back to build and return the response once reading stops. */
+const SAFETY_MARGIN_MILLIS = 3_000;
+/** Room kept in the byte budget for the response's `nextToken`. */
+const TOKEN_ALLOWANCE_BYTES = 1_024;
+
+/**
+ * Where reading resumes: the stream, a CloudWatch forward token (none for the head of the stream) and how many
+ * events of the page it starts to skip, so a response can end in the middle of a page without losing or repeating
+ * an event. The log group is not in it: it always comes from the job, so a token cannot point the function elsewhere.
+ */
+interface Cursor {
+  readonly logStreamName: string;
+  readonly token: string | null;
+  readonly skip: number;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([1, cursor.logStreamName, cursor.token, cursor.skip])).toString('base64url');
+}
+
+const badToken = (message: string) => new InvalidRequestError([{ field: 'nextToken', rule: 'token', message }]);
+
+export function decodeCursor(text: string): Cursor {
+  let fields: unknown;
+  try {
+    fields = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw badToken('is not a token from a previous logs response');
+  }
+  const [version, logStreamName, token, skip] = Array.isArray(fields) ? fields : [];
+  if (
+    version !== 1 ||
+    typeof logStreamName !== 'string' ||
+    !(token === null || typeof token === 'string') ||
+    !Number.isSafeInteger(skip) ||
+    skip < 0 ||
+    skip >= LIMITS.MAX_LOG_EVENTS_LIMIT
+  ) {
+    throw badToken('is not a token from a previous logs response');
+  }
+  return { logStreamName, token, skip };
+}
+
+const encoder = new TextEncoder();
+const byteLength = (value: unknown): number => encoder.encode(JSON.stringify(value)).length;
+
+/**
+ * Reads a job's log stream forward from the head (or from `nextToken`), following CloudWatch's tokens until the
+ * stream is exhausted (the token comes back unchanged), `limit` events are read, the response would pass the byte
+ * budget, or the invocation runs short of time. `nextToken` is `null` only when the job is terminal and its stream
+ * is read to the end.
+ */
+export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<LogsResponse> {
+  const job = await describeJob(deps.batch, request.jobId);
+  const terminal = isTerminal(statusOf(job));
+  const logGroupName = job.container?.logConfiguration?.options?.['awslogs-group'] ?? DEFAULT_JOB_LOG_GROUP;
+  let cursor: Cursor;
+  if (request.nextToken !== undefined) {
+    cursor = decodeCursor(request.nextToken);
+    if (!logStreamsOf(job).includes(cursor.logStreamName)) throw badToken(`belongs to another job than ${request.jobId}`);
+  } else {
+    const logStreamName = logStreamOf(job);
+    if (logStreamName === null) throw new LogStreamNotFoundError(request.jobId, logGroupName, null);
+    cursor = { logStreamName, token: null, skip: 0 };
+  }
+
+  const limit = request.limit ?? LIMITS.MAX_LOG_EVENTS_LIMIT;
+  const budget = deps.config.logsMaxResponseBytes;
+  const events: LogEvent[] = [];
+  let bytes =
+    byteLength({ jobId: request.jobId, logGroupName, logStreamName: cursor.logStreamName, events: [], nextToken: null }) +
+    TOKEN_ALLOWANCE_BYTES;
+  const respond = (nextToken: string | null): LogsResponse => ({
+    jobId: request.jobId,
+    logGroupName,
+    logStreamName: cursor.logStreamName,
+    events,
+    nextToken,
+  });
+  const outOfTime = () => deps.remainingTimeMillis !== undefined && deps.remainingTimeMillis() < SAFETY_MARGIN_MILLIS;
+
+  for (;;) {
+    if (outOfTime()) return respond(encodeCursor(cursor));
+    const page = await getPage(deps.logs, request.jobId, logGroupName, cursor, Math.min(LIMITS.MAX_LOG_EVENTS_LIMIT, limit - events.length + cursor.skip));
+    for (let index = cursor.skip; index < page.events.length; index++) {
+      const event = page.events[index];
+      const size = byteLength(event) + 1;
+      // An event larger than the whole budget still goes out alone: otherwise the stream could never be read past it.
+      if (events.length >= limit || (bytes + size > budget && events.length > 0)) {
+        return respond(encodeCursor({ ...cursor, skip: index }));
+      }
+      events.push({ timestamp: event.timestamp, message: event.message, ingestionTime: event.ingestionTime });
+      bytes += size;
+    }
+    const exhausted = cursor.token !== null && page.nextForwardToken === cursor.token;
+    cursor = { ...cursor, token: page.nextForwardToken, skip: 0 };
+    if (exhausted) return respond(terminal ? null : encodeCursor(cursor));
+    if (events.length >= limit) return respond(encodeCursor(cursor));
+  }
+}
+
+async function getPage(logs: LogsGateway, jobId: string, logGroupName: string, cursor: Cursor, limit: number) {
+  try {
+    return await logs.getLogEvents({
+      logGroupName,
+      logStreamName: cursor.logStreamName,
+      ...(cursor.token !== null && { token: cursor.token }),
+      limit: Math.max(1, limit),
+    });
+  } catch (error) {
+    if (error instanceof StreamNotFound) throw new LogStreamNotFoundError(jobId, logGroupName, cursor.logStreamName);
+    throw error;
+  }
+}

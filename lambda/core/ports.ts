@@ -1,0 +1,57 @@
+import type { JobDetail } from '@aws-sdk/client-batch';
+import type { LogEvent, S3Uri } from '../../lib/model';
+
+/**
+ * What the core logic needs from AWS, as interfaces: the adapters in `lambda/aws/` implement them over SDK v3, and
+ * a test may implement them by hand. Batch's job detail is passed through as the SDK types it.
+ */
+export interface BatchGateway {
+  /** Describes up to 100 jobs in one DescribeJobs call; unknown ids are simply absent. */
+  describeJobs(jobIds: readonly string[]): Promise<JobDetail[]>;
+  submitJob(input: SubmitJobInput): Promise<{ jobId: string; jobName: string; jobArn: string }>;
+  /** The newest ACTIVE revision of a job definition, or undefined when it has none. */
+  latestActiveRevision(jobDefinitionName: string): Promise<number | undefined>;
+  terminateJob(jobId: string, reason: string): Promise<void>;
+  cancelJob(jobId: string, reason: string): Promise<void>;
+}
+
+/** SubmitJob's input, already rendered into Batch's own shape. */
+export interface SubmitJobInput {
+  readonly jobName: string;
+  readonly jobQueue: string;
+  readonly jobDefinition: string;
+  readonly parameters?: Record<string, string>;
+  readonly containerOverrides?: {
+    command?: string[];
+    environment?: Array<{ name: string; value: string }>;
+    resourceRequirements?: Array<{ type: 'VCPU' | 'MEMORY' | 'GPU'; value: string }>;
+    instanceType?: string;
+  };
+  readonly arrayProperties?: { size: number };
+  readonly dependsOn?: Array<{ jobId: string; type?: 'N_TO_N' | 'SEQUENTIAL' }>;
+}
+
+export type ObjectState = 'exists' | 'not-found' | 'access-denied';
+
+export interface S3Gateway {
+  /** HeadObject: whether the object exists, is missing (404), or may not be read (403). */
+  objectState(uri: S3Uri): Promise<ObjectState>;
+}
+
+export interface LogPage {
+  readonly events: LogEvent[];
+  readonly nextForwardToken: string;
+}
+
+export interface LogsGateway {
+  /** One GetLogEvents page read forward from the head (or from `token`). Throws `StreamNotFound` when there is no stream. */
+  getLogEvents(request: { logGroupName: string; logStreamName: string; token?: string; limit: number }): Promise<LogPage>;
+}
+
+/** Raised by a `LogsGateway` when the group or stream does not exist. */
+export class StreamNotFound extends Error {
+  public constructor() {
+    super('log stream not found');
+    this.name = 'StreamNotFound';
+  }
+}

@@ -1,0 +1,34 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { PendantError } from '../../lib/model';
+
+export type Operation = 'validate' | 'submit' | 'status' | 'logs' | 'terminate';
+
+/** One structured JSON logger per container; `POWERTOOLS_LOG_LEVEL` sets its level. */
+export const logger = new Logger({ serviceName: 'pendant' });
+
+/**
+ * The edge of every handler: parse the event (a malformed one throws `InvalidRequestError` before any AWS call),
+ * run the core, and log one structured line per request. Errors keep their class, so Lambda reports the class name
+ * as `errorType` and a Step Functions `Catch` can match it.
+ */
+export function makeHandler<Request, Response>(
+  operation: Operation,
+  parse: (event: unknown) => Request,
+  run: (request: Request, context: Context | undefined) => Promise<Response>,
+): (event: unknown, context?: Context) => Promise<Response> {
+  return async (event, context) => {
+    const started = Date.now();
+    if (context) logger.addContext(context);
+    try {
+      const response = await run(parse(event), context);
+      logger.info('request answered', { operation, durationMs: Date.now() - started });
+      return response;
+    } catch (error) {
+      const fields = { operation, durationMs: Date.now() - started };
+      if (error instanceof PendantError) logger.warn('request refused', { ...fields, error: error.toJSON() });
+      else logger.error('request failed', { ...fields, error: error as Error });
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,25 @@
+import { LogsRequest, LogsResponse, parseLogsRequest, RuntimeConfig } from '../../lib/model';
+import { SdkBatchGateway } from '../aws/batch';
+import { SdkLogsGateway } from '../aws/logs';
+import { readLogs } from '../core/logs';
+import type { BatchGateway, LogsGateway } from '../core/ports';
+import { makeHandler } from './edge';
+
+export function createHandler(deps: { config?: RuntimeConfig; batch?: BatchGateway; logs?: LogsGateway } = {}) {
+  const config = deps.config ?? RuntimeConfig.fromEnv();
+  const logs = deps.logs ?? new SdkLogsGateway();
+  const batch = deps.batch ?? new SdkBatchGateway();
+  return makeHandler<LogsRequest, LogsResponse>('logs', parseLogsRequest, (request, context) =>
+    readLogs(
+      {
+        config,
+        batch,
+        logs,
+        ...(context && { remainingTimeMillis: () => context.getRemainingTimeInMillis() }),
+      },
+      request,
+    ),
+  );
+}
+
+export const handler = createHandler();

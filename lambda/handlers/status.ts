@@ -1,0 +1,15 @@
+import { JobSummary, parseStatusRequest, RuntimeConfig, StatusRequest, StatusResponse } from '../../lib/model';
+import { SdkBatchGateway } from '../aws/batch';
+import type { BatchGateway } from '../core/ports';
+import { status } from '../core/status';
+import { makeHandler } from './edge';
+
+export function createHandler(deps: { config?: RuntimeConfig; batch?: BatchGateway } = {}) {
+  const config = deps.config ?? RuntimeConfig.fromEnv();
+  const batch = deps.batch ?? new SdkBatchGateway();
+  return makeHandler<StatusRequest, StatusResponse | JobSummary>('status', parseStatusRequest, (request) =>
+    status({ config, batch }, request),
+  );
+}
+
+export const handler = createHandler();

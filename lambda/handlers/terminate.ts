@@ -1,0 +1,14 @@
+import { parseTerminateRequest, TerminateRequest, TerminateResponse } from '../../lib/model';
+import { SdkBatchGateway } from '../aws/batch';
+import type { BatchGateway } from '../core/ports';
+import { terminate } from '../core/terminate';
+import { makeHandler } from './edge';
+
+export function createHandler(deps: { batch?: BatchGateway } = {}) {
+  const batch = deps.batch ?? new SdkBatchGateway();
+  return makeHandler<TerminateRequest, TerminateResponse>('terminate', parseTerminateRequest, (request) =>
+    terminate({ batch }, request),
+  );
+}
+
+export const handler = createHandler();

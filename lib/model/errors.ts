@@ -1,0 +1,162 @@
+/**
+ * One error hierarchy for pendant, shared by the constructs (synth time), the handlers (run time) and the client.
+ *
+ * Every class sets `name` to its own class name: Lambda reports it as `errorType` and Step Functions matches it in
+ * `Catch`, so the name is part of the public contract and never changes.
+ */
+
+/** The base of every error pendant throws. */
+export abstract class PendantError extends Error {
+  protected constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+
+  /** A JSON-safe view: the name, the message and the context fields of the concrete class. */
+  public toJSON(): Record<string, unknown> {
+    const context: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(this)) {
+      if (key !== 'cause') context[key] = value;
+    }
+    return { ...context, name: this.name, message: this.message };
+  }
+}
+
+/** A problem found at synth time in what a construct was given. */
+export class ValidationError extends PendantError {
+  public constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The runtime configuration a handler reads from its environment is missing or malformed. */
+export class ConfigurationError extends PendantError {
+  public constructor(
+    /** The environment variable at fault. */
+    public readonly variable: string,
+    reason: string,
+  ) {
+    super(`invalid configuration in ${variable}: ${reason}`);
+  }
+}
+
+/** One thing wrong with a request, naming the field (a dotted path) and the rule it breaks. */
+export interface RequestProblem {
+  /** Dotted path of the field, e.g. `parameters.threads` or `dependsOn[3].jobId`; `''` for the event itself. */
+  readonly field: string;
+  /** A stable code for the rule, e.g. `required`, `type`, `range`, `max-length`, `unknown-field`. */
+  readonly rule: string;
+  /** What is wrong, for a person. */
+  readonly message: string;
+}
+
+/** A request is malformed. Lists every problem found, not only the first; nothing was sent to AWS. */
+export class InvalidRequestError extends PendantError {
+  public readonly problems: readonly RequestProblem[];
+
+  public constructor(problems: readonly RequestProblem[]) {
+    super(`invalid request: ${problems.map(describeProblem).join('; ')}`);
+    this.problems = problems;
+  }
+}
+
+function describeProblem(problem: RequestProblem): string {
+  return problem.field === '' ? `${problem.message} [${problem.rule}]` : `${problem.field}: ${problem.message} [${problem.rule}]`;
+}
+
+/** Text that is not an `s3://bucket/key` URI. */
+export class InvalidS3UriError extends PendantError {
+  public constructor(
+    public readonly text: string,
+    public readonly reason: string,
+  ) {
+    super(`invalid S3 URI ${JSON.stringify(text)}: ${reason}`);
+  }
+}
+
+/** Input objects that must exist do not. */
+export class S3ObjectNotFoundError extends PendantError {
+  public constructor(public readonly uris: readonly string[]) {
+    super(`S3 object${uris.length === 1 ? '' : 's'} not found: ${uris.join(', ')}`);
+  }
+}
+
+/** S3 answered 403 for input objects: they may or may not exist, the function may not read them. */
+export class S3AccessDeniedError extends PendantError {
+  public constructor(public readonly uris: readonly string[]) {
+    super(`access denied to S3 object${uris.length === 1 ? '' : 's'}: ${uris.join(', ')}`);
+  }
+}
+
+/** No Batch job has this id. */
+export class BatchJobNotFoundError extends PendantError {
+  public constructor(public readonly jobId: string) {
+    super(`batch job not found: ${jobId}`);
+  }
+}
+
+/** The job has no log stream yet (it has not reached RUNNING), or the stream does not exist. */
+export class LogStreamNotFoundError extends PendantError {
+  public constructor(
+    public readonly jobId: string,
+    public readonly logGroupName: string,
+    public readonly logStreamName: string | null,
+  ) {
+    super(
+      logStreamName === null
+        ? `job ${jobId} has no log stream yet`
+        : `log stream not found for job ${jobId}: ${logGroupName}/${logStreamName}`,
+    );
+  }
+}
+
+/** AWS Batch refused a submission. */
+export class BatchJobSubmissionError extends PendantError {
+  public constructor(
+    public readonly jobName: string,
+    public readonly jobDefinition: string,
+    public readonly jobQueue: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`batch refused job ${jobName} (${jobDefinition} on ${jobQueue}): ${reason}`, options);
+  }
+}
+
+/** The job definition is not one the function was configured with, or the revision asked for does not exist. */
+export class UnknownJobDefinitionError extends PendantError {
+  public constructor(
+    public readonly jobDefinition: string,
+    public readonly known: readonly string[],
+    reason?: string,
+  ) {
+    super(reason ?? `unknown job definition ${JSON.stringify(jobDefinition)}; known: ${known.join(', ') || '(none)'}`);
+  }
+}
+
+/** The job queue is not one the function was configured with. */
+export class UnknownJobQueueError extends PendantError {
+  public constructor(
+    public readonly jobQueue: string,
+    public readonly known: readonly string[],
+  ) {
+    super(`unknown job queue ${JSON.stringify(jobQueue)}; known: ${known.join(', ') || '(none)'}`);
+  }
+}
+
+/** Every error name a handler can answer with, for callers that match on `errorType`. */
+export const ERROR_TYPES = [
+  'ValidationError',
+  'ConfigurationError',
+  'InvalidRequestError',
+  'InvalidS3UriError',
+  'S3ObjectNotFoundError',
+  'S3AccessDeniedError',
+  'BatchJobNotFoundError',
+  'LogStreamNotFoundError',
+  'BatchJobSubmissionError',
+  'UnknownJobDefinitionError',
+  'UnknownJobQueueError',
+] as const;
+
+export type ErrorType = (typeof ERROR_TYPES)[number];

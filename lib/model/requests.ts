@@ -1,0 +1,434 @@
+import { InvalidRequestError, RequestProblem } from './errors';
+import { isValidName, MAX_NAME_LENGTH } from './job-name';
+import { JobStatus } from './job-status';
+import { LogEvent } from './log-event';
+import { ParameterProblem } from './parameters';
+
+/**
+ * The events the five runtime functions accept and the responses they give, with the parsers the handlers run
+ * before anything else. A request the client can type is a request the handler accepts.
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Limits (AWS's, and pendant's own where AWS has none)
+
+export const LIMITS = {
+  /** Array jobs: 2 to 10,000 children. */
+  ARRAY_SIZE_MIN: 2,
+  ARRAY_SIZE_MAX: 10_000,
+  /** SubmitJob `dependsOn`. */
+  MAX_DEPENDENCIES: 20,
+  /** The whole SubmitJob request. */
+  MAX_SUBMIT_PAYLOAD_BYTES: 30 * 1024,
+  /** SubmitJob `containerOverrides`, as JSON. */
+  MAX_CONTAINER_OVERRIDES_CHARS: 8192,
+  /** Job ids one status request may name (ten DescribeJobs calls). */
+  MAX_STATUS_JOB_IDS: 1000,
+  /** DescribeJobs takes at most 100 ids a call. */
+  DESCRIBE_JOBS_BATCH: 100,
+  /** TerminateJob / CancelJob `reason`. */
+  MAX_REASON_LENGTH: 1024,
+  /** GetLogEvents returns at most 10,000 events a page. */
+  MAX_LOG_EVENTS_LIMIT: 10_000,
+  /** No event this large is a real request; it is refused before it is walked. */
+  MAX_EVENT_BYTES: 256 * 1024,
+  MAX_EVENT_DEPTH: 16,
+  /** Strings pendant takes as identifiers or tokens. */
+  MAX_TOKEN_LENGTH: 4096,
+} as const;
+
+/** A Batch job id: a UUID, with `:index` for an array child or `#node` for a multi-node child. */
+export const JOB_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?::\d{1,5}|#\d{1,5})?$/;
+/** Container environment variable names; `AWS_BATCH*` is reserved by Batch and refused separately. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
+const RESERVED_ENV_PREFIX = 'AWS_BATCH';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shapes
+
+export interface ValidateRequest {
+  /** The job definition's declared name. */
+  readonly jobDefinition: string;
+  readonly parameters?: Readonly<Record<string, unknown>>;
+}
+
+export interface ValidateResponse {
+  readonly valid: boolean;
+  readonly problems: ParameterProblem[];
+}
+
+export interface ContainerOverrides {
+  readonly command?: readonly string[];
+  readonly environment?: Readonly<Record<string, string>>;
+  /** vCPUs; fractions such as 0.25 are valid on Fargate. */
+  readonly vcpus?: number;
+  readonly memoryMiB?: number;
+  readonly gpus?: number;
+  readonly instanceType?: string;
+}
+
+export type DependencyType = 'N_TO_N' | 'SEQUENTIAL';
+
+export interface JobDependency {
+  readonly jobId: string;
+  readonly type?: DependencyType;
+}
+
+export interface SubmitRequest {
+  /** The job definition's declared name. */
+  readonly jobDefinition: string;
+  readonly parameters?: Readonly<Record<string, unknown>>;
+  /** A configured queue's name or ARN. @default - the first configured queue */
+  readonly jobQueue?: string;
+  /** A revision number, or `'latest'` for the newest ACTIVE one. @default - the revision deployed with the function */
+  readonly revision?: number | 'latest';
+  readonly containerOverrides?: ContainerOverrides;
+  /** Makes an array job of this many children (2–10,000). */
+  readonly arraySize?: number;
+  /** Job ids (or `{ jobId, type }`) this job waits for; at most 20. */
+  readonly dependsOn?: ReadonlyArray<string | JobDependency>;
+  /** @default - `makeJobName(jobDefinition)` */
+  readonly jobName?: string;
+}
+
+export interface SubmitResponse {
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly jobArn: string;
+  /** `<name>:<revision>` as submitted. */
+  readonly jobDefinition: string;
+  readonly jobQueue: string;
+}
+
+export type StatusRequest = { readonly jobIds: readonly string[] } | { readonly jobId: string };
+
+export interface JobAttemptSummary {
+  readonly exitCode: number | null;
+  readonly reason: string | null;
+  readonly logStreamName: string | null;
+  readonly startedAt: string | null;
+  readonly stoppedAt: string | null;
+}
+
+export interface JobSummary {
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly status: JobStatus;
+  readonly statusReason: string | null;
+  readonly exitCode: number | null;
+  /** ISO 8601 times, or null where Batch has none yet. */
+  readonly createdAt: string | null;
+  readonly startedAt: string | null;
+  readonly stoppedAt: string | null;
+  readonly logStreamName: string | null;
+  readonly attempts: JobAttemptSummary[];
+  /** For array jobs: how many children are in each status. */
+  readonly arrayStatusSummary: Partial<Record<JobStatus, number>> | null;
+}
+
+export interface StatusResponse {
+  readonly jobs: JobSummary[];
+  /** Ids Batch does not know (or does not know yet: a job just submitted can take a moment to appear). */
+  readonly notFound: string[];
+}
+
+export interface LogsRequest {
+  readonly jobId: string;
+  /** From a previous response, to resume where it stopped. */
+  readonly nextToken?: string;
+  /** The most events in this response (1–10,000). @default 10000 */
+  readonly limit?: number;
+}
+
+export interface LogsResponse {
+  readonly jobId: string;
+  readonly logGroupName: string;
+  readonly logStreamName: string;
+  readonly events: LogEvent[];
+  /** Pass back to read on; `null` only when the job is terminal and its stream is read to the end. */
+  readonly nextToken: string | null;
+}
+
+export interface TerminateRequest {
+  readonly jobId: string;
+  /** Why; shown in the job's status reason (1–1,024 characters). */
+  readonly reason: string;
+}
+
+export type TerminateAction = 'terminated' | 'cancelled' | 'none';
+
+export interface TerminateResponse {
+  readonly jobId: string;
+  readonly previousStatus: JobStatus;
+  readonly action: TerminateAction;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parsers
+
+/** Collects every problem with an event; `finish` throws `InvalidRequestError` if there is any. */
+class EventReader {
+  public readonly problems: RequestProblem[] = [];
+
+  public problem(field: string, rule: string, message: string): undefined {
+    this.problems.push({ field, rule, message });
+    return undefined;
+  }
+
+  /** The event as an object with only `allowed` fields, or undefined (with a problem) when it is not one. */
+  public object(value: unknown, field: string, allowed: readonly string[]): Record<string, unknown> | undefined {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return this.problem(field, 'type', `must be an object, got ${typeName(value)}`);
+    }
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) {
+        this.problem(join(field, key), 'unknown-field', `is not a field of this request; allowed: ${allowed.join(', ')}`);
+      }
+    }
+    return value as Record<string, unknown>;
+  }
+
+  public string(value: unknown, field: string, rules: { min?: number; max: number; pattern?: RegExp; patternText?: string }): string | undefined {
+    if (value === undefined) return this.problem(field, 'required', 'is required');
+    if (typeof value !== 'string') return this.problem(field, 'type', `must be a string, got ${typeName(value)}`);
+    const min = rules.min ?? 1;
+    if (value.length < min) return this.problem(field, min === 1 ? 'empty' : 'min-length', min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
+    if (value.length > rules.max) return this.problem(field, 'max-length', `must be at most ${rules.max} characters, got ${value.length}`);
+    if (rules.pattern && !rules.pattern.test(value)) return this.problem(field, 'pattern', `must be ${rules.patternText}, got ${preview(value)}`);
+    return value;
+  }
+
+  public integer(value: unknown, field: string, min: number, max: number): number | undefined {
+    if (typeof value !== 'number' || !Number.isInteger(value)) return this.problem(field, 'type', `must be an integer, got ${typeName(value)}`);
+    if (value < min || value > max) return this.problem(field, 'range', `must be between ${min} and ${max}, got ${value}`);
+    return value;
+  }
+
+  public number(value: unknown, field: string, exclusiveMin: number, max: number): number | undefined {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return this.problem(field, 'type', `must be a number, got ${typeName(value)}`);
+    if (value <= exclusiveMin || value > max) return this.problem(field, 'range', `must be greater than ${exclusiveMin} and at most ${max}, got ${value}`);
+    return value;
+  }
+
+  public jobId(value: unknown, field: string): string | undefined {
+    return this.string(value, field, { max: 64, pattern: JOB_ID_PATTERN, patternText: 'an AWS Batch job id (a UUID)' });
+  }
+
+  public name(value: unknown, field: string, what: string): string | undefined {
+    const text = this.string(value, field, { max: MAX_NAME_LENGTH });
+    if (text !== undefined && !isValidName(text)) {
+      return this.problem(field, 'pattern', `must be a valid ${what}: a letter or digit, then letters, digits, "-" or "_", got ${preview(text)}`);
+    }
+    return text;
+  }
+
+  public finish<T>(value: T): T {
+    if (this.problems.length > 0) throw new InvalidRequestError(this.problems);
+    return value;
+  }
+}
+
+/**
+ * Refuses events that are too large or too deep before walking them: a request pendant accepts is small, and a
+ * hostile one must not cost the function its memory or its stack.
+ */
+function checkEnvelope(reader: EventReader, event: unknown): boolean {
+  let bytes = 0;
+  const stack: Array<{ value: unknown; depth: number }> = [{ value: event, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (depth > LIMITS.MAX_EVENT_DEPTH) {
+      reader.problem('', 'max-depth', `the event must not nest deeper than ${LIMITS.MAX_EVENT_DEPTH} levels`);
+      return false;
+    }
+    if (typeof value === 'string') bytes += value.length + 2;
+    else if (typeof value === 'object' && value !== null) {
+      const entries = Array.isArray(value) ? value : Object.entries(value);
+      for (const entry of entries) {
+        if (Array.isArray(value)) stack.push({ value: entry, depth: depth + 1 });
+        else {
+          const [key, child] = entry as [string, unknown];
+          bytes += key.length + 4;
+          stack.push({ value: child, depth: depth + 1 });
+        }
+      }
+      bytes += 2;
+    } else bytes += 8;
+    if (bytes > LIMITS.MAX_EVENT_BYTES) {
+      reader.problem('', 'max-size', `the event must be at most ${LIMITS.MAX_EVENT_BYTES} bytes`);
+      return false;
+    }
+  }
+  return true;
+}
+
+function begin(event: unknown, allowed: readonly string[]): { reader: EventReader; fields: Record<string, unknown> } {
+  const reader = new EventReader();
+  if (!checkEnvelope(reader, event)) reader.finish(undefined);
+  const fields = reader.object(event, '', allowed);
+  if (fields === undefined) reader.finish(undefined);
+  return { reader, fields: fields! };
+}
+
+function parseParameters(reader: EventReader, value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return reader.problem('parameters', 'type', `must be an object of parameter values by name, got ${typeName(value)}`);
+  }
+  for (const [name, item] of Object.entries(value)) {
+    if (!['string', 'number', 'boolean'].includes(typeof item)) {
+      reader.problem(join('parameters', name), 'type', `must be a string, number or boolean, got ${typeName(item)}`);
+    }
+  }
+  return value as Record<string, unknown>;
+}
+
+export function parseValidateRequest(event: unknown): ValidateRequest {
+  const { reader, fields } = begin(event, ['jobDefinition', 'parameters']);
+  const jobDefinition = reader.name(fields.jobDefinition, 'jobDefinition', 'job definition name');
+  const parameters = parseParameters(reader, fields.parameters);
+  return reader.finish({ jobDefinition: jobDefinition!, ...(parameters && { parameters }) });
+}
+
+const SUBMIT_FIELDS = ['jobDefinition', 'parameters', 'jobQueue', 'revision', 'containerOverrides', 'arraySize', 'dependsOn', 'jobName'] as const;
+const OVERRIDE_FIELDS = ['command', 'environment', 'vcpus', 'memoryMiB', 'gpus', 'instanceType'] as const;
+
+export function parseSubmitRequest(event: unknown): SubmitRequest {
+  const { reader, fields } = begin(event, SUBMIT_FIELDS);
+  const jobDefinition = reader.name(fields.jobDefinition, 'jobDefinition', 'job definition name');
+  const parameters = parseParameters(reader, fields.parameters);
+  const request: { -readonly [K in keyof SubmitRequest]: SubmitRequest[K] } = { jobDefinition: jobDefinition! };
+  if (parameters) request.parameters = parameters;
+
+  if (fields.jobQueue !== undefined) {
+    request.jobQueue = reader.string(fields.jobQueue, 'jobQueue', { max: 512, pattern: /^[A-Za-z0-9_:/.-]+$/, patternText: 'a job queue name or ARN' });
+  }
+  if (fields.revision !== undefined) {
+    if (fields.revision === 'latest') request.revision = 'latest';
+    else if (typeof fields.revision === 'string') reader.problem('revision', 'type', `must be a positive integer or "latest", got ${preview(fields.revision)}`);
+    else request.revision = reader.integer(fields.revision, 'revision', 1, 2_147_483_647);
+  }
+  if (fields.arraySize !== undefined) {
+    request.arraySize = reader.integer(fields.arraySize, 'arraySize', LIMITS.ARRAY_SIZE_MIN, LIMITS.ARRAY_SIZE_MAX);
+  }
+  if (fields.jobName !== undefined) request.jobName = reader.name(fields.jobName, 'jobName', 'job name');
+  if (fields.dependsOn !== undefined) request.dependsOn = parseDependsOn(reader, fields.dependsOn);
+  if (fields.containerOverrides !== undefined) request.containerOverrides = parseOverrides(reader, fields.containerOverrides);
+  return reader.finish(request);
+}
+
+function parseDependsOn(reader: EventReader, value: unknown): JobDependency[] | undefined {
+  if (!Array.isArray(value)) return reader.problem('dependsOn', 'type', `must be an array of job ids, got ${typeName(value)}`);
+  if (value.length > LIMITS.MAX_DEPENDENCIES) {
+    return reader.problem('dependsOn', 'max-items', `must name at most ${LIMITS.MAX_DEPENDENCIES} jobs, got ${value.length}`);
+  }
+  return value.map((item, index) => {
+    const field = `dependsOn[${index}]`;
+    if (typeof item === 'string') return { jobId: reader.jobId(item, field)! };
+    const dependency = reader.object(item, field, ['jobId', 'type']);
+    if (dependency === undefined) return { jobId: '' };
+    const jobId = reader.jobId(dependency.jobId, `${field}.jobId`)!;
+    if (dependency.type === undefined) return { jobId };
+    if (dependency.type !== 'N_TO_N' && dependency.type !== 'SEQUENTIAL') {
+      reader.problem(`${field}.type`, 'enum', `must be N_TO_N or SEQUENTIAL, got ${preview(dependency.type)}`);
+    }
+    return { jobId, type: dependency.type as DependencyType };
+  });
+}
+
+function parseOverrides(reader: EventReader, value: unknown): ContainerOverrides | undefined {
+  const fields = reader.object(value, 'containerOverrides', OVERRIDE_FIELDS);
+  if (fields === undefined) return undefined;
+  const overrides: { -readonly [K in keyof ContainerOverrides]: ContainerOverrides[K] } = {};
+  if (fields.command !== undefined) {
+    if (!Array.isArray(fields.command) || fields.command.length === 0) {
+      reader.problem('containerOverrides.command', 'type', `must be a non-empty array of strings, got ${typeName(fields.command)}`);
+    } else {
+      overrides.command = fields.command.map((part, index) =>
+        reader.string(part, `containerOverrides.command[${index}]`, { min: 0, max: LIMITS.MAX_CONTAINER_OVERRIDES_CHARS })!,
+      );
+    }
+  }
+  if (fields.environment !== undefined) {
+    const environment = fields.environment;
+    if (typeof environment !== 'object' || environment === null || Array.isArray(environment)) {
+      reader.problem('containerOverrides.environment', 'type', `must be an object of strings by variable name, got ${typeName(environment)}`);
+    } else {
+      for (const [name, item] of Object.entries(environment)) {
+        const field = join('containerOverrides.environment', name);
+        if (name.toUpperCase().startsWith(RESERVED_ENV_PREFIX)) {
+          reader.problem(field, 'reserved-name', `environment variable names must not start with ${RESERVED_ENV_PREFIX}: Batch reserves them`);
+        } else if (!ENV_NAME_PATTERN.test(name)) {
+          reader.problem(field, 'pattern', 'must be a letter or "_", then letters, digits or "_" (at most 255)');
+        }
+        reader.string(item, field, { min: 0, max: LIMITS.MAX_CONTAINER_OVERRIDES_CHARS });
+      }
+      overrides.environment = environment as Record<string, string>;
+    }
+  }
+  if (fields.vcpus !== undefined) overrides.vcpus = reader.number(fields.vcpus, 'containerOverrides.vcpus', 0, 256);
+  if (fields.memoryMiB !== undefined) overrides.memoryMiB = reader.integer(fields.memoryMiB, 'containerOverrides.memoryMiB', 1, 4_194_304);
+  if (fields.gpus !== undefined) overrides.gpus = reader.integer(fields.gpus, 'containerOverrides.gpus', 0, 64);
+  if (fields.instanceType !== undefined) {
+    overrides.instanceType = reader.string(fields.instanceType, 'containerOverrides.instanceType', {
+      max: 64,
+      pattern: /^[a-z0-9-]+\.[a-z0-9-]+$/,
+      patternText: 'an EC2 instance type such as m7g.large',
+    });
+  }
+  return overrides;
+}
+
+export function parseStatusRequest(event: unknown): StatusRequest {
+  const { reader, fields } = begin(event, ['jobIds', 'jobId']);
+  if (fields.jobId !== undefined) {
+    if (fields.jobIds !== undefined) reader.problem('', 'exclusive', 'give either jobId or jobIds, not both');
+    return reader.finish({ jobId: reader.jobId(fields.jobId, 'jobId')! });
+  }
+  const ids = fields.jobIds;
+  if (ids === undefined) reader.problem('jobIds', 'required', 'is required (or jobId for a single job)');
+  else if (!Array.isArray(ids)) reader.problem('jobIds', 'type', `must be an array of job ids, got ${typeName(ids)}`);
+  else if (ids.length === 0) reader.problem('jobIds', 'min-items', 'must name at least one job');
+  else if (ids.length > LIMITS.MAX_STATUS_JOB_IDS) {
+    reader.problem('jobIds', 'max-items', `must name at most ${LIMITS.MAX_STATUS_JOB_IDS} jobs, got ${ids.length}`);
+  } else {
+    return reader.finish({ jobIds: ids.map((id, index) => reader.jobId(id, `jobIds[${index}]`)!) });
+  }
+  return reader.finish({ jobIds: [] });
+}
+
+export function parseLogsRequest(event: unknown): LogsRequest {
+  const { reader, fields } = begin(event, ['jobId', 'nextToken', 'limit']);
+  const request: { -readonly [K in keyof LogsRequest]: LogsRequest[K] } = { jobId: reader.jobId(fields.jobId, 'jobId')! };
+  if (fields.nextToken !== undefined && fields.nextToken !== null) {
+    request.nextToken = reader.string(fields.nextToken, 'nextToken', { max: LIMITS.MAX_TOKEN_LENGTH, pattern: /^[A-Za-z0-9_-]+$/, patternText: 'a token from a previous response' });
+  }
+  if (fields.limit !== undefined) request.limit = reader.integer(fields.limit, 'limit', 1, LIMITS.MAX_LOG_EVENTS_LIMIT);
+  return reader.finish(request);
+}
+
+export function parseTerminateRequest(event: unknown): TerminateRequest {
+  const { reader, fields } = begin(event, ['jobId', 'reason']);
+  const jobId = reader.jobId(fields.jobId, 'jobId');
+  const reason = fields.reason === undefined
+    ? reader.problem('reason', 'required', 'is required: say why the job is stopped')
+    : reader.string(fields.reason, 'reason', { max: LIMITS.MAX_REASON_LENGTH });
+  return reader.finish({ jobId: jobId!, reason: reason! });
+}
+
+function join(parent: string, key: string): string {
+  const safe = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
+  return parent === '' ? safe : `${parent}.${safe}`;
+}
+
+function typeName(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 64 ? `${text.slice(0, 61)}...` : text;
+}

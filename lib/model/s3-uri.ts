@@ -1,0 +1,100 @@
+import { InvalidS3UriError } from './errors';
+
+const SCHEME = 's3://';
+/** Bucket names as AWS has accepted them over the years: new names are stricter, but legacy buckets keep upper case and `_`. */
+const BUCKET = /^[A-Za-z0-9._-]{3,255}$/;
+/** S3 keys are at most 1,024 bytes of UTF-8. */
+const MAX_KEY_BYTES = 1024;
+// eslint-disable-next-line no-control-regex
+const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/u;
+
+/**
+ * An S3 location, `s3://bucket/key`.
+ *
+ * The key is everything after the first `/` past the bucket (`s3://b/a/b/c` has key `a/b/c`); `s3://b` and `s3://b/`
+ * both name the bucket's root, key `''`, and print as `s3://b/`.
+ *
+ * @example
+ * const input = S3Uri.parse('s3://genomes/run-42').join('sample.bam');
+ * input.addSuffix('.bai').toString(); // 's3://genomes/run-42/sample.bam.bai'
+ */
+export class S3Uri {
+  /** Reads `s3://bucket/key`, throwing `InvalidS3UriError` that names the text and the rule it breaks. */
+  public static parse(text: string): S3Uri {
+    if (typeof text !== 'string') throw new InvalidS3UriError(String(text), 'must be a string');
+    if (text.trim() !== text) throw new InvalidS3UriError(text, 'must not start or end with white space');
+    if (WHITESPACE_OR_CONTROL.test(text)) throw new InvalidS3UriError(text, 'must not contain white space or control characters');
+    if (!text.startsWith(SCHEME)) throw new InvalidS3UriError(text, `must start with ${SCHEME}`);
+    const rest = text.slice(SCHEME.length);
+    const slash = rest.indexOf('/');
+    const bucket = slash === -1 ? rest : rest.slice(0, slash);
+    const key = slash === -1 ? '' : rest.slice(slash + 1);
+    if (bucket === '') throw new InvalidS3UriError(text, 'bucket must not be empty');
+    if (!BUCKET.test(bucket)) {
+      throw new InvalidS3UriError(text, 'bucket must be 3 to 255 letters, digits, ".", "-" or "_"');
+    }
+    if (new TextEncoder().encode(key).length > MAX_KEY_BYTES) {
+      throw new InvalidS3UriError(text, `key must be at most ${MAX_KEY_BYTES} bytes of UTF-8`);
+    }
+    return new S3Uri(bucket, key);
+  }
+
+  /** True when `text` parses. */
+  public static isValid(text: string): boolean {
+    try {
+      S3Uri.parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The URI of an object given its parts. */
+  public static of(bucket: string, key = ''): S3Uri {
+    return S3Uri.parse(`${SCHEME}${bucket}/${key}`);
+  }
+
+  /** Always `s3://`. */
+  public readonly scheme = SCHEME;
+
+  private constructor(
+    /** The bucket name. */
+    public readonly bucket: string,
+    /** Everything after the bucket and its `/`; `''` for the bucket's root. */
+    public readonly key: string,
+  ) {}
+
+  /** Appends parts with exactly one `/` between each (pendant's `/` operator). */
+  public join(...parts: string[]): S3Uri {
+    let text = this.toString();
+    for (const part of parts) {
+      const trimmed = part.replace(/^\/+/, '');
+      if (trimmed === '') continue;
+      text = text.endsWith('/') ? `${text}${trimmed}` : `${text}/${trimmed}`;
+    }
+    return S3Uri.parse(text);
+  }
+
+  /** Plain concatenation to the key: `x.bam` + `.bai` is `x.bam.bai`. */
+  public addSuffix(suffix: string): S3Uri {
+    return S3Uri.parse(`${this.toString()}${suffix}`);
+  }
+
+  /** True when this URI's key starts with `prefix`'s key in the same bucket: the rule IAM applies to `bucket/prefix*`. */
+  public isWithin(prefix: S3Uri): boolean {
+    return this.bucket === prefix.bucket && this.key.startsWith(prefix.key);
+  }
+
+  /** Value equality: same bucket and key. */
+  public equals(other: S3Uri): boolean {
+    return other instanceof S3Uri && other.bucket === this.bucket && other.key === this.key;
+  }
+
+  public toString(): string {
+    return `${SCHEME}${this.bucket}/${this.key}`;
+  }
+
+  public toJSON(): string {
+    return this.toString();
+  }
+}
