@@ -1,5 +1,5 @@
-import { CloudWatchLogsClient, GetLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
-import { type LogPage, type LogsGateway, StreamNotFound } from '../core/ports';
+import { CloudWatchLogsClient, GetLogEventsCommand, InvalidParameterException, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
+import { type LogPage, type LogsGateway, StreamNotFound, TokenRefused } from '../core/ports';
 import { logsClient } from './clients';
 
 export class SdkLogsGateway implements LogsGateway {
@@ -27,6 +27,8 @@ export class SdkLogsGateway implements LogsGateway {
       };
     } catch (error) {
       if (error instanceof ResourceNotFoundException) throw new StreamNotFound();
+      // "The specified nextToken is invalid": the group and stream come from Batch, so only the token can be at fault.
+      if (error instanceof InvalidParameterException && request.token !== undefined) throw new TokenRefused();
       throw error;
     }
   }

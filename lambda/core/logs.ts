@@ -10,7 +10,7 @@ import {
   RuntimeConfig,
 } from '../../lib/model';
 import { describeJob, logStreamOf, logStreamsOf, statusOf } from './jobs';
-import { type BatchGateway, type LogsGateway, StreamNotFound } from './ports';
+import { type BatchGateway, type LogsGateway, StreamNotFound, TokenRefused } from './ports';
 
 export interface LogsDeps {
   readonly config: RuntimeConfig;
@@ -73,12 +73,14 @@ const byteLength = (value: unknown): number => encoder.encode(JSON.stringify(val
  * is read to the end.
  */
 export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<LogsResponse> {
+  // A token that is not one of ours is a malformed request: refused before any AWS call.
+  const resumeFrom = request.nextToken === undefined ? undefined : decodeCursor(request.nextToken);
   const job = await describeJob(deps.batch, request.jobId);
   const terminal = isTerminal(statusOf(job));
   const logGroupName = job.container?.logConfiguration?.options?.['awslogs-group'] ?? DEFAULT_JOB_LOG_GROUP;
   let cursor: Cursor;
-  if (request.nextToken !== undefined) {
-    cursor = decodeCursor(request.nextToken);
+  if (resumeFrom !== undefined) {
+    cursor = resumeFrom;
     if (!logStreamsOf(job).includes(cursor.logStreamName)) throw badToken(`belongs to another job than ${request.jobId}`);
   } else {
     const logStreamName = logStreamOf(job);
@@ -131,6 +133,8 @@ async function getPage(logs: LogsGateway, jobId: string, logGroupName: string, c
     });
   } catch (error) {
     if (error instanceof StreamNotFound) throw new LogStreamNotFoundError(jobId, logGroupName, cursor.logStreamName);
+    // Only a token carried in a request can be refused: CloudWatch does not refuse the tokens it has just given.
+    if (error instanceof TokenRefused) throw badToken('is not a token from a previous logs response');
     throw error;
   }
 }

@@ -44,7 +44,10 @@ export interface LogPage {
 }
 
 export interface LogsGateway {
-  /** One GetLogEvents page read forward from the head (or from `token`). Throws `StreamNotFound` when there is no stream. */
+  /**
+   * One GetLogEvents page read forward from the head (or from `token`). Throws `StreamNotFound` when there is no
+   * stream, `TokenRefused` when CloudWatch refuses `token`.
+   */
   getLogEvents(request: { logGroupName: string; logStreamName: string; token?: string; limit: number }): Promise<LogPage>;
 }
 
@@ -53,5 +56,13 @@ export class StreamNotFound extends Error {
   public constructor() {
     super('log stream not found');
     this.name = 'StreamNotFound';
+  }
+}
+
+/** Raised by a `LogsGateway` when CloudWatch refuses the token it was given (a forged or mangled one). */
+export class TokenRefused extends Error {
+  public constructor() {
+    super('log token refused');
+    this.name = 'TokenRefused';
   }
 }

@@ -127,10 +127,14 @@ function checkSizes(input: SubmitJobInput): RequestProblem[] {
   return problems;
 }
 
+/** Names AWS gives throttling errors; some come back as 400 (`ThrottlingException` is one of AWS's common errors). */
+const THROTTLING_ERROR_NAMES = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException']);
+
 function isClientFault(error: unknown): boolean {
-  const metadata = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata;
-  const status = metadata?.httpStatusCode;
-  return status !== undefined && status >= 400 && status < 500 && status !== 429;
+  const fault = error as { name?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } } | undefined;
+  const status = fault?.$metadata?.httpStatusCode;
+  const throttled = status === 429 || fault?.$retryable?.throttling === true || THROTTLING_ERROR_NAMES.has(String(fault?.name));
+  return status !== undefined && status >= 400 && status < 500 && !throttled;
 }
 
 function errorMessage(error: unknown): string {

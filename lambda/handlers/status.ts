@@ -2,10 +2,11 @@ import { JobSummary, parseStatusRequest, RuntimeConfig, StatusRequest, StatusRes
 import { SdkBatchGateway } from '../aws/batch';
 import type { BatchGateway } from '../core/ports';
 import { status } from '../core/status';
+import { functionEnvironment } from '../aws/environment';
 import { makeHandler } from './edge';
 
 export function createHandler(deps: { config?: RuntimeConfig; batch?: BatchGateway } = {}) {
-  const config = deps.config ?? RuntimeConfig.fromEnv();
+  const config = deps.config ?? RuntimeConfig.fromEnv(functionEnvironment());
   const batch = deps.batch ?? new SdkBatchGateway();
   return makeHandler<StatusRequest, StatusResponse | JobSummary>('status', parseStatusRequest, (request) =>
     status({ config, batch }, request),

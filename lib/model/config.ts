@@ -9,6 +9,11 @@ import { checkParameterSpecs, ParameterSpecs } from './parameters';
 export const ENV = {
   /** JSON: `{ "<declared name>": { "definition": "<ARN | name:revision | name>", "parameters": { … } } }`. */
   JOB_DEFINITIONS: 'PENDANT_JOB_DEFINITIONS',
+  /**
+   * Comma-separated revision numbers, one per entry of JOB_DEFINITIONS in its order, overriding the entries'
+   * revisions: the deploy-time part of the configuration, kept small for Lambda's 4 KB environment.
+   */
+  JOB_DEFINITION_REVISIONS: 'PENDANT_JOB_DEFINITION_REVISIONS',
   /** JSON array of job queue ARNs or names; the first is the default queue. */
   JOB_QUEUES: 'PENDANT_JOB_QUEUES',
   /** The most bytes one logs response may hold (JSON, UTF-8). */
@@ -16,6 +21,12 @@ export const ENV = {
   /** How many AWS calls one invocation keeps in flight at once (DescribeJobs batches, HeadObject checks). */
   MAX_CONCURRENCY: 'PENDANT_MAX_CONCURRENCY',
 } as const;
+
+/**
+ * A JSON object of variables (name → value) shipped beside a function's bundle, for values too large for Lambda's
+ * 4 KB environment (the declarations of hundreds of job definitions). A variable set in the environment wins.
+ */
+export const CONFIG_FILE_NAME = 'pendant-config.json';
 
 /** The log group AWS Batch uses when a job definition does not set `awslogs-group`. */
 export const DEFAULT_JOB_LOG_GROUP = '/aws/batch/job';
@@ -45,6 +56,8 @@ export interface JobDefinitionEntry {
 /** Everything a construct may configure, in the form it writes it. Absent parts leave their variable unset. */
 export interface RuntimeConfigInput {
   readonly jobDefinitions?: Readonly<Record<string, JobDefinitionEntry>>;
+  /** Revisions (or tokens of them) in the order of `jobDefinitions`. */
+  readonly jobDefinitionRevisions?: readonly string[];
   readonly jobQueues?: readonly string[];
   readonly logsMaxResponseBytes?: number;
   readonly maxConcurrency?: number;
@@ -54,6 +67,7 @@ export interface RuntimeConfigInput {
 export function encodeConfig(input: RuntimeConfigInput): Record<string, string> {
   const env: Record<string, string> = {};
   if (input.jobDefinitions !== undefined) env[ENV.JOB_DEFINITIONS] = JSON.stringify(input.jobDefinitions);
+  if (input.jobDefinitionRevisions !== undefined) env[ENV.JOB_DEFINITION_REVISIONS] = input.jobDefinitionRevisions.join(',');
   if (input.jobQueues !== undefined) env[ENV.JOB_QUEUES] = JSON.stringify(input.jobQueues);
   if (input.logsMaxResponseBytes !== undefined) env[ENV.LOGS_MAX_RESPONSE_BYTES] = String(input.logsMaxResponseBytes);
   if (input.maxConcurrency !== undefined) env[ENV.MAX_CONCURRENCY] = String(input.maxConcurrency);
@@ -103,7 +117,7 @@ export class RuntimeConfig {
 
   /** Job definitions by declared name. */
   public get jobDefinitions(): ReadonlyMap<string, JobDefinitionConfig> {
-    this.jobDefinitionsCache ??= decodeJobDefinitions(this.required(ENV.JOB_DEFINITIONS));
+    this.jobDefinitionsCache ??= decodeJobDefinitions(this.required(ENV.JOB_DEFINITIONS), this.env[ENV.JOB_DEFINITION_REVISIONS]);
     return this.jobDefinitionsCache;
   }
 
@@ -146,14 +160,28 @@ function parseJson(variable: string, text: string): unknown {
   }
 }
 
-function decodeJobDefinitions(text: string): ReadonlyMap<string, JobDefinitionConfig> {
+function decodeRevisions(text: string | undefined, count: number): Array<number | undefined> {
+  if (text === undefined || text === '') return [];
+  const revisions = text.split(',').map((part) => (part.trim() === '' ? undefined : Number(part)));
+  if (revisions.length !== count || revisions.some((revision) => revision !== undefined && (!Number.isSafeInteger(revision) || revision < 1))) {
+    throw new ConfigurationError(
+      ENV.JOB_DEFINITION_REVISIONS,
+      `must be ${count} comma-separated positive integers, one per job definition, got ${JSON.stringify(text)}`,
+    );
+  }
+  return revisions;
+}
+
+function decodeJobDefinitions(text: string, revisionsText: string | undefined): ReadonlyMap<string, JobDefinitionConfig> {
   const variable = ENV.JOB_DEFINITIONS;
   const json = parseJson(variable, text);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new ConfigurationError(variable, 'must be a JSON object of job definitions by name');
   }
+  const entries = Object.entries(json as Record<string, unknown>);
+  const revisions = decodeRevisions(revisionsText, entries.length);
   const definitions = new Map<string, JobDefinitionConfig>();
-  for (const [declaredName, entry] of Object.entries(json as Record<string, unknown>)) {
+  for (const [index, [declaredName, entry]] of entries.entries()) {
     const where = `job definition ${JSON.stringify(declaredName)}`;
     if (typeof entry !== 'object' || entry === null || typeof (entry as JobDefinitionEntry).definition !== 'string') {
       throw new ConfigurationError(variable, `${where} must be an object with a "definition" string`);
@@ -168,10 +196,11 @@ function decodeJobDefinitions(text: string): ReadonlyMap<string, JobDefinitionCo
     }
     const problems = checkParameterSpecs(parameters);
     if (problems.length > 0) throw new ConfigurationError(variable, `${where}: ${problems.join('; ')}`);
+    const revision = revisions[index] ?? reference.revision;
     definitions.set(declaredName, {
       declaredName,
       physicalName: reference.name,
-      ...(reference.revision === undefined ? {} : { revision: reference.revision }),
+      ...(revision === undefined ? {} : { revision }),
       parameters,
     });
   }

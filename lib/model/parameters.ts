@@ -284,6 +284,8 @@ export function checkParameterSpecs(specs: ParameterSpecs): string[] {
       problems.push(`parameter name ${JSON.stringify(name)} must match ${PARAMETER_NAME_PATTERN}`);
     }
     const where = `parameter ${JSON.stringify(name)}`;
+    // A default is checked against the declaration's own rules, so only once those rules are themselves usable.
+    let rulesUsable = true;
     switch (spec?.type) {
       case 'string':
         if (spec.pattern !== undefined) {
@@ -291,6 +293,7 @@ export function checkParameterSpecs(specs: ParameterSpecs): string[] {
             new RegExp(spec.pattern, 'u');
           } catch {
             problems.push(`${where}: pattern ${JSON.stringify(spec.pattern)} is not a valid regular expression`);
+            rulesUsable = false;
           }
         }
         if (spec.minLength !== undefined && spec.maxLength !== undefined && spec.minLength > spec.maxLength) {
@@ -306,12 +309,18 @@ export function checkParameterSpecs(specs: ParameterSpecs): string[] {
         }
         break;
       case 'enum':
-        if (!Array.isArray(spec.values) || spec.values.length === 0) problems.push(`${where}: values must not be empty`);
+        if (!Array.isArray(spec.values) || spec.values.length === 0) {
+          problems.push(`${where}: values must not be empty`);
+          rulesUsable = false;
+        }
         break;
       case 's3-object':
       case 's3-prefix':
         for (const prefix of spec.within ?? []) {
-          if (!S3Uri.isValid(prefix)) problems.push(`${where}: within entry ${JSON.stringify(prefix)} is not an S3 URI`);
+          if (!S3Uri.isValid(prefix)) {
+            problems.push(`${where}: within entry ${JSON.stringify(prefix)} is not an S3 URI`);
+            rulesUsable = false;
+          }
         }
         break;
       case 'boolean':
@@ -320,7 +329,7 @@ export function checkParameterSpecs(specs: ParameterSpecs): string[] {
         problems.push(`${where}: type must be one of string, integer, boolean, enum, s3-object, s3-prefix`);
         continue;
     }
-    if (spec.default !== undefined) {
+    if (spec.default !== undefined && rulesUsable) {
       const result = checkValue(name, spec, spec.default);
       if ('problem' in result) problems.push(`${where}: default ${result.problem.message}`);
     }

@@ -241,14 +241,14 @@ function checkEnvelope(reader: EventReader, event: unknown): boolean {
       reader.problem('', 'max-depth', `the event must not nest deeper than ${LIMITS.MAX_EVENT_DEPTH} levels`);
       return false;
     }
-    if (typeof value === 'string') bytes += value.length + 2;
+    if (typeof value === 'string') bytes += utf8Length(value) + 2;
     else if (typeof value === 'object' && value !== null) {
       const entries = Array.isArray(value) ? value : Object.entries(value);
       for (const entry of entries) {
         if (Array.isArray(value)) stack.push({ value: entry, depth: depth + 1 });
         else {
           const [key, child] = entry as [string, unknown];
-          bytes += key.length + 4;
+          bytes += utf8Length(key) + 4;
           stack.push({ value: child, depth: depth + 1 });
         }
       }
@@ -260,6 +260,17 @@ function checkEnvelope(reader: EventReader, event: unknown): boolean {
     }
   }
   return true;
+}
+
+/** The UTF-8 size of `text`, as the event arrived, without encoding it: non-ASCII text is up to 3 times its length. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    // U+0080–U+07FF take 2 bytes, the rest of the BMP 3; each half of a surrogate pair adds 1 (4 bytes a pair).
+    if (code >= 0x80) bytes += code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 1 : 2;
+  }
+  return bytes;
 }
 
 function begin(event: unknown, allowed: readonly string[]): { reader: EventReader; fields: Record<string, unknown> } {

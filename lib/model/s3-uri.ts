@@ -3,6 +3,7 @@ import { InvalidS3UriError } from './errors';
 const SCHEME = 's3://';
 /** Bucket names as AWS has accepted them over the years: new names are stricter, but legacy buckets keep upper case and `_`. */
 const BUCKET = /^[A-Za-z0-9._-]{3,255}$/;
+const BUCKET_RULE = 'bucket must be 3 to 255 letters, digits, ".", "-" or "_"';
 /** S3 keys are at most 1,024 bytes of UTF-8. */
 const MAX_KEY_BYTES = 1024;
 // eslint-disable-next-line no-control-regex
@@ -31,7 +32,7 @@ export class S3Uri {
     const key = slash === -1 ? '' : rest.slice(slash + 1);
     if (bucket === '') throw new InvalidS3UriError(text, 'bucket must not be empty');
     if (!BUCKET.test(bucket)) {
-      throw new InvalidS3UriError(text, 'bucket must be 3 to 255 letters, digits, ".", "-" or "_"');
+      throw new InvalidS3UriError(text, BUCKET_RULE);
     }
     if (new TextEncoder().encode(key).length > MAX_KEY_BYTES) {
       throw new InvalidS3UriError(text, `key must be at most ${MAX_KEY_BYTES} bytes of UTF-8`);
@@ -51,7 +52,11 @@ export class S3Uri {
 
   /** The URI of an object given its parts. */
   public static of(bucket: string, key = ''): S3Uri {
-    return S3Uri.parse(`${SCHEME}${bucket}/${key}`);
+    const text = `${SCHEME}${bucket}/${key}`;
+    const uri = S3Uri.parse(text);
+    // A "/" in the bucket would otherwise silently move part of it into the key.
+    if (uri.bucket !== bucket) throw new InvalidS3UriError(text, BUCKET_RULE);
+    return uri;
   }
 
   /** Always `s3://`. */

@@ -1,0 +1,87 @@
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { BatchPlatform, ComputeKind, IRuntimeFunctions, JobPlatform, Parameter } from '../lib';
+
+/** Where the demo job's inputs live: the only place its runtime functions may read. */
+export const DEMO_INPUTS = 's3://pendant-demo-inputs/inputs/';
+
+/** The platform: a Fargate queue (Spot first), an EC2 Spot queue, and the pendant manual's demo-job. */
+export class PlatformStack extends Stack {
+  public readonly platform: BatchPlatform;
+
+  public constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, props);
+    this.platform = new BatchPlatform(this, 'Platform', {
+      jobQueues: [
+        { id: 'FargateQueue', compute: [ComputeKind.FARGATE_SPOT, ComputeKind.FARGATE] },
+        { id: 'Ec2SpotQueue', compute: [ComputeKind.EC2_SPOT], priority: 10 },
+      ],
+      jobDefinitions: [
+        {
+          name: 'demo-job',
+          image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable'),
+          command: ['sh', '-c', 'echo "You have started up this demo job on Ref::input_object"'],
+          parameters: {
+            input_object: Parameter.s3Object({ mustExist: true, within: [DEMO_INPUTS], description: 'The S3 URI of the input object' }),
+          },
+          platform: JobPlatform.FARGATE,
+        },
+      ],
+    });
+  }
+}
+
+export interface CallerStackProps extends StackProps {
+  /** The platform's runtime functions, from the other stack. */
+  readonly runtime: IRuntimeFunctions;
+}
+
+/** A stack of another team: its Lambda submits the demo job through the platform's submit function. */
+export class CallerStack extends Stack {
+  public readonly caller: lambda.Function;
+
+  public constructor(scope: Construct, id: string, props: CallerStackProps) {
+    super(scope, id, props);
+    const role = new iam.Role(this, 'CallerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const logGroup = new logs.LogGroup(this, 'CallerLogGroup', { retention: logs.RetentionDays.ONE_MONTH });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
+    this.caller = new lambda.Function(this, 'Caller', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      role,
+      logGroup,
+      description: 'pendant example: submits demo-job through the platform submit function',
+      environment: { SUBMIT_FUNCTION_ARN: props.runtime.submitFunction.functionArn },
+      // The Node.js runtime ships SDK v3, so this caller needs no bundle of its own.
+      code: lambda.Code.fromInline(CALLER_SOURCE),
+    });
+    props.runtime.grantSubmit(this.caller);
+  }
+}
+
+/** Submits demo-job for `event.input` and returns the submit function's answer, or throws its typed error. */
+const CALLER_SOURCE = `
+const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');
+const client = new LambdaClient({});
+exports.handler = async (event) => {
+  const request = { jobDefinition: 'demo-job', parameters: { input_object: event.input } };
+  const answer = await client.send(new InvokeCommand({
+    FunctionName: process.env.SUBMIT_FUNCTION_ARN,
+    Payload: Buffer.from(JSON.stringify(request)),
+  }));
+  const payload = JSON.parse(Buffer.from(answer.Payload).toString('utf8'));
+  if (answer.FunctionError) {
+    const error = new Error(payload.errorMessage);
+    error.name = payload.errorType;
+    throw error;
+  }
+  return payload;
+};
+`;
