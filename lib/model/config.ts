@@ -144,7 +144,7 @@ export class RuntimeConfig {
   private integer(variable: string, fallback: number, min: number, max: number): number {
     const text = this.env[variable];
     if (text === undefined || text === '') return fallback;
-    const value = Number(text);
+    const value = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
     if (!Number.isSafeInteger(value) || value < min || value > max) {
       throw new ConfigurationError(variable, `must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
     }
@@ -162,8 +162,8 @@ function parseJson(variable: string, text: string): unknown {
 
 function decodeRevisions(text: string | undefined, count: number): Array<number | undefined> {
   if (text === undefined || text === '') return [];
-  const revisions = text.split(',').map((part) => (part.trim() === '' ? undefined : Number(part)));
-  if (revisions.length !== count || revisions.some((revision) => revision !== undefined && (!Number.isSafeInteger(revision) || revision < 1))) {
+  const revisions = text.split(',').map((part) => (part === '' ? undefined : /^\d{1,10}$/.test(part) ? Number(part) : Number.NaN));
+  if (revisions.length !== count || revisions.some((revision) => revision !== undefined && !(revision >= 1))) {
     throw new ConfigurationError(
       ENV.JOB_DEFINITION_REVISIONS,
       `must be ${count} comma-separated positive integers, one per job definition, got ${JSON.stringify(text)}`,

@@ -160,3 +160,67 @@ export const ERROR_TYPES = [
 ] as const;
 
 export type ErrorType = (typeof ERROR_TYPES)[number];
+
+/**
+ * An error a runtime function answered with whose type pendant does not own (the SDK's `TooManyRequestsException`
+ * after retries, Lambda's `Runtime.ExitError`…). `errorType` is what the function reported.
+ */
+export class RemoteFunctionError extends PendantError {
+  public constructor(
+    public readonly errorType: string,
+    message: string,
+  ) {
+    super(`${errorType}: ${message}`);
+  }
+}
+
+type Revivable = abstract new (...args: never[]) => PendantError;
+
+const REVIVABLE: Record<string, Revivable> = {
+  ValidationError,
+  ConfigurationError,
+  InvalidRequestError,
+  InvalidS3UriError,
+  S3ObjectNotFoundError,
+  S3AccessDeniedError,
+  BatchJobNotFoundError,
+  LogStreamNotFoundError,
+  BatchJobSubmissionError,
+  UnknownJobDefinitionError,
+  UnknownJobQueueError,
+};
+
+/**
+ * Turns a function's `{ errorType, errorMessage }` back into the model's error class, so a caller can
+ * `catch (e) { if (e instanceof BatchJobNotFoundError) … }` across the Lambda boundary. Lambda carries only the type
+ * and the message: the context fields that the message spells out (job id, URIs, problems) are read back from it.
+ */
+export function reviveError(errorType: string, errorMessage: string): PendantError {
+  const type = REVIVABLE[errorType];
+  if (type === undefined) return new RemoteFunctionError(errorType, errorMessage);
+  const error = Object.create(type.prototype) as PendantError & Record<string, unknown>;
+  Object.defineProperty(error, 'message', { value: errorMessage, writable: true, configurable: true });
+  Object.defineProperty(error, 'name', { value: errorType, writable: true, configurable: true });
+  Object.defineProperty(error, 'stack', { value: `${errorType}: ${errorMessage}\n    at <runtime function>`, writable: true, configurable: true });
+  const after = (prefix: RegExp) => errorMessage.replace(prefix, '');
+  switch (errorType) {
+    case 'BatchJobNotFoundError':
+      error.jobId = after(/^batch job not found: /);
+      break;
+    case 'S3ObjectNotFoundError':
+    case 'S3AccessDeniedError':
+      error.uris = after(/^[^:]*: /).split(', ');
+      break;
+    case 'InvalidRequestError':
+      error.problems = after(/^invalid request: /)
+        .split(/(?<=\[[a-z0-9-]+\]); /)
+        .map(parseProblem);
+      break;
+  }
+  return error;
+}
+
+function parseProblem(text: string): RequestProblem {
+  const match = /^(?:(\S+): )?(.*) \[([a-z0-9-]+)\]$/s.exec(text);
+  return match ? { field: match[1] ?? '', rule: match[3], message: match[2] } : { field: '', rule: 'unknown', message: text };
+}

@@ -1,9 +1,13 @@
 import { InvalidS3UriError } from './errors';
 
 const SCHEME = 's3://';
-/** Bucket names as AWS has accepted them over the years: new names are stricter, but legacy buckets keep upper case and `_`. */
-const BUCKET = /^[A-Za-z0-9._-]{3,255}$/;
-const BUCKET_RULE = 'bucket must be 3 to 255 letters, digits, ".", "-" or "_"';
+/**
+ * Bucket names as AWS has accepted them over the years: new names are stricter (3–63 lower-case characters), but
+ * legacy buckets keep upper case, `_` and up to 255 characters. Short names are accepted too, as pendant 0.4.0 did:
+ * S3 itself answers for a bucket that cannot exist.
+ */
+const BUCKET = /^[A-Za-z0-9._-]{1,255}$/;
+const BUCKET_RULE = 'bucket must be at most 255 letters, digits, ".", "-" or "_"';
 /** S3 keys are at most 1,024 bytes of UTF-8. */
 const MAX_KEY_BYTES = 1024;
 // eslint-disable-next-line no-control-regex
@@ -12,8 +16,8 @@ const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/u;
 /**
  * An S3 location, `s3://bucket/key`.
  *
- * The key is everything after the first `/` past the bucket (`s3://b/a/b/c` has key `a/b/c`); `s3://b` and `s3://b/`
- * both name the bucket's root, key `''`, and print as `s3://b/`.
+ * The key is everything after the first `/` past the bucket (`s3://bkt/a/b/c` has key `a/b/c`); `s3://bkt` and
+ * `s3://bkt/` both name the bucket's root, key `''`, and print as `s3://bkt/`.
  *
  * @example
  * const input = S3Uri.parse('s3://genomes/run-42').join('sample.bam');

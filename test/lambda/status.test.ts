@@ -1,0 +1,267 @@
+import { BatchClient, DescribeJobsCommand, DescribeJobsCommandInput, JobDetail, ServerException } from '@aws-sdk/client-batch';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { createHandler } from '../../lambda/handlers/status';
+import { BatchJobNotFoundError, encodeConfig, InvalidRequestError, JobSummary, RuntimeConfig, StatusResponse } from '../../lib/model';
+
+const batch = mockClient(BatchClient);
+
+function config(maxConcurrency?: number): RuntimeConfig {
+  return new RuntimeConfig(
+    encodeConfig({ jobDefinitions: {}, jobQueues: ['pendant-default'], ...(maxConcurrency !== undefined && { maxConcurrency }) }),
+  );
+}
+
+/** A distinct, valid job id for every n. */
+const jobId = (n: number) => `${n.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
+const ids = (count: number, from = 0) => Array.from({ length: count }, (_, index) => jobId(from + index));
+
+function detail(id: string, fields: Partial<JobDetail> = {}): JobDetail {
+  return { jobId: id, jobName: `job-${id.slice(0, 8)}`, jobQueue: 'q', jobDefinition: 'd', status: 'RUNNING', startedAt: undefined, ...fields };
+}
+
+/** Batch as it answers DescribeJobs: the known jobs among those asked for, in no particular order. */
+function knowJobs(known: (id: string) => boolean = () => true): void {
+  batch.on(DescribeJobsCommand).callsFake((input: DescribeJobsCommandInput) => ({
+    jobs: (input.jobs ?? []).filter(known).reverse().map((id) => detail(id)),
+  }));
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function expectRejection(promise: Promise<unknown>, type: abstract new (...args: never[]) => Error, message: string): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(type);
+  expect((error as Error).name).toBe(type.name);
+  expect((error as Error).message).toBe(message);
+  return error as Error;
+}
+
+const sentChunks = () => batch.commandCalls(DescribeJobsCommand).map((call) => call.args[0].input.jobs);
+
+beforeEach(() => {
+  batch.reset();
+});
+
+describe('Function: status', () => {
+  describe('{ jobIds }', () => {
+    it('describes 250 jobs in exactly 3 DescribeJobs calls of at most 100 ids, in the order asked', async () => {
+      knowJobs();
+      const jobIds = ids(250);
+
+      const response = (await createHandler({ config: config() })({ jobIds })) as StatusResponse;
+
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 3);
+      expect(sentChunks()).toEqual([jobIds.slice(0, 100), jobIds.slice(100, 200), jobIds.slice(200)]);
+      expect(response.jobs.map((job) => job.jobId)).toEqual(jobIds);
+      expect(response.notFound).toEqual([]);
+    });
+
+    it.each([
+      [1, 1],
+      [100, 1],
+      [101, 2],
+      [1000, 10],
+    ])('describes %i jobs in %i DescribeJobs calls', async (count, calls) => {
+      knowJobs();
+
+      const response = (await createHandler({ config: config() })({ jobIds: ids(count) })) as StatusResponse;
+
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, calls);
+      expect(sentChunks().every((chunk) => chunk!.length <= 100)).toBe(true);
+      expect(response.jobs).toHaveLength(count);
+    });
+
+    it('collapses duplicate ids before chunking: 100 distinct ids among 150 take one call', async () => {
+      knowJobs();
+      const distinct = ids(100);
+      const jobIds = [...distinct, ...distinct.slice(0, 50)];
+
+      const response = (await createHandler({ config: config() })({ jobIds })) as StatusResponse;
+
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 1);
+      expect(batch).toHaveReceivedCommandWith(DescribeJobsCommand, { jobs: distinct });
+      expect(response.jobs.map((job) => job.jobId)).toEqual(distinct);
+    });
+
+    it('answers the ids Batch does not know as notFound', async () => {
+      const jobIds = ids(5);
+      knowJobs((id) => id !== jobIds[1] && id !== jobIds[3]);
+
+      const response = (await createHandler({ config: config() })({ jobIds })) as StatusResponse;
+
+      expect(response.jobs.map((job) => job.jobId)).toEqual([jobIds[0], jobIds[2], jobIds[4]]);
+      expect(response.notFound).toEqual([jobIds[1], jobIds[3]]);
+    });
+
+    it('keeps at most PENDANT_MAX_CONCURRENCY DescribeJobs calls in flight', async () => {
+      let inFlight = 0;
+      let maxInFlight = 0;
+      batch.on(DescribeJobsCommand).callsFake(async (input: DescribeJobsCommandInput) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await delay(5);
+        inFlight--;
+        return { jobs: (input.jobs ?? []).map((id) => detail(id)) };
+      });
+
+      const response = (await createHandler({ config: config(3) })({ jobIds: ids(1000) })) as StatusResponse;
+
+      expect(maxInFlight).toBe(3);
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 10);
+      expect(response.jobs.map((job) => job.jobId)).toEqual(ids(1000));
+    });
+
+    it('summarises each job: times as ISO 8601, attempts, exit code, log stream and array counts', async () => {
+      const [failed, array] = ids(2);
+      batch.on(DescribeJobsCommand).resolves({
+        jobs: [
+          detail(failed, {
+            jobName: 'align-na12878',
+            status: 'FAILED',
+            statusReason: 'Essential container in task exited',
+            createdAt: Date.UTC(2024, 0, 2, 3, 0, 0),
+            startedAt: Date.UTC(2024, 0, 2, 3, 1, 0),
+            stoppedAt: Date.UTC(2024, 0, 2, 3, 9, 0),
+            container: { exitCode: 3, logStreamName: 'align/default/second' },
+            attempts: [
+              {
+                container: { exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage', logStreamName: 'align/default/first' },
+                startedAt: Date.UTC(2024, 0, 2, 3, 1, 0),
+                stoppedAt: Date.UTC(2024, 0, 2, 3, 4, 0),
+              },
+              {
+                container: { exitCode: 3, logStreamName: 'align/default/second' },
+                startedAt: Date.UTC(2024, 0, 2, 3, 5, 0),
+                stoppedAt: Date.UTC(2024, 0, 2, 3, 9, 0),
+                statusReason: 'Essential container in task exited',
+              },
+            ],
+          }),
+          detail(array, {
+            jobName: 'align-array',
+            status: 'RUNNING',
+            arrayProperties: { size: 6, statusSummary: { SUCCEEDED: 3, RUNNING: 2, RUNNABLE: 1 } },
+          }),
+        ],
+      });
+
+      const response = (await createHandler({ config: config() })({ jobIds: [failed, array] })) as StatusResponse;
+
+      expect(response.jobs).toEqual<JobSummary[]>([
+        {
+          jobId: failed,
+          jobName: 'align-na12878',
+          status: 'FAILED',
+          statusReason: 'Essential container in task exited',
+          exitCode: 3,
+          createdAt: '2024-01-02T03:00:00.000Z',
+          startedAt: '2024-01-02T03:01:00.000Z',
+          stoppedAt: '2024-01-02T03:09:00.000Z',
+          logStreamName: 'align/default/second',
+          attempts: [
+            {
+              exitCode: 137,
+              reason: 'OutOfMemoryError: Container killed due to memory usage',
+              logStreamName: 'align/default/first',
+              startedAt: '2024-01-02T03:01:00.000Z',
+              stoppedAt: '2024-01-02T03:04:00.000Z',
+            },
+            {
+              exitCode: 3,
+              reason: 'Essential container in task exited',
+              logStreamName: 'align/default/second',
+              startedAt: '2024-01-02T03:05:00.000Z',
+              stoppedAt: '2024-01-02T03:09:00.000Z',
+            },
+          ],
+          arrayStatusSummary: null,
+        },
+        {
+          jobId: array,
+          jobName: 'align-array',
+          status: 'RUNNING',
+          statusReason: null,
+          exitCode: null,
+          createdAt: null,
+          startedAt: null,
+          stoppedAt: null,
+          logStreamName: null,
+          attempts: [],
+          arrayStatusSummary: { SUCCEEDED: 3, RUNNING: 2, RUNNABLE: 1 },
+        },
+      ]);
+    });
+
+    it('throws the SDK error when DescribeJobs fails', async () => {
+      const outage = new ServerException({ $metadata: { httpStatusCode: 500 }, message: 'internal error' });
+      batch.on(DescribeJobsCommand).rejects(outage);
+
+      const error = await createHandler({ config: config() })({ jobIds: ids(3) }).catch((reason: unknown) => reason);
+
+      expect(error).toBe(outage);
+    });
+
+    it('throws when Batch answers a status it does not document', async () => {
+      batch.on(DescribeJobsCommand).resolves({ jobs: [detail(jobId(0), { status: 'PAUSED' as JobDetail['status'] })] });
+
+      await expectRejection(createHandler({ config: config() })({ jobIds: [jobId(0)] }), TypeError, `batch answered an unknown status PAUSED for job ${jobId(0)}`);
+    });
+  });
+
+  describe('{ jobId }', () => {
+    it('answers one job with one DescribeJobs call', async () => {
+      const id = jobId(7);
+      batch.on(DescribeJobsCommand).resolves({ jobs: [detail(id, { status: 'SUCCEEDED', container: { exitCode: 0 } })] });
+
+      const response = (await createHandler({ config: config() })({ jobId: id })) as JobSummary;
+
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 1);
+      expect(batch).toHaveReceivedCommandWith(DescribeJobsCommand, { jobs: [id] });
+      expect(response).toMatchObject({ jobId: id, status: 'SUCCEEDED', exitCode: 0 });
+      expect(response).not.toHaveProperty('jobs');
+    });
+
+    it('answers an array child by its id', async () => {
+      const id = `${jobId(7)}:4`;
+      batch.on(DescribeJobsCommand).resolves({ jobs: [detail(id, { status: 'RUNNABLE' })] });
+
+      const response = (await createHandler({ config: config() })({ jobId: id })) as JobSummary;
+
+      expect(response).toMatchObject({ jobId: id, status: 'RUNNABLE' });
+    });
+
+    it('throws BatchJobNotFoundError when Batch does not know the job', async () => {
+      batch.on(DescribeJobsCommand).resolves({ jobs: [] });
+
+      const error = await expectRejection(createHandler({ config: config() })({ jobId: jobId(9) }), BatchJobNotFoundError, `batch job not found: ${jobId(9)}`);
+      expect(error).toMatchObject({ jobId: jobId(9) });
+    });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['the event is null', null, 'invalid request: must be an object, got null [type]'],
+    ['neither jobIds nor jobId is given', {}, 'invalid request: jobIds: is required (or jobId for a single job) [required]'],
+    ['both jobIds and jobId are given', { jobId: jobId(1), jobIds: [jobId(2)] }, 'invalid request: give either jobId or jobIds, not both [exclusive]'],
+    ['jobIds is empty', { jobIds: [] }, 'invalid request: jobIds: must name at least one job [min-items]'],
+    ['jobIds names 1,001 jobs', { jobIds: ids(1001) }, 'invalid request: jobIds: must name at most 1000 jobs, got 1001 [max-items]'],
+    ['jobIds is a string', { jobIds: jobId(1) }, 'invalid request: jobIds: must be an array of job ids, got a string [type]'],
+    [
+      'a job id is not a UUID',
+      { jobIds: [jobId(1), 'job-2', 3] },
+      'invalid request: jobIds[1]: must be an AWS Batch job id (a UUID), got "job-2" [pattern]; jobIds[2]: must be a string, got a number [type]',
+    ],
+    ['jobId is empty', { jobId: '' }, 'invalid request: jobId: must not be empty [empty]'],
+    [
+      'a field is unknown',
+      { jobIds: [jobId(1)], verbose: true },
+      'invalid request: verbose: is not a field of this request; allowed: jobIds, jobId [unknown-field]',
+    ],
+  ])('throws when %s, without calling AWS', async (_case, event, message) => {
+    await expectRejection(createHandler({ config: config() })(event), InvalidRequestError, message);
+    expect(batch).not.toHaveReceivedAnyCommand();
+  });
+});

@@ -1,0 +1,298 @@
+import {
+  DEFAULT_LOGS_MAX_RESPONSE_BYTES,
+  DEFAULT_MAX_CONCURRENCY,
+  encodeConfig,
+  ENV,
+  jobQueueName,
+  parseJobDefinitionReference,
+  RuntimeConfig,
+  RuntimeConfigInput,
+} from '../../lib/model/config';
+import { ConfigurationError } from '../../lib/model/errors';
+import { Parameter } from '../../lib/model/parameters';
+
+const DEFINITION_ARN = 'arn:aws:batch:us-east-1:123456789012:job-definition/align:7';
+const QUEUE_ARN = 'arn:aws:batch:us-east-1:123456789012:job-queue/fast';
+
+/** The error `fn` throws, failing the test when it throws nothing. */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw, got none');
+}
+
+/** Asserts that `fn` throws a ConfigurationError naming `variable` with exactly `reason`. */
+function expectConfigurationError(fn: () => unknown, variable: string, reason: string | RegExp): void {
+  const error = thrownBy(fn);
+  expect(error).toBeInstanceOf(ConfigurationError);
+  expect((error as ConfigurationError).variable).toBe(variable);
+  const prefix = `invalid configuration in ${variable}: `;
+  if (typeof reason === 'string') expect((error as Error).message).toBe(`${prefix}${reason}`);
+  else {
+    expect((error as Error).message.startsWith(prefix)).toBe(true);
+    expect((error as Error).message.slice(prefix.length)).toMatch(reason);
+  }
+}
+
+describe('ENV', () => {
+  it('names every variable with the PENDANT_ prefix', () => {
+    expect(ENV).toMatchObject({
+      JOB_DEFINITIONS: 'PENDANT_JOB_DEFINITIONS',
+      JOB_QUEUES: 'PENDANT_JOB_QUEUES',
+      LOGS_MAX_RESPONSE_BYTES: 'PENDANT_LOGS_MAX_RESPONSE_BYTES',
+      MAX_CONCURRENCY: 'PENDANT_MAX_CONCURRENCY',
+    });
+    for (const name of Object.values(ENV)) expect(name).toMatch(/^PENDANT_[A-Z_]+$/);
+  });
+});
+
+describe('encodeConfig', () => {
+  it('writes only the parts it is given', () => {
+    expect(encodeConfig({})).toEqual({});
+    expect(encodeConfig({ maxConcurrency: 4 })).toEqual({ PENDANT_MAX_CONCURRENCY: '4' });
+  });
+
+  it('writes every part as its variable', () => {
+    expect(
+      encodeConfig({
+        jobDefinitions: { align: { definition: 'align:3' } },
+        jobQueues: ['fast', 'slow'],
+        logsMaxResponseBytes: 2048,
+        maxConcurrency: 16,
+      }),
+    ).toEqual({
+      PENDANT_JOB_DEFINITIONS: '{"align":{"definition":"align:3"}}',
+      PENDANT_JOB_QUEUES: '["fast","slow"]',
+      PENDANT_LOGS_MAX_RESPONSE_BYTES: '2048',
+      PENDANT_MAX_CONCURRENCY: '16',
+    });
+  });
+
+  it('writes token-like strings verbatim', () => {
+    const token = '${Token[TOKEN.123]}';
+    expect(JSON.parse(encodeConfig({ jobQueues: [token] }).PENDANT_JOB_QUEUES)).toEqual([token]);
+  });
+});
+
+describe('RuntimeConfig', () => {
+  it('reads back what encodeConfig writes', () => {
+    const parameters = {
+      input: Parameter.s3Object({ mustExist: true, within: ['s3://bkt/in/'] }),
+      threads: Parameter.integer({ min: 1, max: 64, default: 8 }),
+    };
+    const input: RuntimeConfigInput = {
+      jobDefinitions: {
+        align: { definition: DEFINITION_ARN, parameters },
+        call: { definition: 'call-variants:12' },
+        report: { definition: 'report' },
+      },
+      jobQueues: [QUEUE_ARN, 'slow'],
+      logsMaxResponseBytes: 65536,
+      maxConcurrency: 3,
+    };
+    const config = new RuntimeConfig(encodeConfig(input));
+    expect([...config.jobDefinitions.entries()]).toEqual([
+      ['align', { declaredName: 'align', physicalName: 'align', revision: 7, parameters }],
+      ['call', { declaredName: 'call', physicalName: 'call-variants', revision: 12, parameters: {} }],
+      ['report', { declaredName: 'report', physicalName: 'report', parameters: {} }],
+    ]);
+    expect(config.jobDefinitions.get('report')).not.toHaveProperty('revision');
+    expect(config.jobQueues).toEqual([QUEUE_ARN, 'slow']);
+    expect(config.logsMaxResponseBytes).toBe(65536);
+    expect(config.maxConcurrency).toBe(3);
+  });
+
+  it('reads the process environment by default', () => {
+    const saved = process.env[ENV.MAX_CONCURRENCY];
+    process.env[ENV.MAX_CONCURRENCY] = '5';
+    try {
+      expect(RuntimeConfig.fromEnv().maxConcurrency).toBe(5);
+    } finally {
+      if (saved === undefined) delete process.env[ENV.MAX_CONCURRENCY];
+      else process.env[ENV.MAX_CONCURRENCY] = saved;
+    }
+  });
+
+  it('throws nothing until a part is read', () => {
+    const config = RuntimeConfig.fromEnv({ PENDANT_JOB_DEFINITIONS: 'not json', PENDANT_MAX_CONCURRENCY: '0' });
+    expect(config.logsMaxResponseBytes).toBe(DEFAULT_LOGS_MAX_RESPONSE_BYTES);
+    expect(() => config.maxConcurrency).toThrow(ConfigurationError);
+    expect(() => config.jobDefinitions).toThrow(ConfigurationError);
+    expect(() => config.jobQueues).toThrow(ConfigurationError);
+  });
+
+  it('decodes the job definitions once and keeps them', () => {
+    const config = new RuntimeConfig(encodeConfig({ jobDefinitions: { align: { definition: 'align:1' } } }));
+    expect(config.jobDefinitions).toBe(config.jobDefinitions);
+  });
+
+  describe('jobDefinitions', () => {
+    const read = (value: string | undefined, extra: Record<string, string> = {}) => () =>
+      new RuntimeConfig({ [ENV.JOB_DEFINITIONS]: value, ...extra }).jobDefinitions;
+
+    it.each([[undefined], ['']])('throws when the variable is %j', (value) => {
+      expectConfigurationError(read(value), 'PENDANT_JOB_DEFINITIONS', 'is not set');
+    });
+
+    it('throws when the variable is not JSON', () => {
+      expectConfigurationError(read('{align'), 'PENDANT_JOB_DEFINITIONS', /^is not JSON \(.+\)$/);
+    });
+
+    it.each([['[]'], ['null'], ['"align"'], ['4']])('throws when the variable is %s, not an object', (value) => {
+      expectConfigurationError(read(value), 'PENDANT_JOB_DEFINITIONS', 'must be a JSON object of job definitions by name');
+    });
+
+    it.each([['"align:1"'], ['null'], ['{}'], ['{"definition":3}']])('throws when an entry is %s', (entry) => {
+      expectConfigurationError(
+        read(`{"align":${entry}}`),
+        'PENDANT_JOB_DEFINITIONS',
+        'job definition "align" must be an object with a "definition" string',
+      );
+    });
+
+    it('throws when a definition is not an ARN, name:revision or name', () => {
+      expectConfigurationError(
+        read('{"align":{"definition":"align:latest"}}'),
+        'PENDANT_JOB_DEFINITIONS',
+        'job definition "align": "align:latest" is not a job definition ARN, name:revision or name',
+      );
+    });
+
+    it.each([['null'], ['[]'], ['"x"']])('throws when the parameters are %s', (parameters) => {
+      expectConfigurationError(
+        read(`{"align":{"definition":"align:1","parameters":${parameters}}}`),
+        'PENDANT_JOB_DEFINITIONS',
+        'job definition "align": parameters must be an object',
+      );
+    });
+
+    it('throws with every problem of the parameter declarations', () => {
+      const parameters = { threads: { type: 'integer', min: 9, max: 1 }, mode: { type: 'enum', values: ['a'], default: 'b' } };
+      expectConfigurationError(
+        read(JSON.stringify({ align: { definition: 'align:1', parameters } })),
+        'PENDANT_JOB_DEFINITIONS',
+        'job definition "align": parameter "threads": min 9 is greater than max 1; parameter "mode": default must be one of a, got "b"',
+      );
+    });
+
+    describe('with revisions from PENDANT_JOB_DEFINITION_REVISIONS', () => {
+      const definitions = JSON.stringify({ align: { definition: 'align:1' }, call: { definition: 'call' } });
+
+      it('takes each revision for the entry in the same place', () => {
+        const config = new RuntimeConfig(
+          encodeConfig({
+            jobDefinitions: { align: { definition: 'align:1' }, call: { definition: 'call' } },
+            jobDefinitionRevisions: ['4', '9'],
+          }),
+        );
+        expect(config.jobDefinitions.get('align')?.revision).toBe(4);
+        expect(config.jobDefinitions.get('call')?.revision).toBe(9);
+      });
+
+      it('keeps the revision of the definition where an entry is empty', () => {
+        const config = new RuntimeConfig({ [ENV.JOB_DEFINITIONS]: definitions, [ENV.JOB_DEFINITION_REVISIONS]: ',9' });
+        expect(config.jobDefinitions.get('align')?.revision).toBe(1);
+        expect(config.jobDefinitions.get('call')?.revision).toBe(9);
+      });
+
+      it.each([['4'], ['4,9,2'], ['4,x'], ['0,1'], ['4,1.5']])('throws when the revisions are %j', (revisions) => {
+        expectConfigurationError(
+          read(definitions, { [ENV.JOB_DEFINITION_REVISIONS]: revisions }),
+          'PENDANT_JOB_DEFINITION_REVISIONS',
+          `must be 2 comma-separated positive integers, one per job definition, got ${JSON.stringify(revisions)}`,
+        );
+      });
+    });
+  });
+
+  describe('jobQueues', () => {
+    const read = (value: string | undefined) => () => new RuntimeConfig({ [ENV.JOB_QUEUES]: value }).jobQueues;
+
+    it.each([[undefined], ['']])('throws when the variable is %j', (value) => {
+      expectConfigurationError(read(value), 'PENDANT_JOB_QUEUES', 'is not set');
+    });
+
+    it('throws when the variable is not JSON', () => {
+      expectConfigurationError(read('[fast'), 'PENDANT_JOB_QUEUES', /^is not JSON \(.+\)$/);
+    });
+
+    it.each([['[]'], ['{}'], ['"fast"'], ['[1]'], ['[""]'], ['["fast",null]']])('throws when the variable is %s', (value) => {
+      expectConfigurationError(read(value), 'PENDANT_JOB_QUEUES', 'must be a non-empty JSON array of job queue ARNs or names');
+    });
+  });
+
+  describe.each<[string, 'maxConcurrency' | 'logsMaxResponseBytes', number, number, number]>([
+    ['PENDANT_MAX_CONCURRENCY', 'maxConcurrency', DEFAULT_MAX_CONCURRENCY, 1, 64],
+    ['PENDANT_LOGS_MAX_RESPONSE_BYTES', 'logsMaxResponseBytes', DEFAULT_LOGS_MAX_RESPONSE_BYTES, 1024, 6 * 1024 * 1024],
+  ])('%s', (variable, property, fallback, min, max) => {
+    const read = (value: string | undefined) => new RuntimeConfig({ [variable]: value })[property];
+
+    it(`defaults to ${fallback} when unset or empty`, () => {
+      expect(read(undefined)).toBe(fallback);
+      expect(read('')).toBe(fallback);
+    });
+
+    it(`accepts ${min} and ${max}`, () => {
+      expect(read(String(min))).toBe(min);
+      expect(read(String(max))).toBe(max);
+    });
+
+    it.each([String(min - 1), String(max + 1), '-1', '2.5', 'eight', 'NaN', 'Infinity', '9007199254740993'])('throws when it is %j', (value) => {
+      expectConfigurationError(() => read(value), variable, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    });
+  });
+
+  it('defaults to 8 calls in flight and 4 MiB of logs a response', () => {
+    expect(DEFAULT_MAX_CONCURRENCY).toBe(8);
+    expect(DEFAULT_LOGS_MAX_RESPONSE_BYTES).toBe(4 * 1024 * 1024);
+  });
+});
+
+describe('parseJobDefinitionReference', () => {
+  it.each<[string, { name: string; revision?: number }]>([
+    [DEFINITION_ARN, { name: 'align', revision: 7 }],
+    ['arn:aws:batch:us-east-1:123456789012:job-definition/align', { name: 'align' }],
+    ['arn:aws-cn:batch:cn-north-1:123456789012:job-definition/align:2', { name: 'align', revision: 2 }],
+    ['arn:aws-us-gov:batch:us-gov-west-1:123456789012:job-definition/my_def-1:10', { name: 'my_def-1', revision: 10 }],
+    ['align:3', { name: 'align', revision: 3 }],
+    ['align', { name: 'align' }],
+    ['A1_b-2', { name: 'A1_b-2' }],
+  ])('reads %s', (text, expected) => {
+    expect(parseJobDefinitionReference(text)).toEqual(expected);
+  });
+
+  it.each([
+    [''],
+    ['align:'],
+    ['align:0'],
+    ['align:-1'],
+    ['align:1.5'],
+    ['align:latest'],
+    ['align:1:2'],
+    [':3'],
+    ['-align'],
+    ['my def'],
+    ['align:99999999999999999999'],
+    ['x'.repeat(129)],
+    ['arn:aws:batch:us-east-1:123456789012:job-definition/'],
+    ['arn:aws:batch:us-east-1:123456789012:job-definition/bad name:1'],
+    ['arn:aws:batch:us-east-1:123456789012:job-queue/align:1'],
+    ['arn:aws:s3:::bucket/align:1'],
+  ])('is undefined for %j', (text) => {
+    expect(parseJobDefinitionReference(text)).toBeUndefined();
+  });
+});
+
+describe('jobQueueName', () => {
+  it.each([
+    [QUEUE_ARN, 'fast'],
+    ['arn:aws-cn:batch:cn-north-1:123456789012:job-queue/slow_1', 'slow_1'],
+    ['fast', 'fast'],
+    ['not/an-arn', 'not/an-arn'],
+  ])('names %s as %s', (queue, name) => {
+    expect(jobQueueName(queue)).toBe(name);
+  });
+});

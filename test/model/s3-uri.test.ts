@@ -1,0 +1,321 @@
+import * as fc from 'fast-check';
+import { InvalidS3UriError } from '../../lib/model/errors';
+import { S3Uri } from '../../lib/model/s3-uri';
+
+/** The error `fn` throws, failing the test when it throws nothing. */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw, got none');
+}
+
+const BUCKET_RULE = 'bucket must be at most 255 letters, digits, ".", "-" or "_"';
+const WHITE_SPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/u;
+
+describe('S3Uri', () => {
+  describe('parse', () => {
+    it('reads the bucket and the key of s3://bucket/key', () => {
+      const uri = S3Uri.parse('s3://genomes/run-42/sample.bam');
+      expect(uri.scheme).toBe('s3://');
+      expect(uri.bucket).toBe('genomes');
+      expect(uri.key).toBe('run-42/sample.bam');
+    });
+
+    it("answers the issue's own examples with a one-letter bucket", () => {
+      expect(S3Uri.parse('s3://b/a/b/c')).toMatchObject({ bucket: 'b', key: 'a/b/c' });
+      expect(S3Uri.parse('s3://b')).toMatchObject({ bucket: 'b', key: '' });
+      expect(S3Uri.parse('s3://b/')).toMatchObject({ bucket: 'b', key: '' });
+      expect(S3Uri.parse('s3://b').join('k').toString()).toBe('s3://b/k');
+      expect(S3Uri.parse('s3://b/').join('k').toString()).toBe('s3://b/k');
+    });
+
+    it('takes the key as everything after the first "/" past the bucket', () => {
+      expect(S3Uri.parse('s3://bkt/a/b/c').key).toBe('a/b/c');
+      expect(S3Uri.parse('s3://bkt//a//b/').key).toBe('/a//b/');
+    });
+
+    it.each(['s3://bkt', 's3://bkt/'])('reads %s as the bucket root, key ""', (text) => {
+      const uri = S3Uri.parse(text);
+      expect(uri.bucket).toBe('bkt');
+      expect(uri.key).toBe('');
+      expect(uri.toString()).toBe('s3://bkt/');
+    });
+
+    it.each(['s3://My_Legacy.Bucket/key', 's3://UPPER/key', 's3://with_underscore/key', 's3://a.b-c_D/key'])(
+      'accepts the legacy bucket name in %s',
+      (text) => {
+        expect(S3Uri.parse(text).toString()).toBe(text);
+      },
+    );
+
+    it('accepts bucket names of 3 and 255 characters', () => {
+      expect(S3Uri.parse('s3://abc/k').bucket).toBe('abc');
+      expect(S3Uri.parse(`s3://${'b'.repeat(255)}/k`).bucket).toBe('b'.repeat(255));
+    });
+
+    it('accepts keys of non-ASCII characters up to 1,024 bytes of UTF-8', () => {
+      const key = 'é'.repeat(512);
+      expect(S3Uri.parse(`s3://bkt/${key}`).key).toBe(key);
+    });
+
+    it.each<[string, string, string]>([
+      ['a missing scheme', 'bkt/key', 'must start with s3://'],
+      ['an empty text', '', 'must start with s3://'],
+      ['another scheme', 'https://bkt/key', 'must start with s3://'],
+      ['an upper-case scheme', 'S3://bkt/key', 'must start with s3://'],
+      ['a scheme with one slash', 's3:/bkt/key', 'must start with s3://'],
+      ['an s3a scheme', 's3a://bkt/key', 'must start with s3://'],
+      ['a leading space', ' s3://bkt/key', 'must not start or end with white space'],
+      ['a trailing space', 's3://bkt/key ', 'must not start or end with white space'],
+      ['a trailing newline', 's3://bkt/key\n', 'must not start or end with white space'],
+      ['a space inside the key', 's3://bkt/my key', 'must not contain white space or control characters'],
+      ['a tab inside the key', 's3://bkt/a\tb', 'must not contain white space or control characters'],
+      ['a newline inside the key', 's3://bkt/a\nb', 'must not contain white space or control characters'],
+      ['a NUL character', 's3://bkt/a\u0000', 'must not contain white space or control characters'],
+      ['a DEL character', 's3://bkt/a\u007fb', 'must not contain white space or control characters'],
+      ['a C1 control character', 's3://bkt/a\u0085b', 'must not contain white space or control characters'],
+      ['a no-break space', 's3://bkt/a\u00a0b', 'must not contain white space or control characters'],
+      ['a line separator', 's3://bkt/a\u2028b', 'must not contain white space or control characters'],
+      ['a space inside the bucket', 's3://my bucket/key', 'must not contain white space or control characters'],
+      ['an empty bucket', 's3://', 'bucket must not be empty'],
+      ['an empty bucket before a key', 's3:///key', 'bucket must not be empty'],
+      ['a bucket of 256 characters', `s3://${'b'.repeat(256)}/key`, BUCKET_RULE],
+      ['a bucket with a forbidden character', 's3://bu*ket/key', BUCKET_RULE],
+      ['a bucket with a colon', 's3://bkt:80/key', BUCKET_RULE],
+      ['a key over 1,024 bytes of UTF-8', `s3://bkt/${'é'.repeat(513)}`, 'key must be at most 1024 bytes of UTF-8'],
+    ])('throws when the text has %s', (_what, text, reason) => {
+      const error = thrownBy(() => S3Uri.parse(text));
+      expect(error).toBeInstanceOf(InvalidS3UriError);
+      expect(error).toMatchObject({ text, reason, message: `invalid S3 URI ${JSON.stringify(text)}: ${reason}` });
+    });
+
+    it('throws when the value is not a string', () => {
+      const error = thrownBy(() => S3Uri.parse(42 as unknown as string));
+      expect(error).toBeInstanceOf(InvalidS3UriError);
+      expect(error).toMatchObject({ text: '42', message: 'invalid S3 URI "42": must be a string' });
+    });
+  });
+
+  describe('isValid', () => {
+    it('is true for text that parses and false for text that does not', () => {
+      expect(S3Uri.isValid('s3://bkt/key')).toBe(true);
+      expect(S3Uri.isValid('s3://bkt')).toBe(true);
+      expect(S3Uri.isValid('bkt/key')).toBe(false);
+      expect(S3Uri.isValid('s3://bkt/a b')).toBe(false);
+    });
+  });
+
+  describe('of', () => {
+    it('builds the URI of a bucket and a key', () => {
+      const uri = S3Uri.of('bkt', 'a/b.txt');
+      expect(uri.bucket).toBe('bkt');
+      expect(uri.key).toBe('a/b.txt');
+      expect(uri.toString()).toBe('s3://bkt/a/b.txt');
+    });
+
+    it('builds the bucket root without a key', () => {
+      expect(S3Uri.of('bkt').toString()).toBe('s3://bkt/');
+    });
+
+    it('keeps a key that starts with "/"', () => {
+      expect(S3Uri.of('bkt', '/a').key).toBe('/a');
+    });
+
+    it('throws when the bucket is empty', () => {
+      const error = thrownBy(() => S3Uri.of('', 'key'));
+      expect(error).toBeInstanceOf(InvalidS3UriError);
+      expect((error as Error).message).toBe('invalid S3 URI "s3:///key": bucket must not be empty');
+    });
+
+    it('throws when the bucket holds a "/" rather than moving part of it into the key', () => {
+      const error = thrownBy(() => S3Uri.of('bkt/evil', 'key'));
+      expect(error).toBeInstanceOf(InvalidS3UriError);
+      expect(error).toMatchObject({ text: 's3://bkt/evil/key', message: `invalid S3 URI "s3://bkt/evil/key": ${BUCKET_RULE}` });
+    });
+  });
+
+  describe('join', () => {
+    it.each<[string, string[], string]>([
+      ['s3://bkt', ['k'], 's3://bkt/k'],
+      ['s3://bkt/', ['k'], 's3://bkt/k'],
+      ['s3://bkt/run', ['sample.bam'], 's3://bkt/run/sample.bam'],
+      ['s3://bkt/run/', ['sample.bam'], 's3://bkt/run/sample.bam'],
+      ['s3://bkt/run', ['/sample.bam'], 's3://bkt/run/sample.bam'],
+      ['s3://bkt/run/', ['//sample.bam'], 's3://bkt/run/sample.bam'],
+      ['s3://bkt', ['a', 'b', 'c'], 's3://bkt/a/b/c'],
+      ['s3://bkt', ['a/', '/b/', 'c'], 's3://bkt/a/b/c'],
+      ['s3://bkt', ['a/b', 'c/d'], 's3://bkt/a/b/c/d'],
+      ['s3://bkt/a', ['', '/', 'b'], 's3://bkt/a/b'],
+      ['s3://bkt/a', [], 's3://bkt/a'],
+    ])('joins %s with %j as %s', (base, parts, expected) => {
+      expect(S3Uri.parse(base).join(...parts).toString()).toBe(expected);
+    });
+
+    it('leaves the URI it is called on unchanged', () => {
+      const base = S3Uri.parse('s3://bkt/run');
+      base.join('x');
+      expect(base.toString()).toBe('s3://bkt/run');
+    });
+
+    it('throws when a part makes the URI invalid', () => {
+      const error = thrownBy(() => S3Uri.parse('s3://bkt/run').join('my file'));
+      expect(error).toBeInstanceOf(InvalidS3UriError);
+      expect((error as Error).message).toBe('invalid S3 URI "s3://bkt/run/my file": must not contain white space or control characters');
+    });
+
+    it('puts exactly one "/" between generated parts', () => {
+      const segment = fc.stringMatching(/^[A-Za-z0-9._-]{1,20}$/);
+      fc.assert(
+        fc.property(fc.array(segment, { maxLength: 8 }), fc.constantFrom('s3://bkt', 's3://bkt/'), (parts, base) => {
+          expect(S3Uri.parse(base).join(...parts).toString()).toBe(`s3://bkt/${parts.join('/')}`);
+        }),
+      );
+    });
+  });
+
+  describe('addSuffix', () => {
+    it('works as the example of the class documentation says', () => {
+      const input = S3Uri.parse('s3://genomes/run-42').join('sample.bam');
+      expect(input.addSuffix('.bai').toString()).toBe('s3://genomes/run-42/sample.bam.bai');
+    });
+
+    it('concatenates the suffix to the key', () => {
+      expect(S3Uri.parse('s3://bkt/x.bam').addSuffix('.bai').toString()).toBe('s3://bkt/x.bam.bai');
+    });
+
+    it('adds no "/" of its own', () => {
+      expect(S3Uri.parse('s3://bkt/run').addSuffix('-2').toString()).toBe('s3://bkt/run-2');
+      expect(S3Uri.parse('s3://bkt/run').addSuffix('/x').key).toBe('run/x');
+    });
+
+    it('throws when the suffix makes the URI invalid', () => {
+      const error = thrownBy(() => S3Uri.parse('s3://bkt/x.bam').addSuffix(' '));
+      expect(error).toBeInstanceOf(InvalidS3UriError);
+      expect((error as Error).message).toBe('invalid S3 URI "s3://bkt/x.bam ": must not start or end with white space');
+    });
+  });
+
+  describe('isWithin', () => {
+    it.each<[string, string, boolean]>([
+      ['s3://bkt/data/a.bam', 's3://bkt/data/', true],
+      ['s3://bkt/data/a.bam', 's3://bkt/data', true],
+      ['s3://bkt/database/a.bam', 's3://bkt/data', true],
+      ['s3://bkt/database/a.bam', 's3://bkt/data/', false],
+      ['s3://bkt/data/a.bam', 's3://bkt', true],
+      ['s3://bkt/data/a.bam', 's3://bkt/data/a.bam', true],
+      ['s3://bkt/data', 's3://bkt/data/', false],
+      ['s3://bkt/data/a.bam', 's3://other/data/', false],
+      ['s3://bkt/Data/a.bam', 's3://bkt/data/', false],
+    ])('says %s within %s is %s', (uri, prefix, expected) => {
+      expect(S3Uri.parse(uri).isWithin(S3Uri.parse(prefix))).toBe(expected);
+    });
+  });
+
+  describe('equals', () => {
+    it('is true for URIs with the same bucket and key', () => {
+      expect(S3Uri.parse('s3://bkt/a').equals(S3Uri.parse('s3://bkt/a'))).toBe(true);
+      expect(S3Uri.parse('s3://bkt').equals(S3Uri.parse('s3://bkt/'))).toBe(true);
+      expect(S3Uri.of('bkt', 'a/b').equals(S3Uri.parse('s3://bkt/a').join('b'))).toBe(true);
+    });
+
+    it.each([
+      ['s3://bkt/a', 's3://bkt/b'],
+      ['s3://bkt/a', 's3://other/a'],
+      ['s3://bkt/a', 's3://bkt/a/'],
+      ['s3://bkt/a', 's3://bkt/A'],
+      ['s3://bkt/a', 's3://BKT/a'],
+    ])('is false for %s and %s', (left, right) => {
+      expect(S3Uri.parse(left).equals(S3Uri.parse(right))).toBe(false);
+    });
+
+    it('is false for a plain object with the same fields', () => {
+      const lookalike = { bucket: 'bkt', key: 'a' } as unknown as S3Uri;
+      expect(S3Uri.parse('s3://bkt/a').equals(lookalike)).toBe(false);
+    });
+  });
+
+  describe('toString', () => {
+    it('prints s3://bucket/key', () => {
+      expect(S3Uri.parse('s3://bkt/a/b').toString()).toBe('s3://bkt/a/b');
+      expect(`${S3Uri.parse('s3://bkt/a/b')}`).toBe('s3://bkt/a/b');
+    });
+
+    it('prints the same text in JSON', () => {
+      expect(JSON.stringify({ input: S3Uri.parse('s3://bkt/a') })).toBe('{"input":"s3://bkt/a"}');
+    });
+  });
+
+  describe('properties', () => {
+    const bucket = fc.stringMatching(/^[A-Za-z0-9._-]{3,63}$/);
+    const keyText = fc
+      .oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 100 }))
+      .filter((key) => !WHITE_SPACE_OR_CONTROL.test(key) && new TextEncoder().encode(key).length <= 1024);
+    const nonEmptyKey = keyText.filter((key) => key !== '');
+    const validText = fc.tuple(bucket, keyText).map(([b, k]) => `s3://${b}/${k}`);
+
+    it('round-trips generated buckets and keys through toString and parse', () => {
+      fc.assert(
+        fc.property(bucket, keyText, (b, k) => {
+          const uri = S3Uri.of(b, k);
+          expect(uri.bucket).toBe(b);
+          expect(uri.key).toBe(k);
+          const again = S3Uri.parse(uri.toString());
+          expect(again.equals(uri)).toBe(true);
+          expect(again.toString()).toBe(uri.toString());
+        }),
+      );
+    });
+
+    it('prints a text with a non-empty key exactly as it was parsed', () => {
+      fc.assert(
+        fc.property(bucket, nonEmptyKey, (b, k) => {
+          const text = `s3://${b}/${k}`;
+          expect(S3Uri.parse(text).toString()).toBe(text);
+        }),
+      );
+    });
+
+    it('throws InvalidS3UriError naming the text for text without the s3:// scheme', () => {
+      fc.assert(
+        fc.property(
+          fc.string({ unit: 'binary', maxLength: 60 }).filter((text) => !text.startsWith('s3://')),
+          (text) => {
+            const error = thrownBy(() => S3Uri.parse(text));
+            expect(error).toBeInstanceOf(InvalidS3UriError);
+            expect((error as InvalidS3UriError).text).toBe(text);
+          },
+        ),
+      );
+    });
+
+    it('throws InvalidS3UriError naming the text when white space or a control character is inserted anywhere', () => {
+      const bad = fc.constantFrom(' ', '\t', '\n', '\r', '\u0000', '\u001f', '\u007f', '\u0085', '\u00a0', '\u2028', '\u3000', '\ufeff');
+      fc.assert(
+        fc.property(validText, bad, fc.nat(), (text, character, at) => {
+          const position = at % (text.length + 1);
+          const broken = `${text.slice(0, position)}${character}${text.slice(position)}`;
+          const error = thrownBy(() => S3Uri.parse(broken));
+          expect(error).toBeInstanceOf(InvalidS3UriError);
+          expect((error as InvalidS3UriError).text).toBe(broken);
+        }),
+      );
+    });
+
+    it('throws InvalidS3UriError naming the text for an invalid bucket', () => {
+      const badBucket = fc
+        .string({ unit: 'grapheme', maxLength: 300 })
+        .filter((b) => !b.includes("/") && !/^[A-Za-z0-9._-]{1,255}$/.test(b));
+      fc.assert(
+        fc.property(badBucket, keyText, (b, k) => {
+          const text = `s3://${b}/${k}`;
+          const error = thrownBy(() => S3Uri.parse(text));
+          expect(error).toBeInstanceOf(InvalidS3UriError);
+          expect((error as InvalidS3UriError).text).toBe(text);
+        }),
+      );
+    });
+  });
+});
