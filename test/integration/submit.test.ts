@@ -1,0 +1,235 @@
+import { DeregisterJobDefinitionCommand, ListJobsCommand } from '@aws-sdk/client-batch';
+import { SdkBatchGateway } from '../../lambda/aws/batch';
+import { SdkS3Gateway } from '../../lambda/aws/s3';
+import { createHandler } from '../../lambda/handlers/submit';
+import { BatchJobSubmissionError, encodeConfig, Parameter, RuntimeConfig, S3ObjectNotFoundError, UnknownJobDefinitionError } from '../../lib/model';
+import { ACCOUNT, motoClients, recordCalls, REGION, resetMoto } from './moto/aws';
+import { BatchEnvironment, createBatchEnvironment, createBucket, describeJob, putObject, registerJobDefinition } from './moto/fixtures';
+
+const BUCKET = 'pendant-inputs';
+const INPUT = `s3://${BUCKET}/reads/sample-1.fastq`;
+const MOMENT = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
+
+const definitionArn = (nameAndRevision: string) => `arn:aws:batch:${REGION}:${ACCOUNT}:job-definition/${nameAndRevision}`;
+
+function configFor(environment: BatchEnvironment): RuntimeConfig {
+  const parameters = {
+    input: Parameter.s3Object({ mustExist: true }),
+    threads: Parameter.integer({ default: 1, min: 1, max: 64 }),
+    mode: Parameter.enum(['fast', 'sensitive'], { default: 'fast' }),
+  };
+  return new RuntimeConfig(
+    encodeConfig({
+      jobDefinitions: {
+        // Pinned, as the constructs deploy it: the revision that went out with the function.
+        align: { definition: `${environment.jobDefinitionName}:${environment.revision}`, parameters },
+        // By name only: Batch's latest ACTIVE revision.
+        'align-latest': { definition: environment.jobDefinitionName, parameters },
+      },
+      jobQueues: [environment.jobQueueArn],
+    }),
+  );
+}
+
+describe('Integration: submit', () => {
+  beforeEach(async () => {
+    await resetMoto();
+  });
+
+  async function setUp(options: { withInput?: boolean } = {}) {
+    const fixtures = motoClients();
+    const environment = await createBatchEnvironment(fixtures.batch);
+    await createBucket(fixtures.s3, BUCKET);
+    if (options.withInput ?? true) await putObject(fixtures.s3, INPUT);
+    const clients = motoClients();
+    const batchCalls = recordCalls(clients.batch);
+    const s3Calls = recordCalls(clients.s3);
+    const handler = createHandler({
+      config: configFor(environment),
+      batch: new SdkBatchGateway(clients.batch),
+      s3: new SdkS3Gateway(clients.s3),
+      now: () => MOMENT,
+    });
+    return { fixtures, environment, batchCalls, s3Calls, handler };
+  }
+
+  it('submits parameters and container overrides that Batch then shows on the job', async () => {
+    const { fixtures, environment, batchCalls, s3Calls, handler } = await setUp();
+
+    const response = await handler({
+      jobDefinition: 'align',
+      jobName: 'align-sample-1',
+      parameters: { input: INPUT, threads: 8, mode: 'sensitive' },
+      containerOverrides: {
+        command: ['align', 'Ref::input', '--threads', 'Ref::threads', '--mode', 'Ref::mode'],
+        environment: { SAMPLE: 'sample-1', LOG_LEVEL: 'debug' },
+        vcpus: 2,
+        memoryMiB: 4096,
+      },
+    });
+
+    expect(response).toEqual({
+      jobId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      jobName: 'align-sample-1',
+      jobArn: `arn:aws:batch:${REGION}:${ACCOUNT}:job/${response.jobId}`,
+      jobDefinition: `${environment.jobDefinitionName}:1`,
+      jobQueue: environment.jobQueueName,
+    });
+    const job = await describeJob(fixtures.batch, response.jobId);
+    expect(job).toMatchObject({
+      jobName: 'align-sample-1',
+      jobQueue: environment.jobQueueArn,
+      jobDefinition: definitionArn(`${environment.jobDefinitionName}:1`),
+      parameters: { input: INPUT, threads: '8', mode: 'sensitive' },
+      container: { command: ['align', 'Ref::input', '--threads', 'Ref::threads', '--mode', 'Ref::mode'] },
+    });
+    expect(job.container?.environment).toEqual(
+      expect.arrayContaining([
+        { name: 'SAMPLE', value: 'sample-1' },
+        { name: 'LOG_LEVEL', value: 'debug' },
+      ]),
+    );
+    // moto does not reflect resource overrides in DescribeJobs: check what went over the wire instead.
+    expect(batchCalls.inputsOf('SubmitJob')).toEqual([
+      expect.objectContaining({
+        jobQueue: environment.jobQueueArn,
+        containerOverrides: expect.objectContaining({
+          resourceRequirements: [
+            { type: 'VCPU', value: '2' },
+            { type: 'MEMORY', value: '4096' },
+          ],
+        }),
+      }),
+    ]);
+    expect(batchCalls.counts()).toEqual({ SubmitJobCommand: 1 });
+    expect(s3Calls.counts()).toEqual({ HeadObjectCommand: 1 });
+  });
+
+  it('leaves unset parameters to the job definition defaults and names the job after the definition and the time', async () => {
+    const { fixtures, environment, handler } = await setUp();
+
+    const response = await handler({ jobDefinition: 'align', parameters: { input: INPUT } });
+
+    expect(response.jobName).toBe('2026-01-02T03-04-05_align');
+    const job = await describeJob(fixtures.batch, response.jobId);
+    // threads comes from the job definition's own default (1); mode has none there, so Batch does not know it.
+    expect(job.parameters).toEqual({ input: INPUT, threads: '1' });
+    expect(job.jobDefinition).toBe(definitionArn(`${environment.jobDefinitionName}:1`));
+  });
+
+  it('submits an array job that waits for another job', async () => {
+    const { fixtures, handler } = await setUp();
+    const first = await handler({ jobDefinition: 'align', parameters: { input: INPUT } });
+
+    const array = await handler({
+      jobDefinition: 'align',
+      parameters: { input: INPUT },
+      arraySize: 3,
+      dependsOn: [first.jobId, { jobId: first.jobId, type: 'N_TO_N' }],
+    });
+
+    const job = await describeJob(fixtures.batch, array.jobId);
+    expect(job.dependsOn).toEqual([{ jobId: first.jobId }, { jobId: first.jobId, type: 'N_TO_N' }]);
+    expect(job.arrayProperties?.size).toBe(3);
+  });
+
+  describe('revisions', () => {
+    async function withTwoRevisions() {
+      const context = await setUp();
+      const second = await registerJobDefinition(context.fixtures.batch, context.environment.jobDefinitionName, {
+        parameters: { threads: '2' },
+        command: ['align2', 'Ref::input'],
+      });
+      expect(second).toBe(2);
+      return context;
+    }
+
+    it('submits at the revision deployed with the function, not the newest', async () => {
+      const { fixtures, environment, batchCalls, handler } = await withTwoRevisions();
+
+      const response = await handler({ jobDefinition: 'align', parameters: { input: INPUT } });
+
+      expect(response.jobDefinition).toBe(`${environment.jobDefinitionName}:1`);
+      expect((await describeJob(fixtures.batch, response.jobId)).jobDefinition).toBe(definitionArn(`${environment.jobDefinitionName}:1`));
+      expect(batchCalls.count('DescribeJobDefinitions')).toBe(0);
+    });
+
+    it('submits at the revision the request pins', async () => {
+      const { fixtures, environment, batchCalls, handler } = await withTwoRevisions();
+
+      const response = await handler({ jobDefinition: 'align', revision: 2, parameters: { input: INPUT } });
+
+      expect(response.jobDefinition).toBe(`${environment.jobDefinitionName}:2`);
+      const job = await describeJob(fixtures.batch, response.jobId);
+      expect(job.jobDefinition).toBe(definitionArn(`${environment.jobDefinitionName}:2`));
+      expect(job.parameters).toEqual({ input: INPUT, threads: '2' });
+      expect(batchCalls.count('DescribeJobDefinitions')).toBe(0);
+    });
+
+    it('submits at the newest ACTIVE revision for "latest", skipping a deregistered one', async () => {
+      const { fixtures, environment, batchCalls, handler } = await withTwoRevisions();
+
+      const newest = await handler({ jobDefinition: 'align', revision: 'latest', parameters: { input: INPUT } });
+      await fixtures.batch.send(new DeregisterJobDefinitionCommand({ jobDefinition: `${environment.jobDefinitionName}:2` }));
+      const active = await handler({ jobDefinition: 'align', revision: 'latest', parameters: { input: INPUT } });
+
+      expect(newest.jobDefinition).toBe(`${environment.jobDefinitionName}:2`);
+      expect((await describeJob(fixtures.batch, newest.jobId)).jobDefinition).toBe(definitionArn(`${environment.jobDefinitionName}:2`));
+      expect(active.jobDefinition).toBe(`${environment.jobDefinitionName}:1`);
+      expect((await describeJob(fixtures.batch, active.jobId)).jobDefinition).toBe(definitionArn(`${environment.jobDefinitionName}:1`));
+      expect(batchCalls.inputsOf('DescribeJobDefinitions')).toEqual([
+        expect.objectContaining({ jobDefinitionName: environment.jobDefinitionName, status: 'ACTIVE' }),
+        expect.objectContaining({ jobDefinitionName: environment.jobDefinitionName, status: 'ACTIVE' }),
+      ]);
+    });
+
+    it('submits at the newest ACTIVE revision when the configuration names no revision', async () => {
+      const { environment, handler } = await withTwoRevisions();
+
+      const response = await handler({ jobDefinition: 'align-latest', parameters: { input: INPUT } });
+
+      expect(response.jobDefinition).toBe(`${environment.jobDefinitionName}:2`);
+    });
+
+    it('throws UnknownJobDefinitionError for "latest" when no revision is ACTIVE, and submits nothing', async () => {
+      const { fixtures, environment, batchCalls, handler } = await withTwoRevisions();
+      for (const revision of [1, 2]) {
+        await fixtures.batch.send(new DeregisterJobDefinitionCommand({ jobDefinition: `${environment.jobDefinitionName}:${revision}` }));
+      }
+
+      const submission = handler({ jobDefinition: 'align', revision: 'latest', parameters: { input: INPUT } });
+
+      await expect(submission).rejects.toBeInstanceOf(UnknownJobDefinitionError);
+      await expect(submission).rejects.toThrow(`job definition ${environment.jobDefinitionName} has no ACTIVE revision`);
+      expect(batchCalls.count('SubmitJob')).toBe(0);
+    });
+
+    it('throws BatchJobSubmissionError when Batch has no such revision', async () => {
+      const { environment, handler } = await withTwoRevisions();
+
+      const submission = handler({ jobDefinition: 'align', revision: 7, parameters: { input: INPUT } });
+
+      await expect(submission).rejects.toBeInstanceOf(BatchJobSubmissionError);
+      await expect(submission).rejects.toMatchObject({
+        name: 'BatchJobSubmissionError',
+        jobDefinition: `${environment.jobDefinitionName}:7`,
+        jobQueue: environment.jobQueueName,
+        message: expect.stringContaining(`${environment.jobDefinitionName}:7`),
+      });
+    });
+  });
+
+  it('throws S3ObjectNotFoundError naming the missing input, and creates no job', async () => {
+    const { fixtures, environment, batchCalls, handler } = await setUp({ withInput: false });
+
+    const submission = handler({ jobDefinition: 'align', parameters: { input: INPUT } });
+
+    await expect(submission).rejects.toBeInstanceOf(S3ObjectNotFoundError);
+    await expect(submission).rejects.toMatchObject({ uris: [INPUT], message: `S3 object not found: ${INPUT}` });
+    expect(batchCalls.calls).toEqual([]);
+    for (const jobStatus of ['SUBMITTED', 'SUCCEEDED', 'FAILED'] as const) {
+      const listed = await fixtures.batch.send(new ListJobsCommand({ jobQueue: environment.jobQueueName, jobStatus }));
+      expect(listed.jobSummaryList).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { SdkBatchGateway } from '../../lambda/aws/batch';
+import { createHandler } from '../../lambda/handlers/terminate';
+import { BatchJobNotFoundError } from '../../lib/model';
+import { motoClients, recordCalls, resetMoto } from './moto/aws';
+import { createBatchEnvironment, describeJob, HeldStatus, submitFailedJob, submitHeldJob, submitJob } from './moto/fixtures';
+
+/**
+ * What moto 5.2.1 lets these tests reach without Docker (see `submitHeldJob`): SUCCEEDED and FAILED jobs, and jobs
+ * held in SUBMITTED, PENDING, RUNNABLE or STARTING. RUNNING cannot be held, so the TerminateJob path is exercised
+ * from STARTING, the other status that has a container. moto records the reason of CancelJob and TerminateJob in
+ * `statusReason` but leaves a held job where it is held, so the tests assert the call and its reason, not the
+ * job's next status.
+ */
+describe('Integration: terminate', () => {
+  const reason = 'sample withdrawn by the lab';
+
+  beforeEach(async () => {
+    await resetMoto();
+  });
+
+  async function setUp() {
+    const fixtures = motoClients();
+    const environment = await createBatchEnvironment(fixtures.batch);
+    const clients = motoClients();
+    const calls = recordCalls(clients.batch);
+    const handler = createHandler({ batch: new SdkBatchGateway(clients.batch) });
+    return { fixtures, environment, calls, handler };
+  }
+
+  describe.each<HeldStatus>(['SUBMITTED', 'PENDING', 'RUNNABLE'])('a job in %s', (status) => {
+    it('is cancelled with the reason given', async () => {
+      const { fixtures, environment, calls, handler } = await setUp();
+      const jobId = await submitHeldJob(fixtures.batch, environment, status);
+
+      await expect(handler({ jobId, reason })).resolves.toEqual({ jobId, previousStatus: status, action: 'cancelled' });
+
+      expect(calls.counts()).toEqual({ DescribeJobsCommand: 1, CancelJobCommand: 1 });
+      expect(calls.inputsOf('CancelJob')).toEqual([{ jobId, reason }]);
+      expect((await describeJob(fixtures.batch, jobId)).statusReason).toBe(reason);
+    });
+  });
+
+  describe('a job in STARTING', () => {
+    it('is terminated with the reason given', async () => {
+      const { fixtures, environment, calls, handler } = await setUp();
+      const jobId = await submitHeldJob(fixtures.batch, environment, 'STARTING');
+
+      await expect(handler({ jobId, reason })).resolves.toEqual({ jobId, previousStatus: 'STARTING', action: 'terminated' });
+
+      expect(calls.counts()).toEqual({ DescribeJobsCommand: 1, TerminateJobCommand: 1 });
+      expect(calls.inputsOf('TerminateJob')).toEqual([{ jobId, reason }]);
+      expect((await describeJob(fixtures.batch, jobId)).statusReason).toBe(reason);
+    });
+  });
+
+  describe('a finished job', () => {
+    it('is left alone when it SUCCEEDED', async () => {
+      const { fixtures, environment, calls, handler } = await setUp();
+      const jobId = await submitJob(fixtures.batch, environment);
+
+      await expect(handler({ jobId, reason })).resolves.toEqual({ jobId, previousStatus: 'SUCCEEDED', action: 'none' });
+
+      expect(calls.counts()).toEqual({ DescribeJobsCommand: 1 });
+      const job = await describeJob(fixtures.batch, jobId);
+      expect(job.status).toBe('SUCCEEDED');
+      expect(job.statusReason).toBeUndefined();
+    });
+
+    it('is left alone when it FAILED', async () => {
+      const { fixtures, environment, calls, handler } = await setUp();
+      const jobId = await submitFailedJob(fixtures.batch, environment);
+
+      await expect(handler({ jobId, reason })).resolves.toEqual({ jobId, previousStatus: 'FAILED', action: 'none' });
+
+      expect(calls.counts()).toEqual({ DescribeJobsCommand: 1 });
+      expect((await describeJob(fixtures.batch, jobId)).statusReason).not.toBe(reason);
+    });
+  });
+
+  it('throws BatchJobNotFoundError for an id Batch does not know, and stops nothing', async () => {
+    const { calls, handler } = await setUp();
+    const jobId = randomUUID();
+
+    const request = handler({ jobId, reason });
+
+    await expect(request).rejects.toBeInstanceOf(BatchJobNotFoundError);
+    await expect(request).rejects.toMatchObject({ name: 'BatchJobNotFoundError', jobId });
+    expect(calls.counts()).toEqual({ DescribeJobsCommand: 1 });
+  });
+});
