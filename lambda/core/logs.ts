@@ -34,10 +34,13 @@ interface Cursor {
   readonly logStreamName: string;
   readonly token: string | null;
   readonly skip: number;
+  /** The mean size of the events read so far, so the next response can size its first page to its budget. */
+  readonly meanEventBytes?: number;
 }
 
 export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([1, cursor.logStreamName, cursor.token, cursor.skip])).toString('base64url');
+  const fields = [1, cursor.logStreamName, cursor.token, cursor.skip, ...(cursor.meanEventBytes ? [cursor.meanEventBytes] : [])];
+  return Buffer.from(JSON.stringify(fields)).toString('base64url');
 }
 
 const badToken = (message: string) => new InvalidRequestError([{ field: 'nextToken', rule: 'token', message }]);
@@ -49,18 +52,19 @@ export function decodeCursor(text: string): Cursor {
   } catch {
     throw badToken('is not a token from a previous logs response');
   }
-  const [version, logStreamName, token, skip] = Array.isArray(fields) ? fields : [];
+  const [version, logStreamName, token, skip, meanEventBytes] = Array.isArray(fields) ? fields : [];
   if (
     version !== 1 ||
     typeof logStreamName !== 'string' ||
     !(token === null || typeof token === 'string') ||
     !Number.isSafeInteger(skip) ||
     skip < 0 ||
-    skip >= LIMITS.MAX_LOG_EVENTS_LIMIT
+    skip >= LIMITS.MAX_LOG_EVENTS_LIMIT ||
+    !(meanEventBytes === undefined || (Number.isSafeInteger(meanEventBytes) && meanEventBytes > 0))
   ) {
     throw badToken('is not a token from a previous logs response');
   }
-  return { logStreamName, token, skip };
+  return { logStreamName, token, skip, ...(meanEventBytes !== undefined && { meanEventBytes }) };
 }
 
 const encoder = new TextEncoder();
@@ -103,23 +107,38 @@ export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<Lo
   });
   const outOfTime = () => deps.remainingTimeMillis !== undefined && deps.remainingTimeMillis() < SAFETY_MARGIN_MILLIS;
 
+  // Pages are sized to what the budget still holds, judged by the events seen so far, so a response ends where a
+  // page ends and the next one starts on a fresh token instead of reading a whole page again. Once the budget is
+  // nearly spent, the page asked for is a single event: it tells a stream read to its end from one that goes on.
+  let measuredEvents = 0;
+  let measuredBytes = 0;
+  const meanEventBytes = () => (measuredEvents > 0 ? Math.ceil(measuredBytes / measuredEvents) : cursor.meanEventBytes);
+  const pageLimit = () => {
+    const mean = meanEventBytes();
+    const fits = mean === undefined ? LIMITS.MAX_LOG_EVENTS_LIMIT : Math.max(1, Math.floor((budget - bytes) / mean));
+    return Math.min(LIMITS.MAX_LOG_EVENTS_LIMIT, cursor.skip + Math.min(limit - events.length, fits));
+  };
+  const resumeAt = (at: Cursor) => encodeCursor({ ...at, ...(meanEventBytes() !== undefined && { meanEventBytes: meanEventBytes() }) });
+
   for (;;) {
-    if (outOfTime()) return respond(encodeCursor(cursor));
-    const page = await getPage(deps.logs, request.jobId, logGroupName, cursor, Math.min(LIMITS.MAX_LOG_EVENTS_LIMIT, limit - events.length + cursor.skip));
+    if (outOfTime()) return respond(resumeAt(cursor));
+    const page = await getPage(deps.logs, request.jobId, logGroupName, cursor, pageLimit());
     for (let index = cursor.skip; index < page.events.length; index++) {
       const event = page.events[index];
       const size = byteLength(event) + 1;
+      measuredEvents += 1;
+      measuredBytes += size;
       // An event larger than the whole budget still goes out alone: otherwise the stream could never be read past it.
       if (events.length >= limit || (bytes + size > budget && events.length > 0)) {
-        return respond(encodeCursor({ ...cursor, skip: index }));
+        return respond(resumeAt({ ...cursor, skip: index }));
       }
       events.push({ timestamp: event.timestamp, message: event.message, ingestionTime: event.ingestionTime });
       bytes += size;
     }
     const exhausted = cursor.token !== null && page.nextForwardToken === cursor.token;
     cursor = { ...cursor, token: page.nextForwardToken, skip: 0 };
-    if (exhausted) return respond(terminal ? null : encodeCursor(cursor));
-    if (events.length >= limit) return respond(encodeCursor(cursor));
+    if (exhausted) return respond(terminal ? null : resumeAt(cursor));
+    if (events.length >= limit) return respond(resumeAt(cursor));
   }
 }
 
