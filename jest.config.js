@@ -6,4 +6,6 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
   setupFiles: ['<rootDir>/test/setup/env.ts'],
+  // Whole-stack snapshots print asset hashes as [ASSET_HASH], so they do not churn on every handler edit.
+  snapshotSerializers: ['<rootDir>/lib/testing/serializer.ts'],
 };

@@ -1,6 +1,7 @@
 import {
   BatchJobSubmissionError,
   checkParameterValues,
+  fieldPath,
   ContainerOverrides,
   InvalidRequestError,
   jobQueueName,
@@ -39,7 +40,7 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
 
   const check = checkParameterValues(definition.parameters, request.parameters ?? {});
   const problems: RequestProblem[] = check.problems.map((problem) => ({
-    field: `parameters.${problem.parameter}`,
+    field: fieldPath('parameters', problem.parameter),
     rule: problem.code,
     message: problem.message,
   }));

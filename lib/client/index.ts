@@ -50,26 +50,28 @@ export class PendantClient {
     this.lambda = props.lambda ?? new LambdaClient({});
   }
 
-  public validate(request: ValidateRequest): Promise<ValidateResponse> {
+  // The methods are async so that a malformed request rejects the promise they return, like every other failure,
+  // instead of throwing before there is a promise to catch.
+  public async validate(request: ValidateRequest): Promise<ValidateResponse> {
     return this.invoke('validate', parseValidateRequest(request));
   }
 
-  public submit(request: SubmitRequest): Promise<SubmitResponse> {
+  public async submit(request: SubmitRequest): Promise<SubmitResponse> {
     return this.invoke('submit', parseSubmitRequest(request));
   }
 
   /** The status of up to 1,000 jobs. */
-  public status(jobIds: readonly string[]): Promise<StatusResponse> {
+  public async status(jobIds: readonly string[]): Promise<StatusResponse> {
     return this.invoke('status', parseStatusRequest({ jobIds }));
   }
 
   /** The status of one job, or `BatchJobNotFoundError`. */
-  public jobStatus(jobId: string): Promise<JobSummary> {
+  public async jobStatus(jobId: string): Promise<JobSummary> {
     return this.invoke('status', parseStatusRequest({ jobId }));
   }
 
   /** One response's worth of a job's log events; pass `nextToken` back to read on. */
-  public logs(request: LogsRequest): Promise<LogsResponse> {
+  public async logs(request: LogsRequest): Promise<LogsResponse> {
     return this.invoke('logs', parseLogsRequest(request));
   }
 
@@ -87,7 +89,7 @@ export class PendantClient {
     }
   }
 
-  public terminate(request: TerminateRequest): Promise<TerminateResponse> {
+  public async terminate(request: TerminateRequest): Promise<TerminateResponse> {
     return this.invoke('terminate', parseTerminateRequest(request));
   }
 

@@ -207,6 +207,9 @@ export function reviveError(errorType: string, errorMessage: string): PendantErr
     case 'BatchJobNotFoundError':
       error.jobId = after(/^batch job not found: /);
       break;
+    case 'LogStreamNotFoundError':
+      error.jobId = /^(?:job (\S+) has no log stream yet|log stream not found for job (\S+):)/.exec(errorMessage)?.slice(1).find(Boolean);
+      break;
     case 'S3ObjectNotFoundError':
     case 'S3AccessDeniedError':
       error.uris = after(/^[^:]*: /).split(', ');

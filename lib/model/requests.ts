@@ -182,7 +182,7 @@ class EventReader {
     }
     for (const key of Object.keys(value)) {
       if (!allowed.includes(key)) {
-        this.problem(join(field, key), 'unknown-field', `is not a field of this request; allowed: ${allowed.join(', ')}`);
+        this.problem(fieldPath(field, key), 'unknown-field', `is not a field of this request; allowed: ${allowed.join(', ')}`);
       }
     }
     return value as Record<string, unknown>;
@@ -288,7 +288,7 @@ function parseParameters(reader: EventReader, value: unknown): Record<string, un
   }
   for (const [name, item] of Object.entries(value)) {
     if (!['string', 'number', 'boolean'].includes(typeof item)) {
-      reader.problem(join('parameters', name), 'type', `must be a string, number or boolean, got ${typeName(item)}`);
+      reader.problem(fieldPath('parameters', name), 'type', `must be a string, number or boolean, got ${typeName(item)}`);
     }
   }
   return value as Record<string, unknown>;
@@ -366,7 +366,7 @@ function parseOverrides(reader: EventReader, value: unknown): ContainerOverrides
       reader.problem('containerOverrides.environment', 'type', `must be an object of strings by variable name, got ${typeName(environment)}`);
     } else {
       for (const [name, item] of Object.entries(environment)) {
-        const field = join('containerOverrides.environment', name);
+        const field = fieldPath('containerOverrides.environment', name);
         if (name.toUpperCase().startsWith(RESERVED_ENV_PREFIX)) {
           reader.problem(field, 'reserved-name', `environment variable names must not start with ${RESERVED_ENV_PREFIX}: Batch reserves them`);
         } else if (!ENV_NAME_PATTERN.test(name)) {
@@ -427,7 +427,8 @@ export function parseTerminateRequest(event: unknown): TerminateRequest {
   return reader.finish({ jobId: jobId!, reason: reason! });
 }
 
-function join(parent: string, key: string): string {
+/** The dotted path of `key` under `parent`, quoting a key that is not a plain identifier: `parameters."my key"`. */
+export function fieldPath(parent: string, key: string): string {
   const safe = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
   return parent === '' ? safe : `${parent}.${safe}`;
 }
