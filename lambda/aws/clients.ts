@@ -1,5 +1,6 @@
 import { BatchClient } from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 
 /**
@@ -7,7 +8,8 @@ import { S3Client } from '@aws-sdk/client-s3';
  *
  * Endpoints, region and credentials come from the SDK's own resolution (`AWS_ENDPOINT_URL`, `AWS_REGION`, …).
  * Retries use the SDK's strategies with jittered backoff: adaptive for Batch and CloudWatch Logs, whose APIs
- * throttle (SubmitJob at about 50 requests a second), so the client also slows itself down; standard for S3.
+ * throttle (SubmitJob at about 50 requests a second), so the client also slows itself down; standard for S3 and
+ * DynamoDB.
  * `AWS_RETRY_MODE` and `AWS_MAX_ATTEMPTS` still override both.
  */
 const MAX_ATTEMPTS = 6;
@@ -23,6 +25,7 @@ function retryConfig(mode: 'adaptive' | 'standard') {
 let batch: BatchClient | undefined;
 let s3: S3Client | undefined;
 let logs: CloudWatchLogsClient | undefined;
+let dynamodb: DynamoDBClient | undefined;
 
 export function batchClient(): BatchClient {
   batch ??= new BatchClient({ ...retryConfig('adaptive'), requestHandler });
@@ -37,4 +40,9 @@ export function s3Client(): S3Client {
 export function logsClient(): CloudWatchLogsClient {
   logs ??= new CloudWatchLogsClient({ ...retryConfig('adaptive'), requestHandler });
   return logs;
+}
+
+export function dynamodbClient(): DynamoDBClient {
+  dynamodb ??= new DynamoDBClient({ ...retryConfig('standard'), requestHandler });
+  return dynamodb;
 }

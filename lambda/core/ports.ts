@@ -66,3 +66,16 @@ export class TokenRefused extends Error {
     this.name = 'TokenRefused';
   }
 }
+
+/**
+ * Runs work at most once per idempotency key within the window: a repeat of the same request answers the first
+ * result, a different request under the same key is refused.
+ */
+export interface IdempotencyGateway {
+  /**
+   * `work`'s result for the first request with `key`; the stored result for a repeat with an equal `request`.
+   * Throws `IdempotencyConflictError` for another request under the key, `IdempotencyInProgressError` while the first
+   * is still running. When `work` throws, nothing is remembered and the next attempt runs it again.
+   */
+  once<T>(key: string, request: unknown, work: () => Promise<T>, remainingTimeMillis?: () => number): Promise<T>;
+}

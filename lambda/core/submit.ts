@@ -4,9 +4,11 @@ import {
   fieldPath,
   ContainerOverrides,
   InvalidRequestError,
+  JobDefinitionConfig,
   jobQueueName,
   LIMITS,
   makeJobName,
+  ParameterCheck,
   RequestProblem,
   RuntimeConfig,
   S3AccessDeniedError,
@@ -16,7 +18,7 @@ import {
   UnknownJobDefinitionError,
   UnknownJobQueueError,
 } from '../../lib/model';
-import type { BatchGateway, S3Gateway, SubmitJobInput } from './ports';
+import type { BatchGateway, IdempotencyGateway, S3Gateway, SubmitJobInput } from './ports';
 import { checkObjectsExist, findJobDefinition } from './validate';
 
 export interface SubmitDeps {
@@ -25,6 +27,10 @@ export interface SubmitDeps {
   readonly s3: S3Gateway;
   /** The moment a default job name is made from. @default - now */
   readonly now?: () => Date;
+  /** The idempotency store, asked for only when a request carries an idempotency key. @default - keys are ignored */
+  readonly idempotency?: () => IdempotencyGateway;
+  /** Milliseconds the invocation has left, so an idempotency record of a killed invocation expires with it. */
+  readonly remainingTimeMillis?: () => number;
 }
 
 /** The widest revision a job definition reference can carry, so size checks can run before the revision is known. */
@@ -32,9 +38,26 @@ const WIDEST_REVISION = 2_147_483_647;
 
 /**
  * Validates a submission completely (parameters, limits, input objects) and only then submits it, at the revision
- * deployed with the function unless the request pins another or asks for the latest.
+ * deployed with the function unless the request pins another or asks for the latest. With an idempotency key, the
+ * request is checked first (bad input never reaches AWS, the idempotency table included) and then submitted at most
+ * once for the key.
  */
 export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<SubmitResponse> {
+  const prepared = prepare(deps, request);
+  if (request.idempotencyKey === undefined || deps.idempotency === undefined) return execute(deps, prepared);
+  const { idempotencyKey, ...rest } = request;
+  return deps.idempotency().once(idempotencyKey, rest, () => execute(deps, prepared), deps.remainingTimeMillis);
+}
+
+interface Prepared {
+  readonly definition: JobDefinitionConfig;
+  readonly revision: number | 'latest' | undefined;
+  readonly check: ParameterCheck;
+  readonly input: SubmitJobInput;
+}
+
+/** Everything that can be checked without AWS: the definition, the queue, the parameters and AWS's size limits. */
+function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
   const definition = findJobDefinition(deps.config, request.jobDefinition);
   const jobQueue = resolveQueue(deps.config, request.jobQueue);
 
@@ -56,19 +79,24 @@ export async function submit(deps: SubmitDeps, request: SubmitRequest): Promise<
   };
   problems.push(...checkSizes(input));
   if (problems.length > 0) throw new InvalidRequestError(problems);
+  return { definition, revision: request.revision ?? definition.revision, check, input };
+}
 
+/** Checks the input objects exist, resolves the revision, and submits. */
+async function execute(deps: SubmitDeps, { definition, revision: wanted, check, input }: Prepared): Promise<SubmitResponse> {
   const objects = await checkObjectsExist(deps.s3, check, deps.config.maxConcurrency);
   if (objects.missing.length > 0) throw new S3ObjectNotFoundError(objects.missing);
   if (objects.denied.length > 0) throw new S3AccessDeniedError(objects.denied);
 
-  const revision = await resolveRevision(deps.batch, definition.physicalName, request.revision ?? definition.revision);
+  const revision = await resolveRevision(deps.batch, definition.physicalName, wanted);
   const jobDefinition = `${definition.physicalName}:${revision}`;
+  const jobQueue = jobQueueName(input.jobQueue);
   try {
     const job = await deps.batch.submitJob({ ...input, jobDefinition });
-    return { jobId: job.jobId, jobName: job.jobName, jobArn: job.jobArn, jobDefinition, jobQueue: jobQueueName(jobQueue) };
+    return { jobId: job.jobId, jobName: job.jobName, jobArn: job.jobArn, jobDefinition, jobQueue };
   } catch (error) {
     if (isClientFault(error)) {
-      throw new BatchJobSubmissionError(input.jobName, jobDefinition, jobQueueName(jobQueue), errorMessage(error), { cause: error });
+      throw new BatchJobSubmissionError(input.jobName, jobDefinition, jobQueue, errorMessage(error), { cause: error });
     }
     // Throttling and service faults keep their own names (TooManyRequestsException, ServerException…) so
     // callers can retry them; the SDK has already retried them with backoff.

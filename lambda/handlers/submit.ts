@@ -1,17 +1,40 @@
 import { parseSubmitRequest, RuntimeConfig, SubmitRequest, SubmitResponse } from '../../lib/model';
 import { SdkBatchGateway } from '../aws/batch';
-import { SdkS3Gateway } from '../aws/s3';
-import type { BatchGateway, S3Gateway } from '../core/ports';
-import { submit } from '../core/submit';
 import { functionEnvironment } from '../aws/environment';
+import { PowertoolsIdempotency } from '../aws/idempotency';
+import { SdkS3Gateway } from '../aws/s3';
+import type { BatchGateway, IdempotencyGateway, S3Gateway } from '../core/ports';
+import { submit } from '../core/submit';
 import { makeHandler } from './edge';
 
-export function createHandler(deps: { config?: RuntimeConfig; batch?: BatchGateway; s3?: S3Gateway; now?: () => Date } = {}) {
+export interface SubmitHandlerDeps {
+  readonly config?: RuntimeConfig;
+  readonly batch?: BatchGateway;
+  readonly s3?: S3Gateway;
+  readonly now?: () => Date;
+  /** @default - Powertools idempotency on the table the configuration names, made on the first keyed request */
+  readonly idempotency?: IdempotencyGateway;
+}
+
+export function createHandler(deps: SubmitHandlerDeps = {}) {
   const config = deps.config ?? RuntimeConfig.fromEnv(functionEnvironment());
   const batch = deps.batch ?? new SdkBatchGateway();
   const s3 = deps.s3 ?? new SdkS3Gateway();
-  return makeHandler<SubmitRequest, SubmitResponse>('submit', parseSubmitRequest, (request) =>
-    submit({ config, batch, s3, ...(deps.now && { now: deps.now }) }, request),
+  let idempotency = deps.idempotency;
+  // Made on first use: a function that never sees an idempotency key needs no table configured.
+  const idempotencyStore = () => (idempotency ??= new PowertoolsIdempotency(config.idempotencyTable, config.idempotencyWindowSeconds));
+  return makeHandler<SubmitRequest, SubmitResponse>('submit', parseSubmitRequest, (request, context) =>
+    submit(
+      {
+        config,
+        batch,
+        s3,
+        idempotency: idempotencyStore,
+        ...(deps.now && { now: deps.now }),
+        ...(context && { remainingTimeMillis: () => context.getRemainingTimeInMillis() }),
+      },
+      request,
+    ),
   );
 }
 

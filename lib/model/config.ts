@@ -20,6 +20,10 @@ export const ENV = {
   LOGS_MAX_RESPONSE_BYTES: 'PENDANT_LOGS_MAX_RESPONSE_BYTES',
   /** How many AWS calls one invocation keeps in flight at once (DescribeJobs batches, HeadObject checks). */
   MAX_CONCURRENCY: 'PENDANT_MAX_CONCURRENCY',
+  /** The DynamoDB table that records idempotent submissions (partition key `id`, TTL attribute `expiration`). */
+  IDEMPOTENCY_TABLE: 'PENDANT_IDEMPOTENCY_TABLE',
+  /** How long a submission's idempotency key is remembered, in seconds. */
+  IDEMPOTENCY_WINDOW_SECONDS: 'PENDANT_IDEMPOTENCY_WINDOW_SECONDS',
 } as const;
 
 /**
@@ -34,6 +38,9 @@ export const DEFAULT_JOB_LOG_GROUP = '/aws/batch/job';
 export const DEFAULT_LOGS_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 export const MIN_LOGS_MAX_RESPONSE_BYTES = 1024;
 export const DEFAULT_MAX_CONCURRENCY = 8;
+/** An idempotency key is remembered for at least a day, and at most a month. */
+export const DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
+export const MAX_IDEMPOTENCY_WINDOW_SECONDS = 30 * 24 * 60 * 60;
 
 /** A job definition as the runtime functions know it. */
 export interface JobDefinitionConfig {
@@ -61,6 +68,8 @@ export interface RuntimeConfigInput {
   readonly jobQueues?: readonly string[];
   readonly logsMaxResponseBytes?: number;
   readonly maxConcurrency?: number;
+  readonly idempotencyTable?: string;
+  readonly idempotencyWindowSeconds?: number;
 }
 
 /** Renders configuration as environment variables. Strings may hold CDK tokens: they are written verbatim. */
@@ -71,6 +80,8 @@ export function encodeConfig(input: RuntimeConfigInput): Record<string, string> 
   if (input.jobQueues !== undefined) env[ENV.JOB_QUEUES] = JSON.stringify(input.jobQueues);
   if (input.logsMaxResponseBytes !== undefined) env[ENV.LOGS_MAX_RESPONSE_BYTES] = String(input.logsMaxResponseBytes);
   if (input.maxConcurrency !== undefined) env[ENV.MAX_CONCURRENCY] = String(input.maxConcurrency);
+  if (input.idempotencyTable !== undefined) env[ENV.IDEMPOTENCY_TABLE] = input.idempotencyTable;
+  if (input.idempotencyWindowSeconds !== undefined) env[ENV.IDEMPOTENCY_WINDOW_SECONDS] = String(input.idempotencyWindowSeconds);
   return env;
 }
 
@@ -133,6 +144,15 @@ export class RuntimeConfig {
 
   public get maxConcurrency(): number {
     return this.integer(ENV.MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, 1, 64);
+  }
+
+  /** The idempotency table's name, or `ConfigurationError` when a request needs it and it is not set. */
+  public get idempotencyTable(): string {
+    return this.required(ENV.IDEMPOTENCY_TABLE);
+  }
+
+  public get idempotencyWindowSeconds(): number {
+    return this.integer(ENV.IDEMPOTENCY_WINDOW_SECONDS, DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, MAX_IDEMPOTENCY_WINDOW_SECONDS);
   }
 
   private required(variable: string): string {

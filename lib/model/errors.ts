@@ -144,6 +144,23 @@ export class UnknownJobQueueError extends PendantError {
   }
 }
 
+/** An idempotency key came back with a request other than the one it was first used for. Nothing was submitted. */
+export class IdempotencyConflictError extends PendantError {
+  public constructor(public readonly idempotencyKey: string) {
+    super(`idempotency key ${JSON.stringify(idempotencyKey)} was first used for another request; use a new key for a new request`);
+  }
+}
+
+/**
+ * The first request with this idempotency key is still being submitted. Retry after a moment: it will answer that
+ * submission's job.
+ */
+export class IdempotencyInProgressError extends PendantError {
+  public constructor(public readonly idempotencyKey: string) {
+    super(`a request with idempotency key ${JSON.stringify(idempotencyKey)} is still in progress; retry shortly`);
+  }
+}
+
 /** Every error name a handler can answer with, for callers that match on `errorType`. */
 export const ERROR_TYPES = [
   'ValidationError',
@@ -157,6 +174,8 @@ export const ERROR_TYPES = [
   'BatchJobSubmissionError',
   'UnknownJobDefinitionError',
   'UnknownJobQueueError',
+  'IdempotencyConflictError',
+  'IdempotencyInProgressError',
 ] as const;
 
 export type ErrorType = (typeof ERROR_TYPES)[number];
@@ -188,6 +207,8 @@ const REVIVABLE: Record<string, Revivable> = {
   BatchJobSubmissionError,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
+  IdempotencyConflictError,
+  IdempotencyInProgressError,
 };
 
 /**
@@ -204,6 +225,10 @@ export function reviveError(errorType: string, errorMessage: string): PendantErr
   Object.defineProperty(error, 'stack', { value: `${errorType}: ${errorMessage}\n    at <runtime function>`, writable: true, configurable: true });
   const after = (prefix: RegExp) => errorMessage.replace(prefix, '');
   switch (errorType) {
+    case 'IdempotencyConflictError':
+    case 'IdempotencyInProgressError':
+      error.idempotencyKey = JSON.parse(/"(?:[^"\\]|\\.)*"/.exec(errorMessage)?.[0] ?? 'null');
+      break;
     case 'BatchJobNotFoundError':
       error.jobId = after(/^batch job not found: /);
       break;

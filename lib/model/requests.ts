@@ -89,6 +89,13 @@ export interface SubmitRequest {
   readonly dependsOn?: ReadonlyArray<string | JobDependency>;
   /** @default - `makeJobName(jobDefinition)` */
   readonly jobName?: string;
+  /**
+   * Makes the submission safe to retry: within the idempotency window, the same key with the same request answers
+   * the first submission's job instead of submitting again, and the same key with another request is an
+   * `IdempotencyConflictError`.
+   * @default - every request submits a new job
+   */
+  readonly idempotencyKey?: string;
 }
 
 export interface SubmitResponse {
@@ -301,7 +308,9 @@ export function parseValidateRequest(event: unknown): ValidateRequest {
   return reader.finish({ jobDefinition: jobDefinition!, ...(parameters && { parameters }) });
 }
 
-const SUBMIT_FIELDS = ['jobDefinition', 'parameters', 'jobQueue', 'revision', 'containerOverrides', 'arraySize', 'dependsOn', 'jobName'] as const;
+const SUBMIT_FIELDS = ['jobDefinition', 'parameters', 'jobQueue', 'revision', 'containerOverrides', 'arraySize', 'dependsOn', 'jobName', 'idempotencyKey'] as const;
+/** Idempotency keys: printable ASCII without spaces, as request ids and UUIDs are. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,256}$/;
 const OVERRIDE_FIELDS = ['command', 'environment', 'vcpus', 'memoryMiB', 'gpus', 'instanceType'] as const;
 
 export function parseSubmitRequest(event: unknown): SubmitRequest {
@@ -323,6 +332,13 @@ export function parseSubmitRequest(event: unknown): SubmitRequest {
     request.arraySize = reader.integer(fields.arraySize, 'arraySize', LIMITS.ARRAY_SIZE_MIN, LIMITS.ARRAY_SIZE_MAX);
   }
   if (fields.jobName !== undefined) request.jobName = reader.name(fields.jobName, 'jobName', 'job name');
+  if (fields.idempotencyKey !== undefined) {
+    request.idempotencyKey = reader.string(fields.idempotencyKey, 'idempotencyKey', {
+      max: 256,
+      pattern: IDEMPOTENCY_KEY_PATTERN,
+      patternText: 'printable ASCII without spaces',
+    });
+  }
   if (fields.dependsOn !== undefined) request.dependsOn = parseDependsOn(reader, fields.dependsOn);
   if (fields.containerOverrides !== undefined) request.containerOverrides = parseOverrides(reader, fields.containerOverrides);
   return reader.finish(request);

@@ -24,6 +24,8 @@ import {
   TerminateResponse,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
+  IdempotencyConflictError,
+  IdempotencyInProgressError,
   ValidateResponse,
   ValidationError,
 } from '../../lib/model';
@@ -382,6 +384,8 @@ describe('PendantClient', () => {
       new BatchJobSubmissionError('run-1', 'demo-job:3', QUEUE_ARN, 'job queue is DISABLED'),
       new UnknownJobDefinitionError('nope', ['demo-job']),
       new UnknownJobQueueError('slow', ['fast']),
+      new IdempotencyConflictError('order-42'),
+      new IdempotencyInProgressError('order-42'),
     ];
 
     it('has an example of every error type a function can answer with', () => {

@@ -11,6 +11,8 @@ import {
   S3ObjectNotFoundError,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
+  IdempotencyConflictError,
+  IdempotencyInProgressError,
   ValidationError,
 } from '../../lib/model/errors';
 
@@ -73,6 +75,18 @@ const EXAMPLES: Array<[string, PendantError, string, Record<string, unknown>]> =
     new UnknownJobQueueError('slow', ['fast']),
     'unknown job queue "slow"; known: fast',
     { jobQueue: 'slow', known: ['fast'] },
+  ],
+  [
+    'IdempotencyConflictError',
+    new IdempotencyConflictError('order-42'),
+    'idempotency key "order-42" was first used for another request; use a new key for a new request',
+    { idempotencyKey: 'order-42' },
+  ],
+  [
+    'IdempotencyInProgressError',
+    new IdempotencyInProgressError('order-42'),
+    'a request with idempotency key "order-42" is still in progress; retry shortly',
+    { idempotencyKey: 'order-42' },
   ],
 ];
 
