@@ -1,34 +1,101 @@
-import { JobSummary, LIMITS, RuntimeConfig, StatusRequest, StatusResponse } from '../../lib/model';
-import { chunk, mapWithConcurrency } from './concurrency';
+import type { JobDetail } from '@aws-sdk/client-batch';
+import { InvalidRequestError, JobSummary, LIMITS, RuntimeConfig, StatusRequest, StatusResponse } from '../../lib/model';
+import { chunk } from './concurrency';
 import { describeJob, summarizeJob } from './jobs';
 import type { BatchGateway } from './ports';
 
 export interface StatusDeps {
   readonly config: RuntimeConfig;
   readonly batch: BatchGateway;
+  /** Milliseconds the invocation has left; no new DescribeJobs call starts once it runs low. */
+  readonly remainingTimeMillis?: () => number;
 }
+
+/** Time kept back for calls already in flight (the SDK retries them) and for answering. */
+const SAFETY_MARGIN_MILLIS = 5_000;
 
 /**
  * Describes the jobs in exactly `ceil(n / 100)` DescribeJobs calls for n distinct ids (Batch's limit per call),
  * a bounded number at once. Jobs come back in the order first asked for; ids Batch does not know are `notFound`.
+ * When the invocation runs short of time, the batches not yet asked about are left to a `nextToken`.
  */
-export async function jobStatuses(deps: StatusDeps, jobIds: readonly string[]): Promise<StatusResponse> {
+export async function jobStatuses(deps: StatusDeps, jobIds: readonly string[], nextToken?: string): Promise<StatusResponse> {
   const distinct = [...new Set(jobIds)];
-  const pages = await mapWithConcurrency(chunk(distinct, LIMITS.DESCRIBE_JOBS_BATCH), deps.config.maxConcurrency, (ids) =>
-    deps.batch.describeJobs(ids),
-  );
+  const batches = chunk(distinct, LIMITS.DESCRIBE_JOBS_BATCH);
+  const queue = nextToken === undefined ? batches.map((_, index) => index) : decodeStatusToken(nextToken, distinct, batches.length);
+  const asked = new Set<number>();
+  const details: JobDetail[] = [];
+  const outOfTime = () => deps.remainingTimeMillis !== undefined && deps.remainingTimeMillis() < SAFETY_MARGIN_MILLIS;
+
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < queue.length && !outOfTime()) {
+      const batch = queue[next++];
+      try {
+        details.push(...(await deps.batch.describeJobs(batches[batch])));
+      } catch (error) {
+        // The invocation has failed: no further calls whose answers nobody will read.
+        failed = true;
+        throw error;
+      }
+      asked.add(batch);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.config.maxConcurrency, queue.length) }, worker));
+
   const found = new Map<string, JobSummary>();
-  for (const job of pages.flat()) {
+  for (const job of details) {
     if (job.jobId !== undefined) found.set(job.jobId, summarizeJob(job));
   }
+  const answered = new Set([...asked].flatMap((batch) => batches[batch]));
+  const ids = distinct.filter((id) => answered.has(id));
+  const left = queue.filter((batch) => !asked.has(batch));
   return {
-    jobs: distinct.filter((id) => found.has(id)).map((id) => found.get(id)!),
-    notFound: distinct.filter((id) => !found.has(id)),
+    jobs: ids.filter((id) => found.has(id)).map((id) => found.get(id)!),
+    notFound: ids.filter((id) => !found.has(id)),
+    ...(left.length > 0 && { nextToken: encodeStatusToken(distinct, left) }),
   };
 }
 
 /** `{ jobIds }` answers many jobs; `{ jobId }` answers one, or throws `BatchJobNotFoundError`. */
 export async function status(deps: StatusDeps, request: StatusRequest): Promise<StatusResponse | JobSummary> {
   if ('jobId' in request) return summarizeJob(await describeJob(deps.batch, request.jobId));
-  return jobStatuses(deps, request.jobIds);
+  return jobStatuses(deps, request.jobIds, request.nextToken);
+}
+
+/** A token names the batches left and a fingerprint of the ids, so it only resumes the request it came from. */
+function encodeStatusToken(ids: readonly string[], batches: readonly number[]): string {
+  return Buffer.from(JSON.stringify([1, fingerprint(ids), batches])).toString('base64url');
+}
+
+function decodeStatusToken(token: string, ids: readonly string[], batchCount: number): number[] {
+  let fields: unknown;
+  try {
+    fields = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    fields = undefined;
+  }
+  const [version, print, batches] = Array.isArray(fields) ? fields : [];
+  const valid =
+    version === 1 &&
+    Array.isArray(batches) &&
+    batches.length > 0 &&
+    batches.every((batch) => Number.isSafeInteger(batch) && batch >= 0 && batch < batchCount) &&
+    new Set(batches).size === batches.length;
+  if (!valid) throw new InvalidRequestError([{ field: 'nextToken', rule: 'token', message: 'is not a token from a previous status response' }]);
+  if (print !== fingerprint(ids)) {
+    throw new InvalidRequestError([{ field: 'nextToken', rule: 'token', message: 'belongs to a request with other jobIds; send the same jobIds with it' }]);
+  }
+  return batches as number[];
+}
+
+/** FNV-1a over the ids: enough to tell one request's ids from another's. */
+function fingerprint(ids: readonly string[]): string {
+  let hash = 0x811c9dc5;
+  for (const char of ids.join(',')) {
+    hash ^= char.charCodeAt(0);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(36);
 }

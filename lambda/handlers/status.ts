@@ -8,8 +8,8 @@ import { makeHandler } from './edge';
 export function createHandler(deps: { config?: RuntimeConfig; batch?: BatchGateway } = {}) {
   const config = deps.config ?? RuntimeConfig.fromEnv(functionEnvironment());
   const batch = deps.batch ?? new SdkBatchGateway();
-  return makeHandler<StatusRequest, StatusResponse | JobSummary>('status', parseStatusRequest, (request) =>
-    status({ config, batch }, request),
+  return makeHandler<StatusRequest, StatusResponse | JobSummary>('status', parseStatusRequest, (request, context) =>
+    status({ config, batch, ...(context && { remainingTimeMillis: () => context.getRemainingTimeInMillis() }) }, request),
   );
 }
 

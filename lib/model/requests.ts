@@ -107,7 +107,13 @@ export interface SubmitResponse {
   readonly jobQueue: string;
 }
 
-export type StatusRequest = { readonly jobIds: readonly string[] } | { readonly jobId: string };
+export type StatusRequest =
+  | {
+      readonly jobIds: readonly string[];
+      /** From a previous response that ran short of time: the same `jobIds` resume with the batches not yet asked. */
+      readonly nextToken?: string;
+    }
+  | { readonly jobId: string };
 
 export interface JobAttemptSummary {
   readonly exitCode: number | null;
@@ -137,6 +143,11 @@ export interface StatusResponse {
   readonly jobs: JobSummary[];
   /** Ids Batch does not know (or does not know yet: a job just submitted can take a moment to appear). */
   readonly notFound: string[];
+  /**
+   * Present only when the invocation ran short of time before every id was asked about: send the same `jobIds` with
+   * this token for the rest. `jobs` and `notFound` then cover only the ids already asked about.
+   */
+  readonly nextToken?: string;
 }
 
 export interface LogsRequest {
@@ -407,11 +418,16 @@ function parseOverrides(reader: EventReader, value: unknown): ContainerOverrides
 }
 
 export function parseStatusRequest(event: unknown): StatusRequest {
-  const { reader, fields } = begin(event, ['jobIds', 'jobId']);
+  const { reader, fields } = begin(event, ['jobIds', 'jobId', 'nextToken']);
   if (fields.jobId !== undefined) {
     if (fields.jobIds !== undefined) reader.problem('', 'exclusive', 'give either jobId or jobIds, not both');
+    if (fields.nextToken !== undefined) reader.problem('nextToken', 'exclusive', 'goes with jobIds, not with jobId');
     return reader.finish({ jobId: reader.jobId(fields.jobId, 'jobId')! });
   }
+  const nextToken =
+    fields.nextToken === undefined || fields.nextToken === null
+      ? undefined
+      : reader.string(fields.nextToken, 'nextToken', { max: LIMITS.MAX_TOKEN_LENGTH, pattern: /^[A-Za-z0-9_-]+$/, patternText: 'a token from a previous response' });
   const ids = fields.jobIds;
   if (ids === undefined) reader.problem('jobIds', 'required', 'is required (or jobId for a single job)');
   else if (!Array.isArray(ids)) reader.problem('jobIds', 'type', `must be an array of job ids, got ${typeName(ids)}`);
@@ -419,7 +435,8 @@ export function parseStatusRequest(event: unknown): StatusRequest {
   else if (ids.length > LIMITS.MAX_STATUS_JOB_IDS) {
     reader.problem('jobIds', 'max-items', `must name at most ${LIMITS.MAX_STATUS_JOB_IDS} jobs, got ${ids.length}`);
   } else {
-    return reader.finish({ jobIds: ids.map((id, index) => reader.jobId(id, `jobIds[${index}]`)!) });
+    const jobIds = ids.map((id, index) => reader.jobId(id, `jobIds[${index}]`)!);
+    return reader.finish(nextToken === undefined ? { jobIds } : { jobIds, nextToken });
   }
   return reader.finish({ jobIds: [] });
 }

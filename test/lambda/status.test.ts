@@ -212,6 +212,81 @@ describe('Function: status', () => {
     });
   });
 
+  describe('running short of time', () => {
+    /** A Lambda context whose remaining time drops to `low` after `calls` DescribeJobs calls have been answered. */
+    function contextRunningOut(afterCalls: number) {
+      return {
+        getRemainingTimeInMillis: () => (batch.commandCalls(DescribeJobsCommand).length >= afterCalls ? 4_000 : 60_000),
+      } as unknown as Parameters<ReturnType<typeof createHandler>>[1];
+    }
+
+    it('answers the batches it asked about and a token for the rest, which the same jobIds then resume', async () => {
+      knowJobs((id) => id !== jobId(150));
+      const jobIds = ids(450);
+      const handler = createHandler({ config: config(1) });
+
+      const first = (await handler({ jobIds }, contextRunningOut(2))) as StatusResponse;
+
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 2);
+      expect(first.jobs.map((job) => job.jobId)).toEqual(jobIds.slice(0, 200).filter((id) => id !== jobId(150)));
+      expect(first.notFound).toEqual([jobId(150)]);
+      expect(first.nextToken).toEqual(expect.any(String));
+
+      batch.resetHistory();
+      const rest = (await handler({ jobIds, nextToken: first.nextToken }, contextRunningOut(99))) as StatusResponse;
+
+      expect(sentChunks()).toEqual([jobIds.slice(200, 300), jobIds.slice(300, 400), jobIds.slice(400)]);
+      expect(rest.jobs.map((job) => job.jobId)).toEqual(jobIds.slice(200));
+      expect(rest.notFound).toEqual([]);
+      expect(rest).not.toHaveProperty('nextToken');
+    });
+
+    it('starts no call at all when the invocation is already short of time', async () => {
+      knowJobs();
+      const jobIds = ids(120);
+
+      const response = (await createHandler({ config: config() })({ jobIds }, contextRunningOut(0))) as StatusResponse;
+
+      expect(batch).not.toHaveReceivedAnyCommand();
+      expect(response).toEqual({ jobs: [], notFound: [], nextToken: expect.any(String) });
+    });
+
+    it('throws InvalidRequestError for a token sent with other jobIds, without calling AWS', async () => {
+      knowJobs();
+      const handler = createHandler({ config: config(1) });
+      const { nextToken } = (await handler({ jobIds: ids(300) }, contextRunningOut(1))) as StatusResponse;
+      batch.resetHistory();
+
+      const error = await expectRejection(
+        handler({ jobIds: ids(300, 1), nextToken }),
+        InvalidRequestError,
+        'invalid request: nextToken: belongs to a request with other jobIds; send the same jobIds with it [token]',
+      );
+
+      expect((error as InvalidRequestError).problems).toEqual([expect.objectContaining({ field: 'nextToken', rule: 'token' })]);
+      expect(batch).not.toHaveReceivedAnyCommand();
+    });
+
+    it.each([
+      ['not base64 JSON', '@@@'],
+      ['a batch out of range', Buffer.from(JSON.stringify([1, 'x', [7]])).toString('base64url')],
+      ['another version', Buffer.from(JSON.stringify([2, 'x', [0]])).toString('base64url')],
+    ])('throws InvalidRequestError for a token that is %s, without calling AWS', async (_what, nextToken) => {
+      const error = await createHandler({ config: config() })({ jobIds: ids(3), nextToken }).catch((reason: unknown) => reason);
+
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect((error as InvalidRequestError).problems[0].field).toBe('nextToken');
+      expect(batch).not.toHaveReceivedAnyCommand();
+    });
+
+    it('throws InvalidRequestError for a token sent with jobId', async () => {
+      const error = await createHandler({ config: config() })({ jobId: jobId(1), nextToken: 'abc' }).catch((reason: unknown) => reason);
+
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect((error as InvalidRequestError).problems).toEqual([expect.objectContaining({ field: 'nextToken', rule: 'exclusive' })]);
+    });
+  });
+
   describe('{ jobId }', () => {
     it('answers one job with one DescribeJobs call', async () => {
       const id = jobId(7);
@@ -258,7 +333,7 @@ describe('Function: status', () => {
     [
       'a field is unknown',
       { jobIds: [jobId(1)], verbose: true },
-      'invalid request: verbose: is not a field of this request; allowed: jobIds, jobId [unknown-field]',
+      'invalid request: verbose: is not a field of this request; allowed: jobIds, jobId, nextToken [unknown-field]',
     ],
   ])('throws when %s, without calling AWS', async (_case, event, message) => {
     await expectRejection(createHandler({ config: config() })(event), InvalidRequestError, message);
