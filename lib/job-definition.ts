@@ -224,7 +224,9 @@ function checkResources(where: string, platform: JobPlatform, vcpus: number, mem
     const mebibytes = memory.toMebibytes();
     const allowed = FARGATE_MEMORY[String(vcpus)];
     if (allowed === undefined) {
-      throw new ValidationError(`${where}: Fargate vcpus must be one of ${Object.keys(FARGATE_MEMORY).join(', ')}, got ${vcpus}`);
+      // Numeric order: Object.keys lists integer-like keys ('1', '2', …) before '0.25' and '0.5'.
+      const choices = Object.keys(FARGATE_MEMORY).map(Number).sort((a, b) => a - b);
+      throw new ValidationError(`${where}: Fargate vcpus must be one of ${choices.join(', ')}, got ${vcpus}`);
     }
     const fits = allowed.only
       ? allowed.only.includes(mebibytes)

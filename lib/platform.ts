@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ComputeEnvironment, ComputeEnvironmentProps, ComputeKind } from './compute-environment';
 import { JobDefinition, JobDefinitionProps } from './job-definition';
@@ -49,6 +49,8 @@ export interface BatchPlatformProps {
   readonly functionLogRetention?: logs.RetentionDays;
   /** The most bytes one logs response holds. @default 4 MiB */
   readonly logsMaxResponseBytes?: number;
+  /** How long submit remembers an idempotency key (one day to a month). @default Duration.days(1) */
+  readonly idempotencyWindow?: Duration;
 }
 
 /**
@@ -90,7 +92,15 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
         actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         resources: ['*'],
         conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*' }) },
+          // Log group ARNs are colon-separated (log-group:<name>); the default slash form would never match.
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
         },
       }),
     );
@@ -116,6 +126,11 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
       return new JobQueue(this, queueId, { ...options, computeEnvironments: compute.map((kind) => environments.get(kind)!) });
     });
 
+    // Checked before any definition is made: a repeated name would otherwise fail first as a construct id clash.
+    const names = (props.jobDefinitions ?? []).map((options) => options.name);
+    const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+    if (duplicate !== undefined) throw new ValidationError(`platform ${this.node.path}: job definition ${JSON.stringify(duplicate)} is declared twice`);
+
     const platforms = new Set(this.jobQueues.map((queue) => queue.platform));
     this.jobDefinitions = (props.jobDefinitions ?? []).map((options) => {
       const platform = options.platform ?? this.jobQueues[0].platform;
@@ -131,10 +146,6 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
         logGroup: this.jobLogGroup,
       });
     });
-    const names = this.jobDefinitions.map((definition) => definition.name);
-    const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-    if (duplicate !== undefined) throw new ValidationError(`platform ${this.node.path}: job definition ${JSON.stringify(duplicate)} is declared twice`);
-
     this.runtime = new RuntimeFunctions(this, 'Runtime', {
       jobDefinitions: this.jobDefinitions,
       jobQueues: this.jobQueues,
@@ -142,6 +153,7 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
       logRetention: props.functionLogRetention,
       logEncryptionKey: this.logKey,
       logsMaxResponseBytes: props.logsMaxResponseBytes,
+      idempotencyWindow: props.idempotencyWindow,
     });
   }
 

@@ -1,13 +1,14 @@
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { JobDefinition } from './job-definition';
 import { JobQueue } from './job-queue';
-import { encodeConfig, JobDefinitionEntry, ParameterSpecs, S3Uri } from './model';
-import { acknowledgeWildcard } from './private/acknowledge';
+import { ConfigurationError, encodeConfig, JobDefinitionEntry, ParameterSpecs, RuntimeConfig, S3Uri, ValidationError } from './model';
+import { acknowledgeOverflowPolicies, acknowledgeWildcard } from './private/acknowledge';
 import { handlerCode, Operation } from './private/handler-code';
 
 /** What another stack needs to call a platform's runtime functions. */
@@ -60,6 +61,16 @@ export interface RuntimeFunctionsProps {
    * @default 4 MiB
    */
   readonly logsMaxResponseBytes?: number;
+  /**
+   * Where submit records idempotency keys: partition key `id` (string), TTL attribute `expiration`.
+   * @default - a new on-demand table with TTL, point-in-time recovery and AWS-managed encryption
+   */
+  readonly idempotencyTable?: dynamodb.ITable;
+  /**
+   * How long submit remembers an idempotency key (one day to a month).
+   * @default Duration.days(1)
+   */
+  readonly idempotencyWindow?: Duration;
 }
 
 abstract class RuntimeFunctionsBase extends Construct implements IRuntimeFunctions {
@@ -98,6 +109,12 @@ function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
   return iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [fn.functionArn] });
 }
 
+/**
+ * Job queue and definition ARNs per `batch:SubmitJob` statement: about 2 KB, so that CDK can pack the statements of
+ * hundreds of definitions into the role's 10 KB inline policy and 6 KB overflow managed policies.
+ */
+const SUBMIT_TARGETS_PER_STATEMENT = 10;
+
 const SETTINGS: Record<Operation, { id: string; description: string; memorySize: number; timeout: Duration }> = {
   validate: { id: 'ValidateFunction', description: 'pendant: validate a job request and check its S3 inputs exist', memorySize: 256, timeout: Duration.seconds(30) },
   submit: { id: 'SubmitFunction', description: 'pendant: validate and submit an AWS Batch job', memorySize: 256, timeout: Duration.seconds(30) },
@@ -129,16 +146,33 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
   public readonly statusFunction: lambda.Function;
   public readonly logsFunction: lambda.Function;
   public readonly terminateFunction: lambda.Function;
+  /** Where submit records idempotency keys. */
+  public readonly idempotencyTable: dynamodb.ITable;
 
   public constructor(scope: Construct, id: string, props: RuntimeFunctionsProps) {
     super(scope, id);
+    checkLogsMaxResponseBytes(this.node.path, props.logsMaxResponseBytes);
+    checkIdempotencyWindow(this.node.path, props.idempotencyWindow);
     const stack = Stack.of(this);
     const definitions: Record<string, JobDefinitionEntry> = {};
     for (const definition of props.jobDefinitions) definitions[definition.name] = { definition: definition.name, parameters: definition.parameters };
     const jobDefinitionsConfig = encodeConfig({ jobDefinitions: definitions });
+    this.idempotencyTable =
+      props.idempotencyTable ??
+      new dynamodb.Table(this, 'IdempotencyTable', {
+        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+        timeToLiveAttribute: 'expiration',
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        // Records expire within the idempotency window: nothing in the table outlives a day or so.
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
     const deployConfig = encodeConfig({
       jobDefinitionRevisions: props.jobDefinitions.map((definition) => definition.revision),
       jobQueues: props.jobQueues.map((queue) => queue.jobQueueArn),
+      idempotencyTable: this.idempotencyTable.tableName,
+      ...(props.idempotencyWindow && { idempotencyWindowSeconds: props.idempotencyWindow.toSeconds() }),
     });
 
     const make = (operation: Operation, environment: Record<string, string>, shipped: Record<string, string> = {}) => {
@@ -154,6 +188,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
       );
+      acknowledgeOverflowPolicies(role);
       return new lambda.Function(this, settings.id, {
         code: handlerCode(operation, shipped),
         handler: 'index.handler',
@@ -198,16 +233,29 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
       }
     }
 
+    // IAM caps a managed policy at 6,144 characters and CDK moves whole statements, never parts of one, into the
+    // overflow policies of a large role: hundreds of definitions in a single statement could never deploy.
+    const submitTargets = [
+      ...props.jobQueues.map((queue) => queue.jobQueueArn),
+      ...props.jobDefinitions.map((definition) =>
+        stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.name}:*` }),
+      ),
+    ];
+    for (let start = 0; start < submitTargets.length; start += SUBMIT_TARGETS_PER_STATEMENT) {
+      const part = start / SUBMIT_TARGETS_PER_STATEMENT + 1;
+      this.submitFunction.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: part === 1 ? 'SubmitToOwnQueuesAndDefinitions' : `SubmitToOwnQueuesAndDefinitions${part}`,
+          actions: ['batch:SubmitJob'],
+          resources: submitTargets.slice(start, start + SUBMIT_TARGETS_PER_STATEMENT),
+        }),
+      );
+    }
     this.submitFunction.addToRolePolicy(
       new iam.PolicyStatement({
-        sid: 'SubmitToOwnQueuesAndDefinitions',
-        actions: ['batch:SubmitJob'],
-        resources: [
-          ...props.jobQueues.map((queue) => queue.jobQueueArn),
-          ...props.jobDefinitions.map((definition) =>
-            stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.name}:*` }),
-          ),
-        ],
+        sid: 'IdempotencyRecords',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [this.idempotencyTable.tableArn],
       }),
     );
     this.submitFunction.addToRolePolicy(
@@ -239,6 +287,31 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
       new iam.PolicyStatement({ sid: 'StopJobs', actions: ['batch:TerminateJob', 'batch:CancelJob'], resources: [jobs] }),
     );
     acknowledgeWildcard(rolePolicy(this.terminateFunction), { resource: jobs }, 'job ids are assigned by AWS Batch at submission; job/* is the narrowest resource TerminateJob and CancelJob take');
+  }
+}
+
+/**
+ * Refuses at synth time a limit the logs handler would refuse on every call, by reading it back with the handler's
+ * own decoder so that the bounds live only in the model.
+ */
+function checkLogsMaxResponseBytes(path: string, value: number | undefined): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  try {
+    void new RuntimeConfig(encodeConfig({ logsMaxResponseBytes: value })).logsMaxResponseBytes;
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    throw new ValidationError(`runtime functions ${path}: logsMaxResponseBytes is refused by the logs function (${error.message})`);
+  }
+}
+
+/** Refuses at synth time a window the submit function would refuse, read back with the model's own decoder. */
+function checkIdempotencyWindow(path: string, window: Duration | undefined): void {
+  if (window === undefined || Token.isUnresolved(window.toSeconds())) return;
+  try {
+    void new RuntimeConfig(encodeConfig({ idempotencyWindowSeconds: window.toSeconds() })).idempotencyWindowSeconds;
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    throw new ValidationError(`runtime functions ${path}: idempotencyWindow is refused by the submit function (${error.message})`);
   }
 }
 

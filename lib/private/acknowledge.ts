@@ -1,4 +1,5 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AspectPriority, Aspects, Stack, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -11,12 +12,51 @@ export function acknowledgeWildcard(scope: IConstruct, finding: { resource: stri
   Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${subject}]`, reason });
 }
 
+/**
+ * Carries the wildcard acknowledgements of a role's default policy over to the overflow policies CDK splits off it at
+ * synth time when its statements outgrow IAM's inline limit (a platform of hundreds of job definitions), each
+ * overflow policy acknowledging only the findings of the statements it took.
+ */
+export function acknowledgeOverflowPolicies(role: iam.Role): void {
+  Aspects.of(role).add(
+    {
+      visit(node: IConstruct): void {
+        const defaultPolicy = role.node.tryFindChild('DefaultPolicy');
+        if (!(node instanceof iam.ManagedPolicy) || node.node.scope !== role || defaultPolicy === undefined) return;
+        const reasons = acknowledgedReasons(defaultPolicy);
+        const document = Stack.of(node).resolve(node.document) as { Statement?: Array<{ Resource?: unknown }> };
+        for (const statement of document.Statement ?? []) {
+          for (const resource of [statement.Resource ?? []].flat()) {
+            const id = `AwsSolutions-IAM5[Resource::${renderResolved(resource)}]`;
+            const reason = reasons.get(id);
+            if (reason !== undefined) Validations.of(node).acknowledge({ id, reason });
+          }
+        }
+      },
+    },
+    // After CDK's own aspect has split the policy.
+    { priority: AspectPriority.READONLY },
+  );
+}
+
+/** The acknowledgements recorded on a construct, by rule id. */
+function acknowledgedReasons(scope: IConstruct): Map<string, string> {
+  const reasons = new Map<string, string>();
+  for (const entry of scope.node.metadata) {
+    if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+    for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) reasons.set(id.replace(/^annotation::/i, ''), reason);
+  }
+  return reasons;
+}
+
 /** Renders an ARN the way cdk-nag names it in a finding: pseudo parameters and references as `<Name>`. */
 function renderForNag(scope: IConstruct, value: string): string {
-  const stack = Stack.of(scope);
-  const resolved = stack.resolve(value);
+  return renderResolved(Stack.of(scope).resolve(value));
+}
+
+function renderResolved(resolved: unknown): string {
   if (typeof resolved === 'string') return resolved;
-  const parts: unknown[] = resolved?.['Fn::Join']?.[1] ?? [resolved];
+  const parts: unknown[] = (resolved as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join']?.[1] ?? [resolved];
   return parts
     .map((part) => {
       if (typeof part === 'string') return part;

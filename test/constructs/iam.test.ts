@@ -1,0 +1,269 @@
+// Least privilege, read from the synthesized policies: every statement of every runtime function role, and the
+// absence anywhere in the stack of wildcard actions and AWS-managed policies.
+import { Template } from 'aws-cdk-lib/assertions';
+import { BatchPlatform, ComputeKind, JobPlatform, Parameter } from '../../lib';
+import {
+  actionsOf,
+  asArray,
+  functionStatements,
+  IMAGE,
+  logicalId,
+  newStack,
+  resourcesFor,
+  roleStatements,
+  sortedJson,
+  Statement,
+} from './helpers';
+
+jest.setTimeout(60_000);
+
+/** An ARN in the stack's partition, region and account, as CloudFormation renders `Stack.formatArn`. */
+const regionalArn = (service: string, resource: string) => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]],
+});
+const s3Arn = (resource: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${resource}`]] });
+
+/** A platform with a Fargate and an EC2 queue, and three definitions whose S3 parameters differ in what must be read. */
+function platformStack(): { platform: BatchPlatform; template: Template } {
+  const stack = newStack();
+  const platform = new BatchPlatform(stack, 'Platform', {
+    jobQueues: [
+      { id: 'FargateQueue', compute: [ComputeKind.FARGATE_SPOT, ComputeKind.FARGATE] },
+      { id: 'Ec2Queue', compute: [ComputeKind.EC2_SPOT, ComputeKind.EC2] },
+    ],
+    jobDefinitions: [
+      {
+        name: 'alpha',
+        image: IMAGE,
+        command: ['cat', 'Ref::input'],
+        parameters: { input: Parameter.s3Object({ mustExist: true, within: ['s3://my-inputs/in/', 's3://shared-data/refs/'] }) },
+      },
+      {
+        name: 'beta',
+        image: IMAGE,
+        command: ['copy', 'Ref::source', 'Ref::destination', 'Ref::hint'],
+        parameters: {
+          // The same prefix as alpha's: granted once.
+          source: Parameter.s3Object({ mustExist: true, within: ['s3://my-inputs/in/'] }),
+          // Never read by the functions: a prefix, and an object that need not exist.
+          destination: Parameter.s3Prefix({ within: ['s3://my-outputs/'] }),
+          hint: Parameter.s3Object({ within: ['s3://hints-bucket/'], default: 's3://hints-bucket/none' }),
+        },
+      },
+      { name: 'gamma', image: IMAGE, platform: JobPlatform.EC2, command: ['run', 'Ref::threads'], parameters: { threads: Parameter.integer() } },
+    ],
+  });
+  return { platform, template: Template.fromStack(stack) };
+}
+
+describe('IAM', () => {
+  const { platform, template } = platformStack();
+  const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  const functions = {
+    validate: platform.validateFunction,
+    submit: platform.submitFunction,
+    status: platform.statusFunction,
+    logs: platform.logsFunction,
+    terminate: platform.terminateFunction,
+  };
+  const statementsOf = (operation: keyof typeof functions): Statement[] => functionStatements(template, logicalId(functions[operation]));
+  const everyStatement: Statement[] = Object.values(resources).flatMap((resource) => {
+    if (resource.Type === 'AWS::IAM::Role') {
+      return asArray(resource.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>).flatMap((policy) => policy.PolicyDocument.Statement);
+    }
+    if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') {
+      return (resource.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    }
+    return [];
+  });
+  const jobDefinitionArn = (name: string) => regionalArn('batch', `job-definition/${name}:*`);
+
+  describe('each runtime function', () => {
+    it.each([
+      ['validate', ['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket']],
+      [
+        'submit',
+        [
+          'batch:DescribeJobDefinitions',
+          'batch:SubmitJob',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          's3:GetObject',
+          's3:ListBucket',
+        ],
+      ],
+      ['status', ['batch:DescribeJobs', 'logs:CreateLogStream', 'logs:PutLogEvents']],
+      ['logs', ['batch:DescribeJobs', 'logs:CreateLogStream', 'logs:GetLogEvents', 'logs:PutLogEvents']],
+      ['terminate', ['batch:CancelJob', 'batch:DescribeJobs', 'batch:TerminateJob', 'logs:CreateLogStream', 'logs:PutLogEvents']],
+    ] as const)('%s may do exactly its own actions', (operation, actions) => {
+      expect(actionsOf(statementsOf(operation))).toEqual([...actions].sort());
+    });
+
+    it.each(Object.keys(functions) as Array<keyof typeof functions>)('%s allows only, and never with NotAction, NotResource or a condition', (operation) => {
+      for (const statement of statementsOf(operation)) {
+        expect(statement.Effect).toBe('Allow');
+        expect(Object.keys(statement).sort()).toEqual(expect.arrayContaining(['Action', 'Effect', 'Resource']));
+        expect(statement).not.toHaveProperty('NotAction');
+        expect(statement).not.toHaveProperty('NotResource');
+        expect(statement).not.toHaveProperty('Condition');
+      }
+    });
+
+    it.each(Object.keys(functions) as Array<keyof typeof functions>)('%s writes logs only to its own log group', (operation) => {
+      const own = { 'Fn::GetAtt': [logicalId(functions[operation].logGroup), 'Arn'] };
+      expect(resourcesFor(statementsOf(operation), 'logs:CreateLogStream')).toEqual([own]);
+      expect(resourcesFor(statementsOf(operation), 'logs:PutLogEvents')).toEqual([own]);
+    });
+
+    it.each(Object.keys(functions) as Array<keyof typeof functions>)('%s runs as a role with no managed policies', (operation) => {
+      const role = resources[logicalId(functions[operation].role!)];
+      expect(role.Type).toBe('AWS::IAM::Role');
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.Policies).toBeUndefined();
+    });
+  });
+
+  describe('submit', () => {
+    it('may submit only to its queues and its definitions, at any revision', () => {
+      const queues = platform.jobQueues.map((queue) => ({ 'Fn::GetAtt': [logicalId(queue.jobQueue), 'JobQueueArn'] }));
+      const expected = [...queues, jobDefinitionArn('alpha'), jobDefinitionArn('beta'), jobDefinitionArn('gamma')];
+      expect(sortedJson(resourcesFor(statementsOf('submit'), 'batch:SubmitJob'))).toEqual(sortedJson(expected));
+    });
+
+    it('may read and write only the records of its own idempotency table', () => {
+      const table = { 'Fn::GetAtt': [logicalId(platform.runtime.idempotencyTable), 'Arn'] };
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+        expect(resourcesFor(statementsOf('submit'), action)).toEqual([table]);
+      }
+    });
+
+    it('is the only function that may touch the idempotency table', () => {
+      for (const operation of ['validate', 'status', 'logs', 'terminate'] as const) {
+        expect(actionsOf(statementsOf(operation)).filter((action) => action.startsWith('dynamodb:'))).toEqual([]);
+      }
+    });
+
+    it('is the only function that may submit', () => {
+      for (const operation of ['validate', 'status', 'logs', 'terminate'] as const) {
+        expect(resourcesFor(statementsOf(operation), 'batch:SubmitJob')).toEqual([]);
+      }
+    });
+  });
+
+  describe('"*" resources', () => {
+    it.each([
+      ['validate', []],
+      ['submit', ['batch:DescribeJobDefinitions']],
+      ['status', ['batch:DescribeJobs']],
+      ['logs', ['batch:DescribeJobs']],
+      ['terminate', ['batch:DescribeJobs']],
+    ] as const)('%s has "*" only for the actions IAM scopes no further', (operation, actions) => {
+      const wildcard = statementsOf(operation).filter((statement) => asArray(statement.Resource).includes('*'));
+      expect(actionsOf(wildcard)).toEqual(actions);
+      for (const statement of wildcard) expect(statement.Resource).toBe('*');
+    });
+  });
+
+  describe('terminate', () => {
+    it('may terminate and cancel jobs of its account and region only', () => {
+      const statements = statementsOf('terminate');
+      expect(resourcesFor(statements, 'batch:TerminateJob')).toEqual([regionalArn('batch', 'job/*')]);
+      expect(resourcesFor(statements, 'batch:CancelJob')).toEqual([regionalArn('batch', 'job/*')]);
+    });
+  });
+
+  describe('logs', () => {
+    it("may read only the streams of the platform's job log group", () => {
+      const streams = {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:', { Ref: logicalId(platform.jobLogGroup) }, ':log-stream:*'],
+        ],
+      };
+      expect(resourcesFor(statementsOf('logs'), 'logs:GetLogEvents')).toEqual([streams]);
+    });
+
+    it('is the only function that may read logs', () => {
+      const readActions = /^logs:(Get|Filter|Describe|StartQuery)/;
+      for (const operation of ['validate', 'submit', 'status', 'terminate'] as const) {
+        expect(actionsOf(statementsOf(operation)).filter((action) => readActions.test(action))).toEqual([]);
+      }
+    });
+  });
+
+  describe('S3', () => {
+    it.each(['validate', 'submit'] as const)('%s may read objects only under the declared must-exist prefixes', (operation) => {
+      expect(sortedJson(resourcesFor(statementsOf(operation), 's3:GetObject'))).toEqual(sortedJson([s3Arn('my-inputs/in/*'), s3Arn('shared-data/refs/*')]));
+    });
+
+    it.each(['validate', 'submit'] as const)('%s may list only the buckets of those prefixes', (operation) => {
+      expect(sortedJson(resourcesFor(statementsOf(operation), 's3:ListBucket'))).toEqual(sortedJson([s3Arn('my-inputs'), s3Arn('shared-data')]));
+    });
+
+    it('grants nothing on locations of prefixes or of objects that need not exist', () => {
+      const text = JSON.stringify(everyStatement);
+      expect(text).not.toContain('my-outputs');
+      expect(text).not.toContain('hints-bucket');
+    });
+
+    it.each(['status', 'logs', 'terminate'] as const)('%s has no S3 access', (operation) => {
+      expect(actionsOf(statementsOf(operation)).filter((action) => action.startsWith('s3:'))).toEqual([]);
+    });
+
+    it('grants no S3 access at all when no parameter must exist', () => {
+      const other = newStack();
+      new BatchPlatform(other, 'Platform', {
+        jobQueues: [{ id: 'Queue', compute: [ComputeKind.FARGATE] }],
+        jobDefinitions: [{ name: 'plain', image: IMAGE, command: ['cat', 'Ref::input'], parameters: { input: Parameter.s3Object({ within: ['s3://my-inputs/'] }) } }],
+      });
+      const otherTemplate = Template.fromStack(other);
+      const actions = Object.values(otherTemplate.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+        (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap((statement) => asArray(statement.Action)),
+      );
+      expect(actions.filter((action) => action.startsWith('s3:'))).toEqual([]);
+    });
+  });
+
+  describe('the whole stack', () => {
+    it('reads the policies it asserts on', () => {
+      expect(everyStatement.length).toBeGreaterThan(15);
+    });
+
+    it('grants no "*" action and no service-wide wildcard such as batch:* or s3:*', () => {
+      for (const statement of everyStatement) {
+        for (const action of asArray(statement.Action)) {
+          expect(action).not.toBe('*');
+          expect(action).not.toMatch(/:\*$/);
+        }
+        expect(statement).not.toHaveProperty('NotAction');
+      }
+    });
+
+    it('attaches no managed policy to any role and defines none', () => {
+      for (const [id, resource] of Object.entries(resources)) {
+        if (resource.Type !== 'AWS::IAM::Role') continue;
+        expect({ id, managed: resource.Properties.ManagedPolicyArns }).toEqual({ id, managed: undefined });
+      }
+      template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+    });
+
+    it('lets the shared execution role write only to the job log group', () => {
+      const statements = roleStatements(template, logicalId(platform.executionRole));
+      expect(actionsOf(statements)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(resourcesFor(statements, 'logs:PutLogEvents')).toEqual([{ 'Fn::GetAtt': [logicalId(platform.jobLogGroup), 'Arn'] }]);
+    });
+
+    it('lets EC2 instance roles write job logs, as the awslogs driver on EC2 needs', () => {
+      for (const kind of [ComputeKind.EC2, ComputeKind.EC2_SPOT]) {
+        const role = platform.computeEnvironments.get(kind)!.instanceRole!;
+        expect(resourcesFor(roleStatements(template, logicalId(role)), 'logs:PutLogEvents')).toEqual([
+          { 'Fn::GetAtt': [logicalId(platform.jobLogGroup), 'Arn'] },
+        ]);
+      }
+    });
+  });
+});

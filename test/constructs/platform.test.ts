@@ -1,0 +1,264 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { CallerStack, DEMO_INPUTS, PlatformStack } from '../../bin/stacks';
+import { BatchPlatform, BatchPlatformProps, ComputeKind, ENV, JobPlatform, Parameter } from '../../lib';
+import { expectValidationError, IMAGE, logicalId, newStack, resourcesFor, roleStatements } from './helpers';
+
+jest.setTimeout(60_000);
+
+function synth(props: BatchPlatformProps, vpc?: (stack: Stack) => ec2.IVpc): { stack: Stack; platform: BatchPlatform; template: Template } {
+  const stack = newStack();
+  const platform = new BatchPlatform(stack, 'Platform', { ...props, vpc: vpc?.(stack) ?? props.vpc });
+  return { stack, platform, template: Template.fromStack(stack) };
+}
+
+const FARGATE_QUEUE = { id: 'FargateQueue', compute: [ComputeKind.FARGATE_SPOT, ComputeKind.FARGATE] };
+const EC2_QUEUE = { id: 'Ec2Queue', compute: [ComputeKind.EC2_SPOT, ComputeKind.EC2] };
+
+describe('BatchPlatform', () => {
+  describe('with a Fargate queue, an EC2 queue and three definitions', () => {
+    const { stack, platform, template } = synth({
+      jobQueues: [FARGATE_QUEUE, { ...EC2_QUEUE, priority: 10 }, { id: 'Urgent', compute: [ComputeKind.FARGATE], priority: 100, jobQueueName: 'urgent' }],
+      jobDefinitions: [
+        { name: 'one', image: IMAGE },
+        { name: 'two', image: IMAGE, command: ['echo', 'Ref::word'], parameters: { word: Parameter.string({ default: 'hi' }) } },
+        { name: 'three', image: IMAGE, platform: JobPlatform.EC2, gpus: 1 },
+      ],
+    });
+    const definitions = Object.values(template.findResources('AWS::Batch::JobDefinition'));
+
+    it('makes a VPC over two zones with one NAT gateway and a flow log of rejected traffic', () => {
+      template.resourceCountIs('AWS::EC2::VPC', 1);
+      template.resourceCountIs('AWS::EC2::NatGateway', 1);
+      template.resourceCountIs('AWS::EC2::Subnet', 4);
+      template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', ResourceId: { Ref: logicalId(platform.vpc) } });
+    });
+
+    it('makes one compute environment per kind, shared by the queues that use it', () => {
+      template.resourceCountIs('AWS::Batch::ComputeEnvironment', 4);
+      expect([...platform.computeEnvironments.keys()].sort()).toEqual(Object.values(ComputeKind).sort());
+      const fargate = platform.computeEnvironments.get(ComputeKind.FARGATE)!;
+      expect(platform.jobQueue('FargateQueue').computeEnvironments[1]).toBe(fargate);
+      expect(platform.jobQueue('Urgent').computeEnvironments).toEqual([fargate]);
+      expect(fargate.node.id).toBe('Fargate');
+      expect(platform.computeEnvironments.get(ComputeKind.EC2_SPOT)!.node.id).toBe('Ec2Spot');
+    });
+
+    it('makes the queues in order, with their options', () => {
+      template.resourceCountIs('AWS::Batch::JobQueue', 3);
+      expect(platform.jobQueues.map((queue) => queue.node.id)).toEqual(['FargateQueue', 'Ec2Queue', 'Urgent']);
+      expect(platform.jobQueues.map((queue) => queue.platform)).toEqual([JobPlatform.FARGATE, JobPlatform.EC2, JobPlatform.FARGATE]);
+      template.hasResourceProperties('AWS::Batch::JobQueue', { Priority: 10, JobQueueName: Match.absent() });
+      template.hasResourceProperties('AWS::Batch::JobQueue', { Priority: 100, JobQueueName: 'urgent' });
+    });
+
+    it("puts definitions on the first queue's platform unless they name one", () => {
+      expect(platform.jobDefinitions.map((definition) => [definition.name, definition.platform])).toEqual([
+        ['one', JobPlatform.FARGATE],
+        ['two', JobPlatform.FARGATE],
+        ['three', JobPlatform.EC2],
+      ]);
+      template.hasResourceProperties('AWS::Batch::JobDefinition', { JobDefinitionName: 'three', PlatformCapabilities: ['EC2'] });
+      template.hasResourceProperties('AWS::Batch::JobDefinition', { JobDefinitionName: 'two', Parameters: { word: 'hi' } });
+    });
+
+    it('shares one execution role among every definition', () => {
+      const executionRoles = template.findResources('AWS::IAM::Role', {
+        Properties: { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' } })] }) },
+      });
+      expect(Object.keys(executionRoles)).toEqual([logicalId(platform.executionRole)]);
+      for (const definition of definitions) {
+        expect(definition.Properties.ContainerProperties.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [logicalId(platform.executionRole), 'Arn'] });
+      }
+    });
+
+    it('sends every job to one encrypted job log group kept three months', () => {
+      template.hasResourceProperties('AWS::Logs::LogGroup', {
+        RetentionInDays: 90,
+        KmsKeyId: { 'Fn::GetAtt': [logicalId(platform.logKey), 'Arn'] },
+      });
+      for (const definition of definitions) {
+        expect(definition.Properties.ContainerProperties.LogConfiguration.Options['awslogs-group']).toEqual({ Ref: logicalId(platform.jobLogGroup) });
+      }
+      // The job log group and the five functions' log groups: none per definition.
+      template.resourceCountIs('AWS::Logs::LogGroup', 1 + 5 + 1);
+    });
+
+    it('rotates the log key and lets CloudWatch Logs of this account and region use it', () => {
+      template.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: Match.objectLike({
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'CloudWatchLogsOfThisAccount',
+              Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+              Condition: {
+                ArnLike: {
+                  'kms:EncryptionContext:aws:logs:arn': {
+                    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:*']],
+                  },
+                },
+              },
+            }),
+          ]),
+        }),
+      });
+    });
+
+    it('encrypts the functions\' log groups with the log key and keeps them one month', () => {
+      for (const fn of [platform.validateFunction, platform.submitFunction, platform.statusFunction, platform.logsFunction, platform.terminateFunction]) {
+        const logGroup = template.toJSON().Resources[logicalId(fn.logGroup)];
+        expect(logGroup.Properties).toEqual({ RetentionInDays: 30, KmsKeyId: { 'Fn::GetAtt': [logicalId(platform.logKey), 'Arn'] } });
+      }
+    });
+
+    it('configures submit with every queue, the first as default', () => {
+      const variables = template.toJSON().Resources[logicalId(platform.submitFunction)].Properties.Environment.Variables;
+      const queues = JSON.stringify(variables[ENV.JOB_QUEUES]);
+      const positions = platform.jobQueues.map((queue) => queues.indexOf(`"${logicalId(queue.jobQueue)}"`));
+      expect(positions.every((position) => position > 0)).toBe(true);
+      expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    });
+
+    it('exposes the runtime functions and their grants', () => {
+      expect(platform.submitFunction).toBe(platform.runtime.submitFunction);
+      const role = new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      const grants = [
+        [platform.grantValidate(role), platform.validateFunction],
+        [platform.grantSubmit(role), platform.submitFunction],
+        [platform.grantStatus(role), platform.statusFunction],
+        [platform.grantLogs(role), platform.logsFunction],
+        [platform.grantTerminate(role), platform.terminateFunction],
+      ] as const;
+      for (const [grant, fn] of grants) {
+        expect(grant).toBeInstanceOf(iam.Grant);
+        expect(grant.principalStatements.map((statement) => stack.resolve(statement.toStatementJson()))).toEqual([
+          { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] } },
+        ]);
+      }
+    });
+
+    it('finds queues by id and definitions by name', () => {
+      expect(platform.jobQueue('Ec2Queue')).toBe(platform.jobQueues[1]);
+      expect(platform.jobDefinition('two')).toBe(platform.jobDefinitions[1]);
+    });
+
+    it('throws when asked for an unknown queue', () => {
+      expectValidationError(() => platform.jobQueue('Nope'), 'platform Test/Platform: no job queue "Nope"; queues: FargateQueue, Ec2Queue, Urgent');
+    });
+
+    it('throws when asked for an unknown definition', () => {
+      expectValidationError(() => platform.jobDefinition('four'), 'platform Test/Platform: no job definition "four"; definitions: one, two, three');
+    });
+  });
+
+  it('runs in the given VPC and makes none', () => {
+    let given: ec2.Vpc | undefined;
+    const { platform, template } = synth({ jobQueues: [FARGATE_QUEUE] }, (stack) => (given = new ec2.Vpc(stack, 'Given', { maxAzs: 2 })));
+    expect(platform.vpc).toBe(given);
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+    template.resourceCountIs('AWS::EC2::FlowLog', 0);
+    expect(platform.node.tryFindChild('Vpc')).toBeUndefined();
+  });
+
+  it('makes only the compute environments its queues use', () => {
+    const { platform, template } = synth({ jobQueues: [{ id: 'Queue', compute: [ComputeKind.FARGATE_SPOT] }] });
+    template.resourceCountIs('AWS::Batch::ComputeEnvironment', 1);
+    template.resourceCountIs('AWS::EC2::LaunchTemplate', 0);
+    expect([...platform.computeEnvironments.keys()]).toEqual([ComputeKind.FARGATE_SPOT]);
+  });
+
+  it('applies settings per compute kind', () => {
+    const { template } = synth({
+      jobQueues: [EC2_QUEUE],
+      computeEnvironments: { [ComputeKind.EC2_SPOT]: { maxvCpus: 512, rootVolumeSizeGiB: 100 } },
+    });
+    template.hasResourceProperties('AWS::Batch::ComputeEnvironment', { ComputeResources: Match.objectLike({ Type: 'SPOT', MaxvCpus: 512 }) });
+    template.hasResourceProperties('AWS::Batch::ComputeEnvironment', { ComputeResources: Match.objectLike({ Type: 'EC2', MaxvCpus: 64 }) });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ VolumeSize: 100 }) })] }),
+    });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ VolumeSize: 30 }) })] }),
+    });
+  });
+
+  it('keeps job and function logs as long as asked', () => {
+    const { platform, template } = synth({
+      jobQueues: [FARGATE_QUEUE],
+      jobLogRetention: logs.RetentionDays.ONE_YEAR,
+      functionLogRetention: logs.RetentionDays.ONE_WEEK,
+    });
+    expect(template.toJSON().Resources[logicalId(platform.jobLogGroup)].Properties.RetentionInDays).toBe(365);
+    expect(Object.keys(template.findResources('AWS::Logs::LogGroup', { Properties: Match.objectLike({ RetentionInDays: 7 }) }))).toHaveLength(5);
+  });
+
+  it('passes the logs response limit to the logs function', () => {
+    const { platform, template } = synth({ jobQueues: [FARGATE_QUEUE], logsMaxResponseBytes: 2048 });
+    expect(template.toJSON().Resources[logicalId(platform.logsFunction)].Properties.Environment.Variables).toEqual({
+      POWERTOOLS_SERVICE_NAME: 'pendant-logs',
+      [ENV.LOGS_MAX_RESPONSE_BYTES]: '2048',
+    });
+  });
+
+  it('throws when given no queue', () => {
+    expectValidationError(() => synth({ jobQueues: [] }), 'platform Test/Platform: jobQueues must hold at least one queue');
+  });
+
+  it('throws when a definition runs on a platform no queue runs', () => {
+    expectValidationError(
+      () => synth({ jobQueues: [FARGATE_QUEUE], jobDefinitions: [{ name: 'gpu-job', image: IMAGE, platform: JobPlatform.EC2 }] }),
+      'platform Test/Platform: job definition "gpu-job" runs on EC2, but no queue of the platform does',
+    );
+  });
+
+  it('throws when a definition is declared twice', () => {
+    expectValidationError(
+      () => synth({ jobQueues: [FARGATE_QUEUE], jobDefinitions: [{ name: 'twice', image: IMAGE }, { name: 'twice', image: IMAGE, vcpus: 2 }] }),
+      'platform Test/Platform: job definition "twice" is declared twice',
+    );
+  });
+
+  it('passes the AwsSolutions checks of cdk-nag, with EC2 compute and S3 inputs', () => {
+    const { stack } = synth({
+      jobQueues: [FARGATE_QUEUE, EC2_QUEUE],
+      jobDefinitions: [
+        { name: 'reader', image: IMAGE, command: ['cat', 'Ref::input'], parameters: { input: Parameter.s3Object({ mustExist: true, within: ['s3://my-inputs/in/'] }) } },
+      ],
+    });
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  describe('the example app (bin/stacks.ts)', () => {
+    const app = new App();
+    const platformStack = new PlatformStack(app, 'PendantPlatform');
+    const callerStack = new CallerStack(app, 'PendantCaller', { runtime: platformStack.platform.runtime });
+    const platformTemplate = Template.fromStack(platformStack);
+    const callerTemplate = Template.fromStack(callerStack);
+
+    it('deploys demo-job on Fargate with its input declared', () => {
+      platformTemplate.hasResourceProperties('AWS::Batch::JobDefinition', { JobDefinitionName: 'demo-job', PlatformCapabilities: ['FARGATE'] });
+      expect(platformStack.platform.jobDefinition('demo-job').parameters.input_object).toMatchObject({ type: 's3-object', mustExist: true, within: [DEMO_INPUTS] });
+    });
+
+    it('lets the caller invoke the submit function only, through a stack export', () => {
+      const statements = roleStatements(callerTemplate, logicalId(callerStack.caller.role!));
+      const invoke = resourcesFor(statements, 'lambda:InvokeFunction');
+      expect(invoke).toEqual([{ 'Fn::ImportValue': expect.stringContaining('SubmitFunction') }]);
+      const exported = Object.values(platformTemplate.toJSON().Outputs as Record<string, { Value: unknown; Export: { Name: string } }>).find(
+        (output) => output.Export.Name === invoke[0]['Fn::ImportValue'],
+      );
+      expect(exported?.Value).toEqual({ 'Fn::GetAtt': [logicalId(platformStack.platform.submitFunction), 'Arn'] });
+    });
+
+    it('passes the AwsSolutions checks of cdk-nag', () => {
+      for (const stack of [platformStack, callerStack]) expect(new AwsSolutionsChecks().validateScope(stack).success).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,376 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import childProcess = require('node:child_process');
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CONFIG_FILE_NAME,
+  ComputeEnvironment,
+  ComputeKind,
+  ENV,
+  JobDefinition,
+  JobQueue,
+  Parameter,
+  ParameterSpecs,
+  RuntimeConfig,
+  RuntimeFunctions,
+  RuntimeFunctionsProps,
+} from '../../lib';
+import { bundleDirectory, Operation, OPERATIONS } from '../../lib/private/handler-code';
+import { functionEnvironment } from '../../lambda/aws/environment';
+import { expectValidationError, IMAGE, logicalId, newStack, resourcesFor, roleStatements, stagedAssetDirectory } from './helpers';
+
+jest.setTimeout(60_000);
+
+const ALPHA_PARAMETERS: ParameterSpecs = {
+  input_object: Parameter.s3Object({ mustExist: true, within: ['s3://my-inputs/in/'], description: 'what to read' }),
+};
+const BETA_PARAMETERS: ParameterSpecs = { threads: Parameter.integer({ min: 1, max: 8, default: 2 }) };
+
+interface Fixture {
+  readonly stack: Stack;
+  readonly runtime: RuntimeFunctions;
+  readonly definitions: JobDefinition[];
+  readonly queues: JobQueue[];
+  readonly jobLogGroup: logs.LogGroup;
+  readonly template: Template;
+}
+
+interface Options {
+  /** Replaces alpha's parameter declarations. */
+  readonly alphaParameters?: ParameterSpecs;
+  /** More props for the runtime functions, made in the fixture's stack. */
+  readonly props?: (stack: Stack) => Partial<RuntimeFunctionsProps>;
+}
+
+/** Two Fargate queues, two job definitions sharing a log group, and the runtime functions over them; not synthesized. */
+function build(options: Options = {}): Omit<Fixture, 'template'> {
+  const stack = newStack();
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+  const compute = new ComputeEnvironment(stack, 'Compute', { kind: ComputeKind.FARGATE_SPOT, vpc });
+  const queues = [new JobQueue(stack, 'QueueA', { computeEnvironments: [compute] }), new JobQueue(stack, 'QueueB', { computeEnvironments: [compute] })];
+  const jobLogGroup = new logs.LogGroup(stack, 'JobLogs');
+  const definitions = [
+    new JobDefinition(stack, 'Alpha', {
+      name: 'alpha',
+      image: IMAGE,
+      command: ['cat', 'Ref::input_object'],
+      parameters: options.alphaParameters ?? ALPHA_PARAMETERS,
+      logGroup: jobLogGroup,
+    }),
+    new JobDefinition(stack, 'Beta', { name: 'beta', image: IMAGE, command: ['run', 'Ref::threads'], parameters: BETA_PARAMETERS, logGroup: jobLogGroup }),
+  ];
+  const runtime = new RuntimeFunctions(stack, 'Runtime', { jobDefinitions: definitions, jobQueues: queues, jobLogGroup, ...options.props?.(stack) });
+  return { stack, runtime, definitions, queues, jobLogGroup };
+}
+
+function fixture(options: Options = {}): Fixture {
+  const built = build(options);
+  return { ...built, template: Template.fromStack(built.stack) };
+}
+
+const FUNCTIONS: Array<[Operation, string, keyof Pick<RuntimeFunctions, `${Operation}Function`>]> = [
+  ['validate', 'ValidateFunction', 'validateFunction'],
+  ['submit', 'SubmitFunction', 'submitFunction'],
+  ['status', 'StatusFunction', 'statusFunction'],
+  ['logs', 'LogsFunction', 'logsFunction'],
+  ['terminate', 'TerminateFunction', 'terminateFunction'],
+];
+
+function functionProperties(f: Fixture, property: (typeof FUNCTIONS)[number][2]) {
+  return f.template.toJSON().Resources[logicalId(f.runtime[property])].Properties;
+}
+
+describe('RuntimeFunctions', () => {
+  let f: Fixture;
+  let spawned: string[];
+
+  beforeAll(() => {
+    // Bundling at synth (NodejsFunction, Docker) runs a child process; prebuilt bundles never do.
+    spawned = [];
+    const spies = (['spawnSync', 'execSync', 'execFileSync', 'spawn', 'exec', 'execFile'] as const).map((name) =>
+      jest.spyOn(childProcess, name).mockImplementation(((command: string) => {
+        spawned.push(`${name} ${command}`);
+        throw new Error(`unexpected ${name} ${command}`);
+      }) as never),
+    );
+    try {
+      f = fixture();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
+  it('makes five functions with stable ids', () => {
+    f.template.resourceCountIs('AWS::Lambda::Function', 5);
+    for (const [, id, property] of FUNCTIONS) {
+      expect(f.runtime[property].node.id).toBe(id);
+      expect(f.runtime.node.findChild(id)).toBe(f.runtime[property]);
+    }
+  });
+
+  it.each(FUNCTIONS)('runs %s on Node.js 22 or newer (24), on ARM64', (_operation, _id, property) => {
+    const properties = functionProperties(f, property);
+    expect(properties.Runtime).toBe('nodejs24.x');
+    expect(Number(/^nodejs(\d+)\.x$/.exec(properties.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
+    expect(properties.Architectures).toEqual(['arm64']);
+    expect(properties.Handler).toBe('index.handler');
+  });
+
+  it.each(FUNCTIONS)('gives %s a log group of its own, kept one month, in JSON', (_operation, id, property) => {
+    const properties = functionProperties(f, property);
+    const logGroupId = logicalId(f.runtime.node.findChild(`${id}LogGroup`));
+    expect(properties.LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: { Ref: logGroupId } });
+    expect(f.template.toJSON().Resources[logGroupId].Properties.RetentionInDays).toBe(30);
+  });
+
+  it('makes one log group per function, besides the job log group', () => {
+    f.template.resourceCountIs('AWS::Logs::LogGroup', 6);
+    const groups = FUNCTIONS.map(([, , property]) => functionProperties(f, property).LoggingConfig.LogGroup.Ref);
+    expect(new Set(groups).size).toBe(5);
+    expect(groups).not.toContain(logicalId(f.jobLogGroup));
+  });
+
+  it('keeps function logs as long as asked, encrypted with the given key', () => {
+    let key: kms.Key | undefined;
+    const other = fixture({
+      props: (stack) => {
+        key = new kms.Key(stack, 'Key');
+        return { logRetention: logs.RetentionDays.ONE_YEAR, logEncryptionKey: key };
+      },
+    });
+    const encrypted = other.template.findResources('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [logicalId(key!), 'Arn'] } },
+    });
+    expect(Object.keys(encrypted)).toHaveLength(5);
+    expect(other.template.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 30 } })).toEqual({});
+  });
+
+  describe('configuration', () => {
+    const variables = (property: (typeof FUNCTIONS)[number][2]): Record<string, unknown> => functionProperties(f, property).Environment.Variables;
+
+    it('names every pendant variable from the model contract (ENV)', () => {
+      const known: string[] = Object.values(ENV);
+      for (const [, , property] of FUNCTIONS) {
+        for (const name of Object.keys(variables(property)).filter((variable) => variable.startsWith('PENDANT_'))) {
+          expect(known).toContain(name);
+        }
+      }
+    });
+
+    it('gives submit the deployed revisions and its queues, and nothing else of pendant', () => {
+      const submit = variables('submitFunction');
+      expect(Object.keys(submit).sort()).toEqual([ENV.JOB_DEFINITION_REVISIONS, ENV.JOB_QUEUES, ENV.IDEMPOTENCY_TABLE, 'POWERTOOLS_SERVICE_NAME'].sort());
+      const revision = (definition: JobDefinition) => ({ 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: logicalId(definition.jobDefinition) }] }] });
+      expect(submit[ENV.JOB_DEFINITION_REVISIONS]).toEqual({ 'Fn::Join': ['', [revision(f.definitions[0]), ',', revision(f.definitions[1])]] });
+      const arn = (queue: JobQueue) => ({ 'Fn::GetAtt': [logicalId(queue.jobQueue), 'JobQueueArn'] });
+      expect(submit[ENV.JOB_QUEUES]).toEqual({ 'Fn::Join': ['', ['["', arn(f.queues[0]), '","', arn(f.queues[1]), '"]']] });
+    });
+
+    it('keeps the declarations out of every environment', () => {
+      for (const [, , property] of FUNCTIONS) expect(variables(property)).not.toHaveProperty([ENV.JOB_DEFINITIONS]);
+    });
+
+    it.each([
+      ['validate', 'validateFunction'],
+      ['status', 'statusFunction'],
+      ['logs', 'logsFunction'],
+      ['terminate', 'terminateFunction'],
+    ] as const)('gives %s no pendant variable by default', (operation, property) => {
+      expect(variables(property)).toEqual({ POWERTOOLS_SERVICE_NAME: `pendant-${operation}` });
+    });
+
+    it('gives logs its response limit when one is set', () => {
+      const other = fixture({ props: () => ({ logsMaxResponseBytes: 1024 * 1024 }) });
+      expect(functionProperties(other, 'logsFunction').Environment.Variables).toEqual({
+        POWERTOOLS_SERVICE_NAME: 'pendant-logs',
+        [ENV.LOGS_MAX_RESPONSE_BYTES]: '1048576',
+      });
+    });
+
+    it.each([100, 7 * 1024 * 1024, 4096.5])('throws when logsMaxResponseBytes is %p, which the logs function would refuse', (logsMaxResponseBytes) => {
+      expectValidationError(
+        () => build({ props: () => ({ logsMaxResponseBytes }) }),
+        'runtime functions Test/Runtime: logsMaxResponseBytes is refused by the logs function',
+        `${ENV.LOGS_MAX_RESPONSE_BYTES}: must be an integer from 1024 to 6291456, got "${logsMaxResponseBytes}"`,
+      );
+    });
+  });
+
+  describe('idempotency', () => {
+    const variables = (property: (typeof FUNCTIONS)[number][2]): Record<string, unknown> => functionProperties(f, property).Environment.Variables;
+
+    it('provisions an on-demand table keyed by id, with TTL on expiration, point-in-time recovery and encryption', () => {
+      f.template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+      f.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    });
+
+    it('names the table to submit only', () => {
+      expect(variables('submitFunction')[ENV.IDEMPOTENCY_TABLE]).toEqual({ Ref: logicalId(f.runtime.idempotencyTable) });
+      for (const property of ['validateFunction', 'statusFunction', 'logsFunction', 'terminateFunction'] as const) {
+        expect(variables(property)).not.toHaveProperty([ENV.IDEMPOTENCY_TABLE]);
+      }
+    });
+
+    it('uses a table it is given instead of making one', () => {
+      const other = fixture({
+        props: (stack) => ({
+          idempotencyTable: new dynamodb.Table(stack, 'Mine', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } }),
+          idempotencyWindow: Duration.days(2),
+        }),
+      });
+      other.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      expect(functionProperties(other, 'submitFunction').Environment.Variables).toMatchObject({
+        [ENV.IDEMPOTENCY_TABLE]: { Ref: logicalId(other.stack.node.findChild('Mine')) },
+        [ENV.IDEMPOTENCY_WINDOW_SECONDS]: '172800',
+      });
+    });
+
+    it.each([Duration.hours(1), Duration.days(31)])('throws when idempotencyWindow is %s, which the submit function would refuse', (idempotencyWindow) => {
+      expectValidationError(
+        () => build({ props: () => ({ idempotencyWindow }) }),
+        'runtime functions Test/Runtime: idempotencyWindow is refused by the submit function',
+        `${ENV.IDEMPOTENCY_WINDOW_SECONDS}: must be an integer from 86400 to 2592000, got "${idempotencyWindow.toSeconds()}"`,
+      );
+    });
+  });
+
+  describe('code', () => {
+    it('spawns no process at synth: nothing is bundled', () => {
+      expect(spawned).toEqual([]);
+    });
+
+    it.each(FUNCTIONS)('deploys %s from a file asset', (_operation, _id, property) => {
+      expect(functionProperties(f, property).Code).toEqual({
+        S3Bucket: { 'Fn::Sub': 'cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}' },
+        S3Key: expect.stringMatching(/^[0-9a-f]{64}\.zip$/),
+      });
+    });
+
+    it.each(FUNCTIONS.filter(([operation]) => !['validate', 'submit'].includes(operation)))(
+      'ships the prebuilt %s bundle as it is',
+      (operation, _id, property) => {
+        const directory = stagedAssetDirectory(f.stack, logicalId(f.runtime[property]));
+        expect(readdirSync(directory)).toEqual(['index.js']);
+        expect(readFileSync(join(directory, 'index.js')).equals(readFileSync(join(bundleDirectory(operation), 'index.js')))).toBe(true);
+      },
+    );
+
+    it.each(FUNCTIONS.filter(([operation]) => ['validate', 'submit'].includes(operation)))(
+      `ships the prebuilt %s bundle with ${CONFIG_FILE_NAME} holding the declarations`,
+      (operation, _id, property) => {
+        const directory = stagedAssetDirectory(f.stack, logicalId(f.runtime[property]));
+        expect(readdirSync(directory).sort()).toEqual(['index.js', CONFIG_FILE_NAME].sort());
+        expect(readFileSync(join(directory, 'index.js')).equals(readFileSync(join(bundleDirectory(operation), 'index.js')))).toBe(true);
+        const shipped = JSON.parse(readFileSync(join(directory, CONFIG_FILE_NAME), 'utf8'));
+        expect(Object.keys(shipped)).toEqual([ENV.JOB_DEFINITIONS]);
+        expect(JSON.parse(shipped[ENV.JOB_DEFINITIONS])).toEqual({
+          alpha: { definition: 'alpha', parameters: ALPHA_PARAMETERS },
+          beta: { definition: 'beta', parameters: BETA_PARAMETERS },
+        });
+      },
+    );
+
+    it('ships a configuration the handlers read back, with the revisions from the environment', () => {
+      const directory = stagedAssetDirectory(f.stack, logicalId(f.runtime.submitFunction));
+      const env = functionEnvironment(directory, { [ENV.JOB_DEFINITION_REVISIONS]: '7,3', [ENV.JOB_QUEUES]: '["queue-a"]' });
+      const config = RuntimeConfig.fromEnv(env);
+      expect([...config.jobDefinitions.values()]).toEqual([
+        { declaredName: 'alpha', physicalName: 'alpha', revision: 7, parameters: ALPHA_PARAMETERS },
+        { declaredName: 'beta', physicalName: 'beta', revision: 3, parameters: BETA_PARAMETERS },
+      ]);
+      expect(config.jobQueues).toEqual(['queue-a']);
+    });
+
+    it('keeps the asset when nothing changes and replaces only validate and submit when a declaration does', () => {
+      const keys = (fixtureValue: Fixture) =>
+        Object.fromEntries(FUNCTIONS.map(([operation, , property]) => [operation, functionProperties(fixtureValue, property).Code.S3Key]));
+      const before = keys(f);
+      expect(keys(fixture())).toEqual(before);
+      const changed = keys(
+        fixture({ alphaParameters: { input_object: Parameter.s3Object({ mustExist: true, within: ['s3://my-inputs/other/'] }) } }),
+      );
+      expect(changed.validate).not.toBe(before.validate);
+      expect(changed.submit).not.toBe(before.submit);
+      expect({ status: changed.status, logs: changed.logs, terminate: changed.terminate }).toEqual({
+        status: before.status,
+        logs: before.logs,
+        terminate: before.terminate,
+      });
+    });
+
+    it('names one bundle per operation', () => {
+      expect(OPERATIONS).toEqual(FUNCTIONS.map(([operation]) => operation));
+    });
+  });
+
+  describe('grants', () => {
+    const GRANTS = [
+      ['grantValidate', 'validateFunction'],
+      ['grantSubmit', 'submitFunction'],
+      ['grantStatus', 'statusFunction'],
+      ['grantLogs', 'logsFunction'],
+      ['grantTerminate', 'terminateFunction'],
+    ] as const;
+
+    it.each(GRANTS)('%s lets a role invoke exactly that function', (grant, property) => {
+      const { stack, runtime } = build();
+      const role = new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      const result = runtime[grant](role);
+      expect(result).toBeInstanceOf(iam.Grant);
+      expect(result.success).toBe(true);
+      const statements = result.principalStatements.map((statement) => stack.resolve(statement.toStatementJson()));
+      expect(statements).toEqual([{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: stack.resolve(runtime[property].functionArn) }]);
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: logicalId(role) }],
+        PolicyDocument: { Statement: [{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalId(runtime[property]), 'Arn'] } }], Version: '2012-10-17' },
+      });
+    });
+
+    describe('of functions imported by ARN', () => {
+      const arn = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:pendant-${name}`;
+      const stack = newStack('Caller');
+      const imported = RuntimeFunctions.fromFunctionArns(stack, 'Runtime', {
+        validateFunctionArn: arn('validate'),
+        submitFunctionArn: arn('submit'),
+        statusFunctionArn: arn('status'),
+        logsFunctionArn: arn('logs'),
+        terminateFunctionArn: arn('terminate'),
+      });
+      const role = new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      const grants = GRANTS.map(([grant]) => imported[grant](role));
+      const template = Template.fromStack(stack);
+
+      it('exposes the functions by their ARNs and creates none', () => {
+        template.resourceCountIs('AWS::Lambda::Function', 0);
+        for (const [operation, , property] of FUNCTIONS) expect(imported[property].functionArn).toBe(arn(operation));
+      });
+
+      it('returns an iam.Grant from every grant method', () => {
+        for (const grant of grants) {
+          expect(grant).toBeInstanceOf(iam.Grant);
+          expect(grant.success).toBe(true);
+        }
+      });
+
+      it('adds lambda:InvokeFunction on exactly each function ARN, not on its versions', () => {
+        const statements = roleStatements(template, logicalId(role));
+        expect(statements).toHaveLength(5);
+        for (const statement of statements) expect(statement.Action).toBe('lambda:InvokeFunction');
+        expect(resourcesFor(statements, 'lambda:InvokeFunction').sort()).toEqual(FUNCTIONS.map(([operation]) => arn(operation)).sort());
+      });
+    });
+  });
+});
