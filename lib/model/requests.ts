@@ -37,8 +37,11 @@ export const LIMITS = {
   MAX_TOKEN_LENGTH: 4096,
 } as const;
 
-/** A Batch job id: a UUID, with `:index` for an array child or `#node` for a multi-node child. */
-export const JOB_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?::\d{1,5}|#\d{1,5})?$/;
+/**
+ * A Batch job id: a UUID, with `:index` for an array child or `#node` for a multi-node child. An array has at most
+ * 10,000 children, numbered from 0; Batch writes indices without leading zeros, so `:10000` or `:007` names no job.
+ */
+export const JOB_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?::(?:0|[1-9]\d{0,3})|#(?:0|[1-9]\d{0,4}))?$/;
 /** Container environment variable names; `AWS_BATCH*` is reserved by Batch and refused separately. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 const RESERVED_ENV_PREFIX = 'AWS_BATCH';

@@ -6,8 +6,8 @@ const SCHEME = 's3://';
  * legacy buckets keep upper case, `_` and up to 255 characters. Short names are accepted too, as pendant 0.4.0 did:
  * S3 itself answers for a bucket that cannot exist.
  */
-const BUCKET = /^[A-Za-z0-9._-]{1,255}$/;
-const BUCKET_RULE = 'bucket must be at most 255 letters, digits, ".", "-" or "_"';
+const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+const BUCKET_RULE = 'bucket must be a letter or digit, then at most 254 letters, digits, ".", "-" or "_"';
 /** S3 keys are at most 1,024 bytes of UTF-8. */
 const MAX_KEY_BYTES = 1024;
 // eslint-disable-next-line no-control-regex

@@ -12,7 +12,7 @@ function thrownBy(fn: () => unknown): unknown {
   throw new Error('expected a throw, got none');
 }
 
-const BUCKET_RULE = 'bucket must be at most 255 letters, digits, ".", "-" or "_"';
+const BUCKET_RULE = 'bucket must be a letter or digit, then at most 254 letters, digits, ".", "-" or "_"';
 const WHITE_SPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/u;
 
 describe('S3Uri', () => {
@@ -85,6 +85,8 @@ describe('S3Uri', () => {
       ['a bucket of 256 characters', `s3://${'b'.repeat(256)}/key`, BUCKET_RULE],
       ['a bucket with a forbidden character', 's3://bu*ket/key', BUCKET_RULE],
       ['a bucket with a colon', 's3://bkt:80/key', BUCKET_RULE],
+      ['a bucket that is a dot', 's3://./key', BUCKET_RULE],
+      ['a bucket that starts with a dash', 's3://-bkt/key', BUCKET_RULE],
       ['a key over 1,024 bytes of UTF-8', `s3://bkt/${'é'.repeat(513)}`, 'key must be at most 1024 bytes of UTF-8'],
     ])('throws when the text has %s', (_what, text, reason) => {
       const error = thrownBy(() => S3Uri.parse(text));
@@ -249,7 +251,7 @@ describe('S3Uri', () => {
   });
 
   describe('properties', () => {
-    const bucket = fc.stringMatching(/^[A-Za-z0-9._-]{3,63}$/);
+    const bucket = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/);
     const keyText = fc
       .oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 100 }))
       .filter((key) => !WHITE_SPACE_OR_CONTROL.test(key) && new TextEncoder().encode(key).length <= 1024);
@@ -307,7 +309,7 @@ describe('S3Uri', () => {
     it('throws InvalidS3UriError naming the text for an invalid bucket', () => {
       const badBucket = fc
         .string({ unit: 'grapheme', maxLength: 300 })
-        .filter((b) => !b.includes("/") && !/^[A-Za-z0-9._-]{1,255}$/.test(b));
+        .filter((b) => !b.includes("/") && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(b));
       fc.assert(
         fc.property(badBucket, keyText, (b, k) => {
           const text = `s3://${b}/${k}`;
