@@ -19,5 +19,12 @@ export async function terminate(deps: TerminateDeps, request: TerminateRequest):
     return { jobId: request.jobId, previousStatus, action: 'terminated' };
   }
   await deps.batch.cancelJob(request.jobId, request.reason);
+  // CancelJob answers success and does nothing to a job that reached STARTING after DescribeJobs saw it (a window
+  // that throttling retries stretch to seconds): look again, and terminate a job that has started meanwhile.
+  const [now] = (await deps.batch.describeJobs([request.jobId])).filter((detail) => detail.jobId === request.jobId);
+  if (now !== undefined && isStarted(statusOf(now))) {
+    await deps.batch.terminateJob(request.jobId, request.reason);
+    return { jobId: request.jobId, previousStatus, action: 'terminated' };
+  }
   return { jobId: request.jobId, previousStatus, action: 'cancelled' };
 }

@@ -35,7 +35,8 @@ describe('Integration: terminate', () => {
 
       await expect(handler({ jobId, reason })).resolves.toEqual({ jobId, previousStatus: status, action: 'cancelled' });
 
-      expect(calls.counts()).toEqual({ DescribeJobsCommand: 1, CancelJobCommand: 1 });
+      // Described again after the cancel, in case the job started in between (CancelJob would not have stopped it).
+      expect(calls.counts()).toEqual({ DescribeJobsCommand: 2, CancelJobCommand: 1 });
       expect(calls.inputsOf('CancelJob')).toEqual([{ jobId, reason }]);
       expect((await describeJob(fixtures.batch, jobId)).statusReason).toBe(reason);
     });

@@ -54,6 +54,20 @@ describe('Function: terminate', () => {
     expect(batch).not.toHaveReceivedCommand(TerminateJobCommand);
   });
 
+  it('terminates a job that started between the look and the cancel, which CancelJob would not stop', async () => {
+    batch
+      .on(DescribeJobsCommand)
+      .resolvesOnce({ jobs: [{ jobId: JOB_ID, jobName: 'n', jobQueue: 'q', jobDefinition: 'd', status: 'RUNNABLE', startedAt: undefined }] })
+      .resolves({ jobs: [{ jobId: JOB_ID, jobName: 'n', jobQueue: 'q', jobDefinition: 'd', status: 'STARTING', startedAt: undefined }] });
+
+    const response = await createHandler()({ jobId: JOB_ID, reason: REASON });
+
+    expect(response).toEqual({ jobId: JOB_ID, previousStatus: 'RUNNABLE', action: 'terminated' });
+    expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 2);
+    expect(batch).toHaveReceivedCommandWith(CancelJobCommand, { jobId: JOB_ID, reason: REASON });
+    expect(batch).toHaveReceivedCommandWith(TerminateJobCommand, { jobId: JOB_ID, reason: REASON });
+  });
+
   it.each<JobStatus>(['SUCCEEDED', 'FAILED'])('does nothing to a %s job: it has finished', async (status) => {
     jobIn(status);
 
