@@ -2,19 +2,28 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { App, Size, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BatchPlatform, ComputeKind, IRuntimeFunctions, JobPlatform, Parameter } from '../lib';
 
 /** Where the demo job's inputs live: the only place its runtime functions may read. */
 export const DEMO_INPUTS = 's3://pendant-demo-inputs/inputs/';
 
+export interface PlatformStackProps extends StackProps {
+  /**
+   * The demo job's memory: change it and deploy again to register a new revision of demo-job.
+   * @default Size.gibibytes(2)
+   */
+  readonly demoJobMemory?: Size;
+}
+
 /** The platform: a Fargate queue (Spot first), an EC2 Spot queue, and the pendant manual's demo-job. */
 export class PlatformStack extends Stack {
   public readonly platform: BatchPlatform;
 
-  public constructor(scope: Construct, id: string, props: StackProps = {}) {
-    super(scope, id, props);
+  public constructor(scope: Construct, id: string, props: PlatformStackProps = {}) {
+    const { demoJobMemory, ...stackProps } = props;
+    super(scope, id, stackProps);
     this.platform = new BatchPlatform(this, 'Platform', {
       jobQueues: [
         { id: 'FargateQueue', compute: [ComputeKind.FARGATE_SPOT, ComputeKind.FARGATE] },
@@ -29,10 +38,27 @@ export class PlatformStack extends Stack {
             input_object: Parameter.s3Object({ mustExist: true, within: [DEMO_INPUTS], description: 'The S3 URI of the input object' }),
           },
           platform: JobPlatform.FARGATE,
+          ...(demoJobMemory && { memory: demoJobMemory }),
         },
       ],
     });
   }
+}
+
+/** The example app's two stacks, added to `app` as `bin/pendant.ts` deploys them; `options` is what may change. */
+export function addExampleStacks(
+  app: App,
+  options: Pick<PlatformStackProps, 'demoJobMemory'> = {},
+): { platform: PlatformStack; caller: CallerStack } {
+  const platform = new PlatformStack(app, 'PendantPlatform', {
+    description: 'pendant example: an AWS Batch platform with its runtime functions',
+    demoJobMemory: options.demoJobMemory,
+  });
+  const caller = new CallerStack(app, 'PendantCaller', {
+    description: "pendant example: a Lambda in another stack that submits jobs through the platform's submit function",
+    runtime: platform.platform.runtime,
+  });
+  return { platform, caller };
 }
 
 export interface CallerStackProps extends StackProps {

@@ -11,7 +11,8 @@ import { BATCH_WITHOUT_DOCKER, ENDPOINT_VARIABLE, motoApi } from './server';
 export const REGION = 'us-east-1';
 /** moto's default account. */
 export const ACCOUNT = '123456789012';
-const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+/** Any credentials do for moto; these are its documented defaults. */
+export const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 /** The moto endpoint, e.g. `http://127.0.0.1:54321`. */
 export function motoEndpoint(): string {
@@ -46,7 +47,7 @@ export async function resetMoto(): Promise<void> {
   const endpoint = motoEndpoint();
   await motoApi(endpoint, '/moto-api/reset');
   await motoApi(endpoint, '/moto-api/config', BATCH_WITHOUT_DOCKER);
-  await motoApi(endpoint, '/moto-api/state-manager/unset-transition', { model_name: JOB_MODEL });
+  await unsetJobTransition();
 }
 
 /**
@@ -65,6 +66,11 @@ export type JobTransition = { progression: 'manual'; times: number } | { progres
 
 export async function setJobTransition(transition: JobTransition): Promise<void> {
   await motoApi(motoEndpoint(), '/moto-api/state-manager/set-transition', { model_name: JOB_MODEL, transition });
+}
+
+/** Back to moto's default: Batch jobs of the Docker backend move on as soon as their thread looks. */
+export async function unsetJobTransition(): Promise<void> {
+  await motoApi(motoEndpoint(), '/moto-api/state-manager/unset-transition', { model_name: JOB_MODEL });
 }
 
 /**

@@ -188,15 +188,23 @@ const HOLD_ATTEMPTS = 3;
  * held: moto only acts on them in the thread, which is frozen.
  */
 export async function submitHeldJob(batch: BatchClient, environment: BatchEnvironment, status: HeldStatus, input: Partial<SubmitJobCommandInput> = {}): Promise<string> {
+  return holdJob(batch, status, () => submitJob(batch, environment, { jobName: 'held', ...input }));
+}
+
+/**
+ * Like `submitHeldJob`, for a job that `submit` submits any way it likes (e.g. through a deployed submit function)
+ * and whose id it returns; `submit` may be called more than once.
+ */
+export async function holdJob(batch: BatchClient, status: HeldStatus, submit: () => Promise<string>): Promise<string> {
   await useDockerBackend(true);
   try {
     if (status === JobStatus.SUBMITTED) {
       await setJobTransition(FROZEN);
-      return await submitJob(batch, environment, { jobName: 'held', ...input });
+      return await submit();
     }
     for (let attempt = 1; attempt <= HOLD_ATTEMPTS; attempt++) {
       await setJobTransition({ progression: 'time', seconds: STEP_SECONDS });
-      const jobId = await submitJob(batch, environment, { jobName: 'held', ...input });
+      const jobId = await submit();
       const reached = await waitForStatus(batch, jobId, status);
       await setJobTransition(FROZEN);
       if (reached && (await describeJob(batch, jobId)).status === status) return jobId;

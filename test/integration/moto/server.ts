@@ -104,7 +104,7 @@ export async function startMoto(): Promise<RunningMoto> {
 
 async function launch(executable: string, port: number): Promise<State> {
   const endpoint = `http://${HOST}:${port}`;
-  const logFile = join(tmpdir(), `pendant-moto-${port}.log`);
+  const logFile = motoLogFile(endpoint);
   const log = openSync(logFile, 'w');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -143,6 +143,11 @@ async function launch(executable: string, port: number): Promise<State> {
       await sleep(100);
     }
   }
+}
+
+/** Where the server on `endpoint` writes its log: requests, and the tracebacks of its HTTP 500s. */
+export function motoLogFile(endpoint: string): string {
+  return join(tmpdir(), `pendant-moto-${new URL(endpoint).port}.log`);
 }
 
 /** Stops the server the global setup started, by PID and process group; waits until it is gone. */
