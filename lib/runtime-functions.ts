@@ -258,8 +258,21 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
         resources: [this.idempotencyTable.tableArn],
       }),
     );
+    // A keyed submission looks for the job an earlier attempt may have started (by name, then by tag), and tags its
+    // job on creation; ListJobs and DescribeJobs, like DescribeJobDefinitions, take no resource.
     this.submitFunction.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'FindLatestRevision', actions: ['batch:DescribeJobDefinitions'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        sid: 'FindLatestRevisionAndEarlierAttempts',
+        actions: ['batch:DescribeJobDefinitions', 'batch:ListJobs', 'batch:DescribeJobs'],
+        resources: ['*'],
+      }),
+    );
+    const submittedJobs = stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
+    this.submitFunction.addToRolePolicy(new iam.PolicyStatement({ sid: 'TagOnSubmit', actions: ['batch:TagResource'], resources: [submittedJobs] }));
+    acknowledgeWildcard(
+      rolePolicy(this.submitFunction),
+      { resource: submittedJobs },
+      'a keyed submission tags its job at creation, and job ids are assigned by AWS Batch then; job/* is the narrowest resource',
     );
     for (const definition of props.jobDefinitions) {
       acknowledgeWildcard(
@@ -268,7 +281,11 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
         'a request may pin any revision of its job definition, and revisions are numbered by AWS Batch at registration',
       );
     }
-    acknowledgeWildcard(rolePolicy(this.submitFunction), { resource: '*' }, 'batch:DescribeJobDefinitions has no resource type: IAM accepts only "*"');
+    acknowledgeWildcard(
+      rolePolicy(this.submitFunction),
+      { resource: '*' },
+      'batch:DescribeJobDefinitions, batch:ListJobs and batch:DescribeJobs have no resource type: IAM accepts only "*"',
+    );
     for (const fn of [this.statusFunction, this.logsFunction, this.terminateFunction]) {
       fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'DescribeJobs', actions: ['batch:DescribeJobs'], resources: ['*'] }));
       acknowledgeWildcard(rolePolicy(fn), { resource: '*' }, 'batch:DescribeJobs has no resource type: IAM accepts only "*"');

@@ -6,8 +6,10 @@ import {
   SubmitJobCommand,
   TerminateJobCommand,
   paginateDescribeJobDefinitions,
+  paginateListJobs,
 } from '@aws-sdk/client-batch';
-import type { BatchGateway, SubmitJobInput } from '../core/ports';
+import { chunk } from '../core/concurrency';
+import { AmbiguousSubmission, type BatchGateway, type SubmitJobInput } from '../core/ports';
 import { batchClient } from './clients';
 
 export class SdkBatchGateway implements BatchGateway {
@@ -19,8 +21,34 @@ export class SdkBatchGateway implements BatchGateway {
   }
 
   public async submitJob(input: SubmitJobInput): Promise<{ jobId: string; jobName: string; jobArn: string }> {
-    const response = await this.client.send(new SubmitJobCommand(input));
+    const command = new SubmitJobCommand(input);
+    // Inside the SDK's retry middleware: a failure that may have created the job becomes AmbiguousSubmission, which
+    // the retry strategy does not retry. SubmitJob has no idempotency token, so a blind retry could start a second job.
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          throw isAmbiguous(error) ? new AmbiguousSubmission(error) : error;
+        }
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'pendantNoBlindSubmitRetry' },
+    );
+    const response = await this.client.send(command);
     return { jobId: response.jobId!, jobName: response.jobName!, jobArn: response.jobArn ?? '' };
+  }
+
+  public async findJobs(jobQueue: string, jobName: string): Promise<JobDetail[]> {
+    const ids: string[] = [];
+    const pages = paginateListJobs({ client: this.client }, { jobQueue, filters: [{ name: 'JOB_NAME', values: [jobName] }] });
+    for await (const page of pages) {
+      // Exact names only: Batch reads a trailing "*" in the filter as a prefix.
+      ids.push(...(page.jobSummaryList ?? []).filter((job) => job.jobName === jobName).map((job) => job.jobId!));
+      if (ids.length >= MAX_NAMESAKES) break;
+    }
+    const details: JobDetail[] = [];
+    for (const batch of chunk(ids.slice(0, MAX_NAMESAKES), 100)) details.push(...(await this.describeJobs(batch)));
+    return details;
   }
 
   public async latestActiveRevision(jobDefinitionName: string): Promise<number | undefined> {
@@ -44,4 +72,13 @@ export class SdkBatchGateway implements BatchGateway {
   public async cancelJob(jobId: string, reason: string): Promise<void> {
     await this.client.send(new CancelJobCommand({ jobId, reason }));
   }
+}
+
+/** How many jobs of one name a lookup reads: a keyed submission's own name is unique, a caller's may not be. */
+const MAX_NAMESAKES = 1_000;
+
+/** A 4xx (throttling included) means Batch did not act on the request; anything else leaves it open. */
+function isAmbiguous(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status === undefined || status >= 500;
 }

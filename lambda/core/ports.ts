@@ -8,7 +8,13 @@ import type { LogEvent, S3Uri } from '../../lib/model';
 export interface BatchGateway {
   /** Describes up to 100 jobs in one DescribeJobs call; unknown ids are simply absent. */
   describeJobs(jobIds: readonly string[]): Promise<JobDetail[]>;
+  /**
+   * One SubmitJob. Throttling is retried (Batch did not take the request); a failure that leaves open whether Batch
+   * created the job (a 5xx, a reset or timed-out connection) is never retried blindly: it throws `AmbiguousSubmission`.
+   */
   submitJob(input: SubmitJobInput): Promise<{ jobId: string; jobName: string; jobArn: string }>;
+  /** Jobs of any status in `jobQueue` named exactly `jobName`, with their tags (ListJobs, then DescribeJobs). */
+  findJobs(jobQueue: string, jobName: string): Promise<JobDetail[]>;
   /** The newest ACTIVE revision of a job definition, or undefined when it has none. */
   latestActiveRevision(jobDefinitionName: string): Promise<number | undefined>;
   terminateJob(jobId: string, reason: string): Promise<void>;
@@ -29,6 +35,18 @@ export interface SubmitJobInput {
   };
   readonly arrayProperties?: { size: number };
   readonly dependsOn?: Array<{ jobId: string; type?: 'N_TO_N' | 'SEQUENTIAL' }>;
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * SubmitJob failed after Batch may have created the job: a server error, or a connection that broke or timed out
+ * before the answer came. `original` is the SDK's error. (Not `cause`: the SDK would follow it and retry.)
+ */
+export class AmbiguousSubmission extends Error {
+  public constructor(public readonly original: unknown) {
+    super(`submission outcome unknown: ${original instanceof Error ? original.message : String(original)}`);
+    this.name = 'AmbiguousSubmission';
+  }
 }
 
 export type ObjectState = 'exists' | 'not-found' | 'access-denied';

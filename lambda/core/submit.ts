@@ -9,6 +9,7 @@ import {
   LIMITS,
   makeJobName,
   ParameterCheck,
+  parseJobDefinitionReference,
   RequestProblem,
   RuntimeConfig,
   S3AccessDeniedError,
@@ -18,7 +19,9 @@ import {
   UnknownJobDefinitionError,
   UnknownJobQueueError,
 } from '../../lib/model';
-import type { BatchGateway, IdempotencyGateway, S3Gateway, SubmitJobInput } from './ports';
+import type { JobDetail } from '@aws-sdk/client-batch';
+import { createHash } from 'node:crypto';
+import { AmbiguousSubmission, type BatchGateway, type IdempotencyGateway, type S3Gateway, type SubmitJobInput } from './ports';
 import { checkObjectsExist, findJobDefinition } from './validate';
 
 export interface SubmitDeps {
@@ -31,7 +34,16 @@ export interface SubmitDeps {
   readonly idempotency?: () => IdempotencyGateway;
   /** Milliseconds the invocation has left, so an idempotency record of a killed invocation expires with it. */
   readonly remainingTimeMillis?: () => number;
+  /** Waits between a submission whose outcome is unknown and the look for its job. @default - setTimeout */
+  readonly sleep?: (millis: number) => Promise<void>;
 }
+
+/** The tag a keyed submission carries: the SHA-256 of its idempotency key, so its job can be recognised later. */
+export const IDEMPOTENCY_TAG = 'pendant:idempotency-key';
+/** Submissions of one keyed request whose outcome stayed unknown before the invocation gives up. */
+const MAX_AMBIGUOUS_ATTEMPTS = 4;
+/** How long to let ListJobs catch up with a job that may just have been created, doubled on each attempt. */
+const LOOKUP_DELAY_MILLIS = 1_000;
 
 /** The widest revision a job definition reference can carry, so size checks can run before the revision is known. */
 const WIDEST_REVISION = 2_147_483_647;
@@ -54,6 +66,8 @@ interface Prepared {
   readonly revision: number | 'latest' | undefined;
   readonly check: ParameterCheck;
   readonly input: SubmitJobInput;
+  /** SHA-256 of the idempotency key, for keyed requests. */
+  readonly keyHash?: string;
 }
 
 /** Everything that can be checked without AWS: the definition, the queue, the parameters and AWS's size limits. */
@@ -68,22 +82,29 @@ function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
     message: problem.message,
   }));
 
+  const keyHash = request.idempotencyKey === undefined ? undefined : createHash('sha256').update(request.idempotencyKey).digest('hex');
   const input: SubmitJobInput = {
-    jobName: request.jobName ?? makeJobName(request.jobDefinition, deps.now?.()),
+    // A keyed request's job is named after its key, so that a retry in a later invocation can find it by name.
+    jobName: request.jobName ?? (keyHash ? `${request.jobDefinition.slice(0, 111)}-${keyHash.slice(0, 16)}` : makeJobName(request.jobDefinition, deps.now?.())),
     jobQueue,
     jobDefinition: `${definition.physicalName}:${WIDEST_REVISION}`,
     ...(Object.keys(check.rendered).length > 0 && { parameters: check.rendered }),
     ...(request.containerOverrides && { containerOverrides: renderOverrides(request.containerOverrides) }),
     ...(request.arraySize !== undefined && { arrayProperties: { size: request.arraySize } }),
     ...(request.dependsOn && { dependsOn: request.dependsOn.map((item) => (typeof item === 'string' ? { jobId: item } : { ...item })) }),
+    ...(keyHash && { tags: { [IDEMPOTENCY_TAG]: keyHash } }),
   };
   problems.push(...checkSizes(input));
   if (problems.length > 0) throw new InvalidRequestError(problems);
-  return { definition, revision: request.revision ?? definition.revision, check, input };
+  return { definition, revision: request.revision ?? definition.revision, check, input, ...(keyHash && { keyHash }) };
 }
 
-/** Checks the input objects exist, resolves the revision, and submits. */
-async function execute(deps: SubmitDeps, { definition, revision: wanted, check, input }: Prepared): Promise<SubmitResponse> {
+/**
+ * Checks the input objects exist, resolves the revision, and submits. A keyed request first looks for the job an
+ * earlier attempt may have started (by its name and tag), and when a submission's outcome is unknown it looks again
+ * before submitting again: a job is never started twice for one key.
+ */
+async function execute(deps: SubmitDeps, { definition, revision: wanted, check, input, keyHash }: Prepared): Promise<SubmitResponse> {
   const objects = await checkObjectsExist(deps.s3, check, deps.config.maxConcurrency);
   if (objects.missing.length > 0) throw new S3ObjectNotFoundError(objects.missing);
   if (objects.denied.length > 0) throw new S3AccessDeniedError(objects.denied);
@@ -91,17 +112,47 @@ async function execute(deps: SubmitDeps, { definition, revision: wanted, check, 
   const revision = await resolveRevision(deps.batch, definition.physicalName, wanted);
   const jobDefinition = `${definition.physicalName}:${revision}`;
   const jobQueue = jobQueueName(input.jobQueue);
-  try {
-    const job = await deps.batch.submitJob({ ...input, jobDefinition });
-    return { jobId: job.jobId, jobName: job.jobName, jobArn: job.jobArn, jobDefinition, jobQueue };
-  } catch (error) {
-    if (isClientFault(error)) {
-      throw new BatchJobSubmissionError(input.jobName, jobDefinition, jobQueue, errorMessage(error), { cause: error });
+  const answer = (job: { jobId: string; jobName: string; jobArn: string }, definitionUsed = jobDefinition): SubmitResponse => ({
+    jobId: job.jobId,
+    jobName: job.jobName,
+    jobArn: job.jobArn,
+    jobDefinition: definitionUsed,
+    jobQueue,
+  });
+
+  const findEarlier = async (): Promise<SubmitResponse | undefined> => {
+    if (keyHash === undefined) return undefined;
+    const earlier = (await deps.batch.findJobs(input.jobQueue, input.jobName)).find((job) => job.tags?.[IDEMPOTENCY_TAG] === keyHash);
+    return earlier && answer({ jobId: earlier.jobId!, jobName: earlier.jobName!, jobArn: earlier.jobArn ?? '' }, definitionOf(earlier, jobDefinition));
+  };
+
+  const found = await findEarlier();
+  if (found) return found;
+  const sleep = deps.sleep ?? ((millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return answer(await deps.batch.submitJob({ ...input, jobDefinition }));
+    } catch (error) {
+      if (!(error instanceof AmbiguousSubmission)) throw submissionError(error, input.jobName, jobDefinition, jobQueue);
+      // Without a key there is nothing to recognise the job by: the caller hears the outcome is unknown.
+      if (keyHash === undefined || attempt >= MAX_AMBIGUOUS_ATTEMPTS) throw error.original;
+      await sleep(LOOKUP_DELAY_MILLIS * 2 ** (attempt - 1));
+      const created = await findEarlier();
+      if (created) return created;
     }
-    // Throttling and service faults keep their own names (TooManyRequestsException, ServerException…) so
-    // callers can retry them; the SDK has already retried them with backoff.
-    throw error;
   }
+}
+
+/** The `name:revision` a found job was submitted with. */
+function definitionOf(job: JobDetail, fallback: string): string {
+  const reference = job.jobDefinition ? parseJobDefinitionReference(job.jobDefinition) : undefined;
+  return reference?.revision === undefined ? fallback : `${reference.name}:${reference.revision}`;
+}
+
+function submissionError(error: unknown, jobName: string, jobDefinition: string, jobQueue: string): unknown {
+  // Throttling keeps its own name (TooManyRequestsException…) so callers can retry it; the SDK already has.
+  if (!isClientFault(error)) return error;
+  return new BatchJobSubmissionError(jobName, jobDefinition, jobQueue, errorMessage(error), { cause: error });
 }
 
 function resolveQueue(config: RuntimeConfig, requested: string | undefined): string {

@@ -85,7 +85,10 @@ describe('IAM', () => {
         'submit',
         [
           'batch:DescribeJobDefinitions',
+          'batch:DescribeJobs',
+          'batch:ListJobs',
           'batch:SubmitJob',
+          'batch:TagResource',
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
           'dynamodb:PutItem',
@@ -147,6 +150,10 @@ describe('IAM', () => {
       }
     });
 
+    it('may tag only the jobs it submits, of its own account and region', () => {
+      expect(resourcesFor(statementsOf('submit'), 'batch:TagResource')).toEqual([regionalArn('batch', 'job/*')]);
+    });
+
     it('is the only function that may submit', () => {
       for (const operation of ['validate', 'status', 'logs', 'terminate'] as const) {
         expect(resourcesFor(statementsOf(operation), 'batch:SubmitJob')).toEqual([]);
@@ -157,7 +164,7 @@ describe('IAM', () => {
   describe('"*" resources', () => {
     it.each([
       ['validate', []],
-      ['submit', ['batch:DescribeJobDefinitions']],
+      ['submit', ['batch:DescribeJobDefinitions', 'batch:DescribeJobs', 'batch:ListJobs']],
       ['status', ['batch:DescribeJobs']],
       ['logs', ['batch:DescribeJobs']],
       ['terminate', ['batch:DescribeJobs']],

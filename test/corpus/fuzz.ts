@@ -33,7 +33,7 @@ import { corpusConfig, CorpusCase, HandlerName, HANDLERS, INPUT, JOB_ID, problem
 // A fake AWS that answers every call plausibly and records it
 
 export interface AwsCall {
-  readonly operation: 'DescribeJobs' | 'SubmitJob' | 'DescribeJobDefinitions' | 'TerminateJob' | 'CancelJob' | 'HeadObject' | 'GetLogEvents';
+  readonly operation: 'DescribeJobs' | 'SubmitJob' | 'ListJobs' | 'DescribeJobDefinitions' | 'TerminateJob' | 'CancelJob' | 'HeadObject' | 'GetLogEvents';
   readonly input: Record<string, unknown>;
 }
 
@@ -58,6 +58,11 @@ class RecordingAws implements BatchGateway, S3Gateway, LogsGateway {
   public async submitJob(input: SubmitJobInput): Promise<{ jobId: string; jobName: string; jobArn: string }> {
     this.calls.push({ operation: 'SubmitJob', input: { ...input } });
     return { jobId: JOB_ID, jobName: input.jobName, jobArn: `arn:aws:batch:us-east-1:123456789012:job/${JOB_ID}` };
+  }
+
+  public async findJobs(jobQueue: string, jobName: string): Promise<JobDetail[]> {
+    this.calls.push({ operation: 'ListJobs', input: { jobQueue, filters: [{ name: 'JOB_NAME', values: [jobName] }] } });
+    return [];
   }
 
   public async latestActiveRevision(jobDefinitionName: string): Promise<number | undefined> {
@@ -225,6 +230,11 @@ export function awsViolations(call: AwsCall): Violation[] {
     case 'DescribeJobDefinitions':
       check(AWS_NAME.test(String(input.jobDefinitionName)), 'DescribeJobDefinitions.jobDefinitionName', `name ${preview(input.jobDefinitionName)}`);
       break;
+    case 'ListJobs': {
+      const [filter] = input.filters as Array<{ values: string[] }>;
+      check(AWS_NAME.test(String(filter.values[0])), 'ListJobs.filters.JOB_NAME', `name ${preview(filter.values[0])}`);
+      break;
+    }
   }
   return found;
 }

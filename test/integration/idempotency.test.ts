@@ -142,6 +142,7 @@ describe('Integration: idempotent submit', () => {
     const { handler, jobsInMoto } = await setUp({
       batch: (real) => ({
         describeJobs: (ids) => real.describeJobs(ids),
+        findJobs: (queue, name) => real.findJobs(queue, name),
         latestActiveRevision: (name) => real.latestActiveRevision(name),
         terminateJob: (id, reason) => real.terminateJob(id, reason),
         cancelJob: (id, reason) => real.cancelJob(id, reason),

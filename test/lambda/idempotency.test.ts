@@ -1,4 +1,4 @@
-import { BatchClient, DescribeJobDefinitionsCommand, SubmitJobCommand } from '@aws-sdk/client-batch';
+import { BatchClient, DescribeJobDefinitionsCommand, ListJobsCommand, SubmitJobCommand } from '@aws-sdk/client-batch';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -34,6 +34,7 @@ describe('Function: submit › idempotency', () => {
     batch.reset();
     s3.reset();
     batch.on(SubmitJobCommand).resolves({ jobId: JOB_ID, jobName: 'n', jobArn: `arn:aws:batch:us-east-1:123456789012:job/${JOB_ID}` });
+    batch.on(ListJobsCommand).resolves({ jobSummaryList: [] });
   });
 
   it('hands the store the key and the request without the key, and submits through it', async () => {
