@@ -1,6 +1,7 @@
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
+  IdempotencyUnknownError,
   IdempotencyValidationError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
@@ -48,6 +49,9 @@ export class PowertoolsIdempotency implements IdempotencyGateway {
     } catch (error) {
       if (error instanceof IdempotencyValidationError) throw new IdempotencyConflictError(key);
       if (error instanceof IdempotencyAlreadyInProgressError) throw new IdempotencyInProgressError(key);
+      // Powertools wraps a failure of the table (throttled, unavailable, a broken connection) in its own errors;
+      // the caller needs the service's error, whose name says it may retry.
+      if (error instanceof IdempotencyUnknownError && error.cause !== undefined) throw error.cause;
       throw error;
     }
   }
