@@ -23,6 +23,7 @@ import {
   LogStreamNotFoundError,
   RuntimeConfig,
 } from '../../lib/model';
+import { expectRejection } from '../support/errors';
 
 const batch = mockClient(BatchClient);
 const logs = mockClient(CloudWatchLogsClient);
@@ -116,16 +117,6 @@ async function readToEnd(handler: ReturnType<typeof createHandler>, first: { lim
 
 const tokenFor = (fields: unknown) => Buffer.from(JSON.stringify(fields)).toString('base64url');
 
-async function expectRejection(promise: Promise<unknown>, type: abstract new (...args: never[]) => Error, message: string): Promise<Error> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(type);
-  expect((error as Error).name).toBe(type.name);
-  expect((error as Error).message).toBe(message);
-  return error as Error;
-}
 
 beforeEach(() => {
   batch.reset();

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createHandler } from '../../lambda/handlers/status';
 import { BatchJobNotFoundError, encodeConfig, InvalidRequestError, JobSummary, RuntimeConfig, StatusResponse } from '../../lib/model';
+import { expectRejection } from '../support/errors';
 
 const batch = mockClient(BatchClient);
 
@@ -29,16 +30,6 @@ function knowJobs(known: (id: string) => boolean = () => true): void {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function expectRejection(promise: Promise<unknown>, type: abstract new (...args: never[]) => Error, message: string): Promise<Error> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(type);
-  expect((error as Error).name).toBe(type.name);
-  expect((error as Error).message).toBe(message);
-  return error as Error;
-}
 
 const sentChunks = () => batch.commandCalls(DescribeJobsCommand).map((call) => call.args[0].input.jobs);
 

@@ -24,6 +24,7 @@ import {
   UnknownJobDefinitionError,
   UnknownJobQueueError,
 } from '../../lib/model';
+import { expectRejection } from '../support/errors';
 
 const batch = mockClient(BatchClient);
 const s3 = mockClient(S3Client);
@@ -63,16 +64,6 @@ function s3Error(status: number, name: string): S3ServiceException {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function expectRejection(promise: Promise<unknown>, type: abstract new (...args: never[]) => Error, message: string): Promise<Error> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(type);
-  expect((error as Error).name).toBe(type.name);
-  expect((error as Error).message).toBe(message);
-  return error as Error;
-}
 
 /** The one SubmitJob input sent. */
 function submitted(): SubmitJobCommandInput {

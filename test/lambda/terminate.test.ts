@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createHandler } from '../../lambda/handlers/terminate';
 import { BatchJobNotFoundError, InvalidRequestError } from '../../lib/model';
+import { expectRejection } from '../support/errors';
 
 const batch = mockClient(BatchClient);
 
@@ -13,16 +14,6 @@ function jobIn(status: JobStatus): void {
   batch.on(DescribeJobsCommand).resolves({ jobs: [{ jobId: JOB_ID, jobName: 'align', jobQueue: 'q', jobDefinition: 'd', status, startedAt: undefined }] });
 }
 
-async function expectRejection(promise: Promise<unknown>, type: abstract new (...args: never[]) => Error, message: string): Promise<Error> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(type);
-  expect((error as Error).name).toBe(type.name);
-  expect((error as Error).message).toBe(message);
-  return error as Error;
-}
 
 beforeEach(() => {
   batch.reset();

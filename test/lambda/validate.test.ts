@@ -11,6 +11,7 @@ import {
   RuntimeConfig,
   UnknownJobDefinitionError,
 } from '../../lib/model';
+import { expectRejection } from '../support/errors';
 
 const s3 = mockClient(S3Client);
 
@@ -45,16 +46,6 @@ function s3Error(status: number, name: string): S3ServiceException {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function expectRejection(promise: Promise<unknown>, type: abstract new (...args: never[]) => Error, message: string): Promise<Error> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(type);
-  expect((error as Error).name).toBe(type.name);
-  expect((error as Error).message).toBe(message);
-  return error as Error;
-}
 
 beforeEach(() => {
   s3.reset();
