@@ -105,7 +105,7 @@ function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
  * before submitting again: a job is never started twice for one key.
  */
 async function execute(deps: SubmitDeps, { definition, revision: wanted, check, input, keyHash }: Prepared): Promise<SubmitResponse> {
-  const objects = await checkObjectsExist(deps.s3, check, deps.config.maxConcurrency);
+  const objects = await checkObjectsExist(deps.s3, check, deps.config.maxS3Concurrency);
   if (objects.missing.length > 0) throw new S3ObjectNotFoundError(objects.missing);
   if (objects.denied.length > 0) throw new S3AccessDeniedError(objects.denied);
 

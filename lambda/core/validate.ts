@@ -52,7 +52,7 @@ export async function checkObjectsExist(s3: S3Gateway, check: ParameterCheck, co
 export async function validate(deps: ValidateDeps, request: ValidateRequest): Promise<ValidateResponse> {
   const definition = findJobDefinition(deps.config, request.jobDefinition);
   const check = checkParameterValues(definition.parameters, request.parameters ?? {});
-  const objects = await checkObjectsExist(deps.s3, check, deps.config.maxConcurrency);
+  const objects = await checkObjectsExist(deps.s3, check, deps.config.maxS3Concurrency);
   const problems = [...check.problems, ...objects.problems];
   return { valid: problems.length === 0, problems };
 }

@@ -18,8 +18,10 @@ export const ENV = {
   JOB_QUEUES: 'PENDANT_JOB_QUEUES',
   /** The most bytes one logs response may hold (JSON, UTF-8). */
   LOGS_MAX_RESPONSE_BYTES: 'PENDANT_LOGS_MAX_RESPONSE_BYTES',
-  /** How many AWS calls one invocation keeps in flight at once (DescribeJobs batches, HeadObject checks). */
+  /** How many Batch calls one invocation keeps in flight at once (DescribeJobs batches): Batch throttles per account. */
   MAX_CONCURRENCY: 'PENDANT_MAX_CONCURRENCY',
+  /** How many HeadObject checks one invocation keeps in flight at once: S3 scales per prefix, not per account. */
+  MAX_S3_CONCURRENCY: 'PENDANT_MAX_S3_CONCURRENCY',
   /** The DynamoDB table that records idempotent submissions (partition key `id`, TTL attribute `expiration`). */
   IDEMPOTENCY_TABLE: 'PENDANT_IDEMPOTENCY_TABLE',
   /** How long a submission's idempotency key is remembered, in seconds. */
@@ -38,6 +40,8 @@ export const DEFAULT_JOB_LOG_GROUP = '/aws/batch/job';
 export const DEFAULT_LOGS_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 export const MIN_LOGS_MAX_RESPONSE_BYTES = 1024;
 export const DEFAULT_MAX_CONCURRENCY = 8;
+/** The SDK's own socket pool for one client: more would only queue. */
+export const DEFAULT_MAX_S3_CONCURRENCY = 50;
 /** An idempotency key is remembered for at least a day, and at most a month. */
 export const DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
 export const MAX_IDEMPOTENCY_WINDOW_SECONDS = 30 * 24 * 60 * 60;
@@ -68,6 +72,7 @@ export interface RuntimeConfigInput {
   readonly jobQueues?: readonly string[];
   readonly logsMaxResponseBytes?: number;
   readonly maxConcurrency?: number;
+  readonly maxS3Concurrency?: number;
   readonly idempotencyTable?: string;
   readonly idempotencyWindowSeconds?: number;
 }
@@ -80,6 +85,7 @@ export function encodeConfig(input: RuntimeConfigInput): Record<string, string> 
   if (input.jobQueues !== undefined) env[ENV.JOB_QUEUES] = JSON.stringify(input.jobQueues);
   if (input.logsMaxResponseBytes !== undefined) env[ENV.LOGS_MAX_RESPONSE_BYTES] = String(input.logsMaxResponseBytes);
   if (input.maxConcurrency !== undefined) env[ENV.MAX_CONCURRENCY] = String(input.maxConcurrency);
+  if (input.maxS3Concurrency !== undefined) env[ENV.MAX_S3_CONCURRENCY] = String(input.maxS3Concurrency);
   if (input.idempotencyTable !== undefined) env[ENV.IDEMPOTENCY_TABLE] = input.idempotencyTable;
   if (input.idempotencyWindowSeconds !== undefined) env[ENV.IDEMPOTENCY_WINDOW_SECONDS] = String(input.idempotencyWindowSeconds);
   return env;
@@ -144,6 +150,10 @@ export class RuntimeConfig {
 
   public get maxConcurrency(): number {
     return this.integer(ENV.MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY, 1, 64);
+  }
+
+  public get maxS3Concurrency(): number {
+    return this.integer(ENV.MAX_S3_CONCURRENCY, DEFAULT_MAX_S3_CONCURRENCY, 1, 100);
   }
 
   /** The idempotency table's name, or `ConfigurationError` when a request needs it and it is not set. */

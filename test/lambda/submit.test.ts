@@ -41,7 +41,7 @@ const JOB_NAME = '2024-01-02T03-04-05_align';
 const JOB_ID = '0f6ad6c4-3c1b-4d3a-9a57-5b8b0f7f3c21';
 const DEPENDENCY = 'a1b2c3d4-0000-4000-8000-000000000001';
 
-function config(overrides: { maxConcurrency?: number } = {}): RuntimeConfig {
+function config(overrides: { maxS3Concurrency?: number } = {}): RuntimeConfig {
   return new RuntimeConfig(
     encodeConfig({
       jobDefinitions: {
@@ -49,12 +49,12 @@ function config(overrides: { maxConcurrency?: number } = {}): RuntimeConfig {
         report: { definition: 'pendant-report' },
       },
       jobQueues: [DEFAULT_QUEUE_ARN, 'pendant-spot'],
-      ...(overrides.maxConcurrency !== undefined && { maxConcurrency: overrides.maxConcurrency }),
+      ...(overrides.maxS3Concurrency !== undefined && { maxS3Concurrency: overrides.maxS3Concurrency }),
     }),
   );
 }
 
-const submitFunction = (overrides: { maxConcurrency?: number } = {}) => createHandler({ config: config(overrides), now: () => NOW });
+const submitFunction = (overrides: { maxS3Concurrency?: number } = {}) => createHandler({ config: config(overrides), now: () => NOW });
 
 const VALID = { input: 's3://genomes/runs/a.bam' };
 
@@ -238,7 +238,7 @@ describe('Function: submit', () => {
       expect(submitted()).toMatchObject({ arrayProperties: { size: 2 }, dependsOn: dependsOn.map((jobId) => ({ jobId })) });
     });
 
-    it('checks the input objects with at most PENDANT_MAX_CONCURRENCY HeadObject calls at once', async () => {
+    it('checks the input objects with at most PENDANT_MAX_S3_CONCURRENCY HeadObject calls at once', async () => {
       let inFlight = 0;
       let maxInFlight = 0;
       s3.on(HeadObjectCommand).callsFake(async () => {
@@ -249,7 +249,7 @@ describe('Function: submit', () => {
         return {};
       });
 
-      await submitFunction({ maxConcurrency: 1 })({ jobDefinition: 'align', parameters: VALID });
+      await submitFunction({ maxS3Concurrency: 1 })({ jobDefinition: 'align', parameters: VALID });
 
       expect(maxInFlight).toBe(1);
       expect(s3).toHaveReceivedCommandTimes(HeadObjectCommand, 2);

@@ -27,7 +27,7 @@ const ALIGN_PARAMETERS: ParameterSpecs = {
 const KNOWN = 'input, reference, output, threads, mode, dryRun, sample';
 const VALID = { input: 's3://genomes/runs/a.bam', sample: 'NA12878' };
 
-function config(overrides: { maxConcurrency?: number; parameters?: ParameterSpecs } = {}): RuntimeConfig {
+function config(overrides: { maxS3Concurrency?: number; parameters?: ParameterSpecs } = {}): RuntimeConfig {
   return new RuntimeConfig(
     encodeConfig({
       jobDefinitions: {
@@ -35,7 +35,7 @@ function config(overrides: { maxConcurrency?: number; parameters?: ParameterSpec
         report: { definition: 'pendant-report' },
       },
       jobQueues: ['pendant-default'],
-      ...(overrides.maxConcurrency !== undefined && { maxConcurrency: overrides.maxConcurrency }),
+      ...(overrides.maxS3Concurrency !== undefined && { maxS3Concurrency: overrides.maxS3Concurrency }),
     }),
   );
 }
@@ -176,7 +176,7 @@ describe('Function: validate', () => {
     expect(error).toBe(outage);
   });
 
-  it('checks every must-exist object in parallel, never more at once than PENDANT_MAX_CONCURRENCY', async () => {
+  it('checks every must-exist object in parallel, never more at once than PENDANT_MAX_S3_CONCURRENCY', async () => {
     const parameters: Record<string, ReturnType<typeof Parameter.s3Object>> = {};
     const values: Record<string, string> = {};
     for (let index = 0; index < 20; index++) {
@@ -194,7 +194,7 @@ describe('Function: validate', () => {
       return {};
     });
 
-    const response = await createHandler({ config: config({ parameters, maxConcurrency: 3 }) })({ jobDefinition: 'align', parameters: values });
+    const response = await createHandler({ config: config({ parameters, maxS3Concurrency: 3 }) })({ jobDefinition: 'align', parameters: values });
 
     expect(maxInFlight).toBe(3);
     expect(s3).toHaveReceivedCommandTimes(HeadObjectCommand, 20);

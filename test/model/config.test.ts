@@ -44,8 +44,9 @@ describe('ENV', () => {
       JOB_QUEUES: 'PENDANT_JOB_QUEUES',
       LOGS_MAX_RESPONSE_BYTES: 'PENDANT_LOGS_MAX_RESPONSE_BYTES',
       MAX_CONCURRENCY: 'PENDANT_MAX_CONCURRENCY',
+      MAX_S3_CONCURRENCY: 'PENDANT_MAX_S3_CONCURRENCY',
     });
-    for (const name of Object.values(ENV)) expect(name).toMatch(/^PENDANT_[A-Z_]+$/);
+    for (const name of Object.values(ENV)) expect(name).toMatch(/^PENDANT_[A-Z0-9_]+$/);
   });
 });
 
