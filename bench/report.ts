@@ -5,6 +5,7 @@ import { Machine } from './lib/machine';
 import { LinearFit, median } from './lib/stats';
 import type { MotoFigures, ValidateFigure } from './moto-figures';
 import { pairedRatio, summarizeSynth, SynthFigures, synthFit } from './synth';
+import { replaceSection } from '../test/support/markdown';
 
 /** The `## Performance` section of BENCHMARKS.md, rendered from one run's results. */
 
@@ -428,22 +429,11 @@ function motoText(moto: MotoFigures): string[] {
   return out;
 }
 
-/** `document` with the section replaced (or appended), every other section left as it is. */
-export function replaceSection(document: string, section: string): string {
-  const lines = document.split('\n');
-  const start = lines.findIndex((line) => line.trimEnd() === SECTION_HEADING);
-  if (start === -1) return `${document.trimEnd()}\n\n${section.trimEnd()}\n`;
-  let end = lines.findIndex((line, index) => index > start && /^#{1,2} /.test(line));
-  if (end === -1) end = lines.length;
-  const before = lines.slice(0, start).join('\n').trimEnd();
-  const after = lines.slice(end).join('\n').trim();
-  return `${before === '' ? '' : `${before}\n\n`}${section.trimEnd()}\n${after === '' ? '' : `\n${after}\n`}`;
-}
 
 /** Rewrites only the `## Performance` section of `file`, reading the file just before writing it. */
 export function writeSection(file: string, section: string): void {
   const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, replaceSection(current, section));
+  writeFileSync(temporary, replaceSection(current, SECTION_HEADING, section));
   renameSync(temporary, file);
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FaultLabel, ProxyStats } from '../../faults/proxy';
+import { replaceSection } from '../../support/markdown';
 
 /**
  * The figures of `BENCHMARKS.md` § Reliability under faults. Each test writes its figure as JSON under `results/`
@@ -77,20 +78,9 @@ export function readResults(): FigureResult[] {
 /** Replaces (or appends) the section in BENCHMARKS.md, leaving every other section as it is. */
 export function renderSection(results: FigureResult[] = readResults()): void {
   const current = existsSync(BENCHMARKS_FILE) ? readFileSync(BENCHMARKS_FILE, 'utf8') : '# Benchmarks\n';
-  writeAtomically(BENCHMARKS_FILE, replaceSection(current, sectionText(results)));
+  writeAtomically(BENCHMARKS_FILE, replaceSection(current, SECTION_HEADING, sectionText(results)));
 }
 
-/** `document` with the `## Reliability under faults` section replaced by `section`, or `section` appended. */
-export function replaceSection(document: string, section: string): string {
-  const lines = document.split('\n');
-  const start = lines.findIndex((line) => line.trimEnd() === SECTION_HEADING);
-  if (start === -1) return `${document.trimEnd()}\n\n${section.trimEnd()}\n`;
-  let end = lines.findIndex((line, index) => index > start && /^#{1,2} /.test(line));
-  if (end === -1) end = lines.length;
-  const before = lines.slice(0, start).join('\n').trimEnd();
-  const after = lines.slice(end).join('\n').trim();
-  return `${before === '' ? '' : `${before}\n\n`}${section.trimEnd()}\n${after === '' ? '' : `\n${after}\n`}`;
-}
 
 const FAULT_ORDER: readonly FaultLabel[] = ['throttle', 'server-error', 'unavailable', 'reset', 'delay', 'lost-server-error', 'lost-unavailable', 'lost-reset', 'lost-throttle', 'delay-after'];
 
