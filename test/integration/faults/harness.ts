@@ -1,7 +1,7 @@
 import type { BatchClient } from '@aws-sdk/client-batch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { batchClient, logsClient } from '../../../lambda/aws/clients';
-import { FaultProxy, type FaultProxyOptions } from '../../faults/proxy';
+import { FaultProxy, type FaultProxyOptions, type FaultRule } from '../../faults/proxy';
 import { motoEndpoint } from '../moto/aws';
 
 /**
@@ -111,3 +111,25 @@ export async function mapConcurrently<T, R>(items: readonly T[], limit: number, 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * Every kind of fault on `rate` of the requests: by weight 2 throttle, 1 HTTP 500, 1 HTTP 503, 1 reset before
+ * forwarding, and lost answers — 2 resets and 1 HTTP 503 after the endpoint served the request (3 in 8 faults).
+ */
+export function mixedFaults(rate: number): FaultRule {
+  return {
+    rate,
+    faults: [
+      { kind: 'throttle', weight: 2 },
+      { kind: 'server-error' },
+      { kind: 'unavailable' },
+      { kind: 'reset' },
+      { kind: 'reset', timing: 'after', weight: 2 },
+      { kind: 'unavailable', timing: 'after' },
+    ],
+  };
+}
+
+/** `mixedFaults` in words, for a figure's description. */
+export const MIXED_FAULTS_TEXT =
+  'by weight 2 throttle, 1 HTTP 500, 1 HTTP 503, 1 reset before forwarding, 2 reset after forwarding (lost answer), 1 HTTP 503 after forwarding (lost answer)';

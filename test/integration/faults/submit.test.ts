@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import type * as SubmitModule from '../../../lambda/handlers/submit';
 import { IDEMPOTENCY_TAG } from '../../../lambda/core/submit';
 import { encodeConfig, Parameter, type SubmitResponse } from '../../../lib/model';
-import type { FaultProxy, FaultRule } from '../../faults/proxy';
+import type { FaultProxy } from '../../faults/proxy';
 import { motoClients, motoEndpoint, REGION, resetMoto } from '../moto/aws';
 import { createBatchEnvironment, createBucket, putObject } from '../moto/fixtures';
-import { isRetryableFailure, newCaller, pointSdkAt, startProxy, type Caller } from './harness';
+import { isRetryableFailure, newCaller, pointSdkAt, startProxy, type Caller, mixedFaults, MIXED_FAULTS_TEXT } from './harness';
 import { recordFigure } from './report';
 
 const SUBMITS = 500;
@@ -22,21 +22,11 @@ const INPUT = 's3://pendant-inputs/reads/sample.fastq';
 const INVOCATION_MILLIS = 5_000;
 
 /**
- * 30 % of every request — Batch, DynamoDB (the idempotency records) and S3 (the input check) alike — of which 3 in 9
+ * 30 % of every request — Batch, DynamoDB (the idempotency records) and S3 (the input check) alike — of which 3 in 8
  * are lost answers: the request was served, the answer never came back. On SubmitJob that is a job created whose
  * caller does not know it.
  */
-const FAULTS: FaultRule = {
-  rate: FAULT_RATE,
-  faults: [
-    { kind: 'throttle', weight: 2 },
-    { kind: 'server-error' },
-    { kind: 'unavailable' },
-    { kind: 'reset' },
-    { kind: 'reset', timing: 'after', weight: 2 },
-    { kind: 'unavailable', timing: 'after' },
-  ],
-};
+const FAULTS = mixedFaults(FAULT_RATE);
 
 const keyHash = (key: string) => createHash('sha256').update(key).digest('hex');
 
@@ -177,7 +167,7 @@ describe('Faults: idempotent submit of 500 jobs through 30 % faults, lost answer
       figure: 1,
       title: 'Idempotent submit of 500 jobs through 30 % faults incl. lost answers',
       guarantee: 'exactly 500 jobs exist in moto, each key mapped to one job, every key answered with its job',
-      faults: `${FAULT_RATE * 100} % of all requests (Batch, DynamoDB, S3), by weight 2 throttle, 1 HTTP 500, 1 HTTP 503, 1 reset before forwarding, 2 reset after forwarding (lost answer), 1 HTTP 503 after forwarding (lost answer) (seed ${SEED})`,
+      faults: `${FAULT_RATE * 100} % of all requests (Batch, DynamoDB, S3), ${MIXED_FAULTS_TEXT} (seed ${SEED})`,
       proxy: stats,
       callerRetries: caller.retries,
       wallMillis,

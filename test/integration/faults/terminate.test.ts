@@ -2,11 +2,11 @@ import { DescribeJobsCommand, type BatchClient, type JobDetail } from '@aws-sdk/
 import type * as ClientsModule from '../../../lambda/aws/clients';
 import type * as TerminateModule from '../../../lambda/handlers/terminate';
 import type { TerminateResponse } from '../../../lib/model';
-import type { Exchange, FaultProxy, FaultRule } from '../../faults/proxy';
+import type { Exchange, FaultProxy } from '../../faults/proxy';
 import { motoClients, motoEndpoint, resetMoto, setJobTransition, useDockerBackend } from '../moto/aws';
 import { type BatchEnvironment, createBatchEnvironment, describeJob, submitJob } from '../moto/fixtures';
 import { motoApi } from '../moto/server';
-import { invokeRetrying, mapConcurrently, newCaller, pointSdkAt, retrySettings, startProxy } from './harness';
+import { invokeRetrying, mapConcurrently, newCaller, pointSdkAt, retrySettings, startProxy, mixedFaults, MIXED_FAULTS_TEXT } from './harness';
 import { recordFigure } from './report';
 
 const JOBS = 200;
@@ -19,17 +19,7 @@ const SEED = 20_240_604;
 const REASON = 'run superseded: terminate under faults';
 
 /** 30 % of every request; lost answers are 3 in 8 of the faults, i.e. about 11 % of all requests. */
-const FAULTS: FaultRule = {
-  rate: FAULT_RATE,
-  faults: [
-    { kind: 'throttle', weight: 2 },
-    { kind: 'server-error' },
-    { kind: 'unavailable' },
-    { kind: 'reset' },
-    { kind: 'reset', timing: 'after', weight: 2 },
-    { kind: 'unavailable', timing: 'after' },
-  ],
-};
+const FAULTS = mixedFaults(FAULT_RATE);
 
 /** A manual transition that needs more `advance()` calls than moto's job thread ever makes: jobs stay where they are. */
 const FROZEN = { progression: 'manual', times: 1_000_000 } as const;
@@ -199,7 +189,7 @@ describe('Faults: terminate of 200 jobs through throttling, 5xx, resets and lost
       figure: 4,
       title: 'Terminate of 200 jobs through throttling, 5xx, resets and lost answers',
       guarantee: 'every job answered; every active job got an accepted CancelJob (before STARTING) or TerminateJob (from STARTING) with the reason; none left active',
-      faults: `${FAULT_RATE * 100} % of all requests, by weight 2 throttle, 1 HTTP 500, 1 HTTP 503, 1 reset before forwarding, 2 reset after forwarding (lost answer), 1 HTTP 503 after forwarding (lost answer) (seed ${SEED})`,
+      faults: `${FAULT_RATE * 100} % of all requests, ${MIXED_FAULTS_TEXT} (seed ${SEED})`,
       proxy: stats,
       callerRetries: caller.retries,
       wallMillis,
