@@ -133,3 +133,21 @@ export function mixedFaults(rate: number): FaultRule {
 /** `mixedFaults` in words, for a figure's description. */
 export const MIXED_FAULTS_TEXT =
   'by weight 2 throttle, 1 HTTP 500, 1 HTTP 503, 1 reset before forwarding, 2 reset after forwarding (lost answer), 1 HTTP 503 after forwarding (lost answer)';
+
+/**
+ * Starts a proxy that throttles `rate` of every request before the file's tests, and points the handlers' production
+ * clients at it; stops it after them. Returns a getter for both.
+ */
+export function throttlingProxyForFile(seed: number, rate: number): () => { proxy: FaultProxy; clients: ProxiedClients } {
+  let proxy: FaultProxy | undefined;
+  let clients: ProxiedClients | undefined;
+  beforeAll(async () => {
+    proxy = await startProxy({ seed, rules: [{ rate, faults: [{ kind: 'throttle' }] }] });
+    clients = proxiedClients(proxy);
+  });
+  afterAll(async () => {
+    clients?.restore();
+    await proxy?.close();
+  });
+  return () => ({ proxy: proxy!, clients: clients! });
+}

@@ -2,10 +2,9 @@ import { SdkBatchGateway } from '../../../lambda/aws/batch';
 import { SdkLogsGateway } from '../../../lambda/aws/logs';
 import { createHandler } from '../../../lambda/handlers/logs';
 import { DEFAULT_JOB_LOG_GROUP, encodeConfig, LogsResponse, RuntimeConfig } from '../../../lib/model';
-import type { FaultProxy } from '../../faults/proxy';
 import { motoClients, resetMoto } from '../moto/aws';
 import { createBatchEnvironment, submitJob, WrittenEvent, writeLogEvents } from '../moto/fixtures';
-import { invokeRetrying, newCaller, type ProxiedClients, proxiedClients, retrySettings, startProxy } from './harness';
+import { invokeRetrying, newCaller, retrySettings, throttlingProxyForFile } from './harness';
 import { recordFigure } from './report';
 
 const EVENTS = 100_000;
@@ -34,20 +33,10 @@ function makeEvents(count: number): WrittenEvent[] {
 }
 
 describe('Faults: logs of a 100,000-event stream through 30 % throttling', () => {
-  let proxy: FaultProxy;
-  let clients: ProxiedClients;
-
-  beforeAll(async () => {
-    proxy = await startProxy({ seed: SEED, rules: [{ rate: THROTTLE_RATE, faults: [{ kind: 'throttle' }] }] });
-    clients = proxiedClients(proxy);
-  });
-
-  afterAll(async () => {
-    clients.restore();
-    await proxy.close();
-  });
+  const throttled = throttlingProxyForFile(SEED, THROTTLE_RATE);
 
   it('returns every event exactly once, in order, every response under the byte budget', async () => {
+    const { proxy, clients } = throttled();
     await resetMoto();
     const fixtures = motoClients();
     const environment = await createBatchEnvironment(fixtures.batch);

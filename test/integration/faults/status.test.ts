@@ -1,10 +1,9 @@
 import { SdkBatchGateway } from '../../../lambda/aws/batch';
 import { createHandler } from '../../../lambda/handlers/status';
 import { encodeConfig, RuntimeConfig, StatusResponse } from '../../../lib/model';
-import type { FaultProxy } from '../../faults/proxy';
 import { motoClients, resetMoto } from '../moto/aws';
 import { createBatchEnvironment, submitJobs } from '../moto/fixtures';
-import { invokeRetrying, mapConcurrently, newCaller, type ProxiedClients, proxiedClients, retrySettings, startProxy } from './harness';
+import { invokeRetrying, mapConcurrently, newCaller, retrySettings, throttlingProxyForFile } from './harness';
 import { recordFigure } from './report';
 
 const JOBS = 1_000;
@@ -18,20 +17,10 @@ const THROTTLE_RATE = 0.3;
 const SEED = 20_240_602;
 
 describe('Faults: status of 1,000 jobs through 30 % throttling', () => {
-  let proxy: FaultProxy;
-  let clients: ProxiedClients;
-
-  beforeAll(async () => {
-    proxy = await startProxy({ seed: SEED, rules: [{ rate: THROTTLE_RATE, faults: [{ kind: 'throttle' }] }] });
-    clients = proxiedClients(proxy);
-  });
-
-  afterAll(async () => {
-    clients.restore();
-    await proxy.close();
-  });
+  const throttled = throttlingProxyForFile(SEED, THROTTLE_RATE);
 
   it('answers every job exactly once, none missing or duplicated, in the order asked', async () => {
+    const { proxy, clients } = throttled();
     await resetMoto();
     const fixtures = motoClients();
     const environment = await createBatchEnvironment(fixtures.batch);
