@@ -58,7 +58,11 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED
  * SDK's own attempts. Anything else (a `PendantError`, a `TypeError`) is the handler's real answer or a crash.
  */
 export function isRetryableFailure(error: unknown): boolean {
-  const fault = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  const fault = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  // Under jest, an error Node's own sockets raise comes from outside the test's realm (it is not `instanceof Error`
+  // there), so the SDK wraps it as "AWS SDK error wrapper for TimeoutError: socket hang up", losing its name and
+  // code, and does not retry it itself. On Lambda there is one realm and the SDK retries these.
+  if (String(fault?.message ?? '').startsWith('AWS SDK error wrapper for ')) return true;
   const status = fault?.$metadata?.httpStatusCode;
   return (
     THROTTLING_NAMES.has(String(fault?.name)) ||
