@@ -14,6 +14,7 @@ import {
   LogsResponse,
   LogStreamNotFoundError,
   parseSubmitRequest,
+  type SubmitRequest,
   PendantError,
   RemoteFunctionError,
   RequestProblem,
@@ -35,6 +36,17 @@ const lambda = mockClient(LambdaClient);
 const JOB_ID = '0f6ad6c4-3c1b-4d3a-9a57-5b8b0f7f3c21';
 const OTHER_JOB_ID = '8f6c1b2a-1234-4abc-9def-0123456789ab';
 const QUEUE_ARN = 'arn:aws:batch:us-east-1:123456789012:job-queue/pendant-fargate';
+/** A submit request with every field: the client sends it to the function exactly as given. */
+const SUBMIT_REQUEST: SubmitRequest = {
+  jobDefinition: 'demo-job',
+  parameters: { input_object: 's3://pendant-demo-inputs/inputs/a.txt', threads: 8, verbose: true },
+  jobQueue: QUEUE_ARN,
+  revision: 'latest',
+  containerOverrides: { vcpus: 0.5, environment: { MODE: 'fast' } },
+  arraySize: 4,
+  dependsOn: [{ jobId: OTHER_JOB_ID, type: 'SEQUENTIAL' }],
+  jobName: 'nightly-run',
+};
 const FUNCTIONS: Required<PendantFunctions> = {
   validate: 'pendant-validate',
   submit: 'arn:aws:lambda:us-east-1:123456789012:function:PendantPlatform-SubmitFunction',
@@ -151,26 +163,8 @@ describe('PendantClient', () => {
       {
         operation: 'submit',
         call: (pendant) =>
-          pendant.submit({
-            jobDefinition: 'demo-job',
-            parameters: { input_object: 's3://pendant-demo-inputs/inputs/a.txt', threads: 8, verbose: true },
-            jobQueue: QUEUE_ARN,
-            revision: 'latest',
-            containerOverrides: { vcpus: 0.5, environment: { MODE: 'fast' } },
-            arraySize: 4,
-            dependsOn: [{ jobId: OTHER_JOB_ID, type: 'SEQUENTIAL' }],
-            jobName: 'nightly-run',
-          }),
-        request: {
-          jobDefinition: 'demo-job',
-          parameters: { input_object: 's3://pendant-demo-inputs/inputs/a.txt', threads: 8, verbose: true },
-          jobQueue: QUEUE_ARN,
-          revision: 'latest',
-          containerOverrides: { vcpus: 0.5, environment: { MODE: 'fast' } },
-          arraySize: 4,
-          dependsOn: [{ jobId: OTHER_JOB_ID, type: 'SEQUENTIAL' }],
-          jobName: 'nightly-run',
-        },
+          pendant.submit(SUBMIT_REQUEST),
+        request: SUBMIT_REQUEST,
         response: {
           jobId: JOB_ID,
           jobName: 'nightly-run',
