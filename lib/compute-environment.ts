@@ -4,7 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ValidationError } from './model';
+import { acknowledgeManagedPolicy } from './private/acknowledge';
 import { addEcsInstancePolicy } from './private/ecs-instance-policy';
+import { hasGpus, isArm64InstanceType } from './private/instance-types';
 
 /** The four kinds of compute a pendant queue can run on. */
 export enum ComputeKind {
@@ -22,6 +24,27 @@ export enum ComputeKind {
 export enum JobPlatform {
   FARGATE = 'FARGATE',
   EC2 = 'EC2',
+}
+
+/** The CPU architecture a job's image is built for; a compute environment runs one. */
+export enum CpuArchitecture {
+  X86_64 = 'X86_64',
+  ARM64 = 'ARM64',
+}
+
+/** What the instance role of an EC2 compute environment may do. */
+export enum InstanceRolePolicy {
+  /**
+   * The AWS-managed `AmazonEC2ContainerServiceforEC2Role`: the documented setup for Batch instances
+   * (AWS Batch User Guide, "Amazon ECS instance role").
+   */
+  AWS_MANAGED = 'AWS_MANAGED',
+  /**
+   * Unverified: an inline policy scoped to ECS clusters named `AWSBatch-*`. Batch does not document how it names the
+   * clusters it creates, so this cannot be proven without an account; instances that cannot register leave the
+   * compute environment INVALID.
+   */
+  SCOPED_TO_BATCH_CLUSTERS = 'SCOPED_TO_BATCH_CLUSTERS',
 }
 
 /** The platform a compute kind belongs to. */
@@ -47,10 +70,21 @@ export interface ComputeEnvironmentProps {
    */
   readonly maxvCpus?: number;
   /**
-   * EC2 only: the instance types to launch.
-   * @default - Batch's default ARM64 (Graviton) instance classes
+   * EC2 only: the instance types (or families, such as `c7i`) to launch, all of one CPU architecture, as AWS Batch
+   * requires. A job definition with `gpus` needs GPU types here (for example `g5.2xlarge`).
+   * @default - Batch's default instance classes of `architecture` (`default_x86_64` or `default_arm64`), none with GPUs
    */
   readonly instanceTypes?: ec2.InstanceType[];
+  /**
+   * EC2 only: the CPU architecture of the default instance classes, when `instanceTypes` is not given.
+   * @default - the architecture of `instanceTypes`; without them, CpuArchitecture.X86_64
+   */
+  readonly architecture?: CpuArchitecture;
+  /**
+   * EC2 only: what the instances' role may do.
+   * @default InstanceRolePolicy.AWS_MANAGED
+   */
+  readonly instanceRolePolicy?: InstanceRolePolicy;
   /**
    * EC2 only: the size of each instance's encrypted root volume.
    * @default 30
@@ -65,7 +99,7 @@ export interface ComputeEnvironmentProps {
 
 /**
  * A managed AWS Batch compute environment with secure defaults: private subnets, no public IPs; for EC2, an
- * IMDSv2-only launch template, encrypted gp3 root volumes and an instance role without AWS-managed policies.
+ * IMDSv2-only launch template, encrypted gp3 root volumes and the documented ECS instance role policy.
  *
  * @example
  * const spot = new ComputeEnvironment(this, 'Spot', { kind: ComputeKind.FARGATE_SPOT, vpc });
@@ -73,6 +107,10 @@ export interface ComputeEnvironmentProps {
 export class ComputeEnvironment extends Construct {
   public readonly kind: ComputeKind;
   public readonly platform: JobPlatform;
+  /** The CPU architecture jobs run on here: Fargate runs both (Fargate Spot only X86_64); EC2 the one of its instances. */
+  public readonly architectures: readonly CpuArchitecture[];
+  /** Whether jobs that reserve GPUs can be placed here: EC2 with GPU instance types only. */
+  public readonly hasGpus: boolean;
   /** The aws-cdk-lib L2 compute environment. */
   public readonly computeEnvironment: batch.IManagedComputeEnvironment;
   /** EC2 only: the launch template the instances start from. */
@@ -99,20 +137,35 @@ export class ComputeEnvironment extends Construct {
     };
 
     if (this.platform === JobPlatform.FARGATE) {
-      if (props.instanceTypes !== undefined || props.rootVolumeSizeGiB !== undefined) {
-        throw new ValidationError(
-          `compute environment ${this.node.path}: instanceTypes and rootVolumeSizeGiB apply to EC2 kinds only, not ${props.kind}`,
-        );
+      const ec2Only = (['instanceTypes', 'rootVolumeSizeGiB', 'architecture', 'instanceRolePolicy'] as const).filter((name) => props[name] !== undefined);
+      if (ec2Only.length > 0) {
+        throw new ValidationError(`compute environment ${this.node.path}: ${ec2Only.join(' and ')} apply to EC2 kinds only, not ${props.kind}`);
       }
+      // AWS Fargate Developer Guide, "Fargate Spot": Linux ARM64 tasks are not supported on Fargate Spot.
+      this.architectures = props.kind === ComputeKind.FARGATE_SPOT ? [CpuArchitecture.X86_64] : [CpuArchitecture.X86_64, CpuArchitecture.ARM64];
+      this.hasGpus = false;
       this.computeEnvironment = new batch.FargateComputeEnvironment(this, 'Resource', common);
       return;
     }
 
+    const architecture = ec2Architecture(this.node.path, props);
+    this.architectures = [architecture];
+    this.hasGpus = (props.instanceTypes ?? []).some((type) => hasGpus(type.toString()));
     this.instanceRole = new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: 'ECS container agent on AWS Batch instances',
     });
-    addEcsInstancePolicy(this.instanceRole);
+    if ((props.instanceRolePolicy ?? InstanceRolePolicy.AWS_MANAGED) === InstanceRolePolicy.AWS_MANAGED) {
+      const managed = 'service-role/AmazonEC2ContainerServiceforEC2Role';
+      this.instanceRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(managed));
+      acknowledgeManagedPolicy(
+        this.instanceRole,
+        managed,
+        'AWS Batch documents this managed policy for the ECS instance role; the ECS cluster Batch creates is named by Batch, so no narrower policy can be verified',
+      );
+    } else {
+      addEcsInstancePolicy(this.instanceRole);
+    }
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       requireImdsv2: true,
       httpPutResponseHopLimit: 2,
@@ -128,10 +181,38 @@ export class ComputeEnvironment extends Construct {
       instanceRole: this.instanceRole,
       launchTemplate: this.launchTemplate,
       instanceTypes: props.instanceTypes,
-      defaultInstanceClasses: props.instanceTypes === undefined ? [batch.DefaultInstanceClass.ARM64] : undefined,
+      defaultInstanceClasses:
+        props.instanceTypes !== undefined
+          ? undefined
+          : [architecture === CpuArchitecture.ARM64 ? batch.DefaultInstanceClass.ARM64 : batch.DefaultInstanceClass.X86_64],
       useOptimalInstanceClasses: props.instanceTypes === undefined ? undefined : false,
       allocationStrategy:
         props.kind === ComputeKind.EC2_SPOT ? batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED : batch.AllocationStrategy.BEST_FIT_PROGRESSIVE,
     });
   }
+}
+
+function architectureOf(type: ec2.InstanceType): CpuArchitecture {
+  return isArm64InstanceType(type.toString()) ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64;
+}
+
+/**
+ * The one architecture of an EC2 environment: AWS Batch API Reference, ComputeResource instanceTypes: "the instance
+ * types that you select for the compute environment must share the same architecture".
+ */
+function ec2Architecture(path: string, props: ComputeEnvironmentProps): CpuArchitecture {
+  if (props.instanceTypes === undefined || props.instanceTypes.length === 0) {
+    if (props.instanceTypes?.length === 0) throw new ValidationError(`compute environment ${path}: instanceTypes must not be empty; leave it out for Batch's defaults`);
+    return props.architecture ?? CpuArchitecture.X86_64;
+  }
+  const found = new Set(props.instanceTypes.map((type) => architectureOf(type)));
+  if (found.size > 1) {
+    const types = props.instanceTypes.map((type) => `${type} (${architectureOf(type)})`).join(', ');
+    throw new ValidationError(`compute environment ${path}: instanceTypes must share one CPU architecture, got ${types}; make one environment per architecture`);
+  }
+  const [architecture] = found;
+  if (props.architecture !== undefined && props.architecture !== architecture) {
+    throw new ValidationError(`compute environment ${path}: architecture is ${props.architecture}, but instanceTypes are ${architecture}; drop architecture or change the types`);
+  }
+  return architecture;
 }

@@ -2,9 +2,10 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Duration, Fn, Size, Token } from 'aws-cdk-lib';
+import { Duration, Fn, Size, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { JobPlatform } from './compute-environment';
+import { createHash } from 'node:crypto';
+import { CpuArchitecture, JobPlatform } from './compute-environment';
 import {
   checkParameterSpecs,
   findParameterReferences,
@@ -13,13 +14,19 @@ import {
   renderDefaults,
   ValidationError,
 } from './model';
+import { acknowledgeOverflowPolicies, acknowledgeWildcard } from './private/acknowledge';
+import { parameterAccess } from './private/parameter-access';
 
 export interface JobDefinitionProps {
-  /**
-   * The job definition's name in AWS Batch, and the name requests to the runtime functions use. Each deploy that
-   * changes the definition registers a new revision under this name.
-   */
+  /** The name requests to the runtime functions use. */
   readonly name: string;
+  /**
+   * The job definition's name in AWS Batch, under which each deploy that changes the definition registers a new
+   * revision. A Batch name is account- and Region-wide, so two stacks registering one name would share one revision
+   * sequence and one "latest"; the default keeps each stack's revisions apart.
+   * @default - `name`, a hyphen and 8 hex characters of a hash of the stack name and `name`
+   */
+  readonly physicalName?: string;
   /** The container image. */
   readonly image: ecs.ContainerImage;
   /**
@@ -39,9 +46,18 @@ export interface JobDefinitionProps {
    * @default JobPlatform.FARGATE
    */
   readonly platform?: JobPlatform;
+  /**
+   * The CPU architecture the image is built for. On Fargate it becomes the definition's `runtimePlatform`; a
+   * platform places ARM64 definitions only where ARM64 runs (not Fargate Spot, EC2 only on Graviton instances).
+   * @default CpuArchitecture.X86_64
+   */
+  readonly architecture?: CpuArchitecture;
   /** @default 1 */
   readonly vcpus?: number;
-  /** @default Size.gibibytes(2) */
+  /**
+   * @default - on Fargate, the smallest size Fargate allows for `vcpus` (2 GiB for 1 vCPU, 8 GiB for 4); on EC2,
+   * 2 GiB per vCPU
+   */
   readonly memory?: Size;
   /**
    * EC2 only: GPUs to reserve.
@@ -53,10 +69,25 @@ export interface JobDefinitionProps {
   /** Environment variables read from Secrets Manager or SSM at start; the execution role is granted read. @default - none */
   readonly secrets?: Record<string, batch.Secret>;
   /**
-   * Fargate only: ephemeral storage, 21 to 200 GiB.
+   * Fargate only: ephemeral storage, 21 to 200 GiB. It backs the scratch volume and any volume without a host path.
    * @default - Fargate's 20 GiB
    */
   readonly ephemeralStorage?: Size;
+  /**
+   * Mount an empty writable volume at `scratchPath`, for the files a job writes while it runs. On Fargate it is a
+   * bind mount on the task's ephemeral storage; on EC2 a Docker-managed directory on the instance's root volume.
+   * Either is gone when the job ends.
+   * @default - true when the root filesystem is read-only
+   */
+  readonly scratch?: boolean;
+  /** @default '/tmp' */
+  readonly scratchPath?: string;
+  /**
+   * More volumes: `batch.EcsVolume.efs(…)`, or `batch.EcsVolume.host(…)` (on Fargate without `hostPath`, which
+   * Fargate does not take: the volume is then backed by ephemeral storage).
+   * @default - none
+   */
+  readonly volumes?: batch.EcsVolume[];
   /**
    * How long one attempt may run before Batch stops it (at least 60 seconds).
    * @default - no limit (Fargate jobs are not guaranteed past 14 days)
@@ -68,8 +99,9 @@ export interface JobDefinitionProps {
    */
   readonly retryAttempts?: number;
   /**
-   * When to retry. At most five.
-   * @default - retry when an EC2 Spot instance is reclaimed (`Host EC2*`), exit on any application exit code
+   * When to retry, tried in order, the first match winning. At most five.
+   * @default - retry when Spot capacity is taken back (Fargate: `Your Spot Task was interrupted*`; EC2:
+   * `Host EC2*`), then exit on any application exit code
    */
   readonly retryStrategies?: batch.RetryStrategy[];
   /**
@@ -77,8 +109,17 @@ export interface JobDefinitionProps {
    * @default true
    */
   readonly readonlyRootFilesystem?: boolean;
-  /** The role the job's code runs as. @default - none: the job has no AWS permissions */
+  /**
+   * The role the job's code runs as.
+   * @default - a role of this definition's own when `grantParameterAccess` has something to grant; otherwise none
+   */
   readonly jobRole?: iam.IRole;
+  /**
+   * Let the job role reach what the S3 parameters' `within` declares: read objects under every S3 parameter's
+   * prefixes, and list and write under the prefixes of `s3Prefix` parameters (its outputs).
+   * @default true
+   */
+  readonly grantParameterAccess?: boolean;
   /**
    * The role ECS uses to pull the image and write logs. A platform shares one among all its definitions.
    * @default - a new role for this definition
@@ -96,7 +137,10 @@ export interface JobDefinitionProps {
   readonly keepPreviousRevisions?: boolean;
 }
 
-/** Fargate's valid vCPU and memory (MiB) pairs. */
+/**
+ * Fargate's valid vCPU and memory (MiB) pairs (AWS Batch User Guide, "Job definition parameters for ECS":
+ * resourceRequirements, MEMORY on Fargate). The smallest is the default memory.
+ */
 const FARGATE_MEMORY: Record<string, { min: number; max: number; step: number; only?: number[] }> = {
   '0.25': { min: 512, max: 2048, step: 512, only: [512, 1024, 2048] },
   '0.5': { min: 1024, max: 4096, step: 1024 },
@@ -107,11 +151,19 @@ const FARGATE_MEMORY: Record<string, { min: number; max: number; step: number; o
   '16': { min: 32768, max: 122880, step: 8192 },
 };
 
+/** The default memory on EC2, per vCPU: the ratio of the compute-optimized families Batch's defaults include. */
+const EC2_DEFAULT_MEBIBYTES_PER_VCPU = 2048;
+const DEFAULT_SCRATCH_PATH = '/tmp';
+const SCRATCH_VOLUME_NAME = 'scratch';
+/** Batch's limit on a job definition name. */
+const MAX_NAME_LENGTH = 128;
+
 /**
  * An AWS Batch job definition whose parameters are declared once and typed, on aws-cdk-lib's `EcsJobDefinition`.
  *
- * Secure by default: read-only root filesystem, no public IP, logs to a log group with retention. Each deploy that
- * changes it registers a new revision and, by default, keeps the previous one ACTIVE.
+ * Secure by default: read-only root filesystem with a writable scratch volume at `/tmp`, no public IP, logs to a
+ * log group with retention, a job role that reaches only the S3 locations its parameters declare. Each deploy that
+ * changes it registers a new revision of a name of this stack's own and, by default, keeps the previous one ACTIVE.
  *
  * @example
  * new JobDefinition(this, 'Demo', {
@@ -122,9 +174,16 @@ const FARGATE_MEMORY: Record<string, { min: number; max: number; step: number; o
  * });
  */
 export class JobDefinition extends Construct {
-  /** The name requests use, and the job definition's name in Batch. */
+  /** The name requests use. */
   public readonly name: string;
+  /** The job definition's name in AWS Batch, unique to this stack unless `physicalName` was given. */
+  public readonly physicalName: string;
   public readonly platform: JobPlatform;
+  public readonly architecture: CpuArchitecture;
+  /** The GPUs each job reserves, if any. */
+  public readonly gpus?: number;
+  /** The role the job's code runs as, if it has one. */
+  public readonly jobRole?: iam.IRole;
   public readonly parameters: ParameterSpecs;
   /** The aws-cdk-lib L2 job definition. */
   public readonly jobDefinition: batch.EcsJobDefinition;
@@ -142,15 +201,25 @@ export class JobDefinition extends Construct {
       throw new ValidationError(`${where}: name must be 1 to 128 letters, digits, "-" or "_", starting with a letter or digit`);
     }
     this.name = props.name;
+    this.physicalName = props.physicalName ?? stackUniqueName(this, props.name);
+    if (!isValidName(this.physicalName)) {
+      throw new ValidationError(`${where}: physicalName must be 1 to 128 letters, digits, "-" or "_", starting with a letter or digit, got ${JSON.stringify(this.physicalName)}`);
+    }
     this.platform = props.platform ?? JobPlatform.FARGATE;
+    this.architecture = props.architecture ?? CpuArchitecture.X86_64;
+    this.gpus = props.gpus;
     this.parameters = props.parameters ?? {};
     checkParameters(where, this.parameters, props.command);
     const vcpus = props.vcpus ?? 1;
-    const memory = props.memory ?? Size.gibibytes(2);
-    checkResources(where, this.platform, vcpus, memory, props);
+    checkResources(where, this.platform, vcpus, props);
+    const memory = props.memory ?? defaultMemory(this.platform, vcpus);
+    checkMemory(where, this.platform, vcpus, memory);
+    const readonlyRootFilesystem = props.readonlyRootFilesystem ?? true;
+    const volumes = this.volumes(where, readonlyRootFilesystem, props);
 
     this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_MONTH });
     this.executionRole = props.executionRole ?? new iam.Role(this, 'ExecutionRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    this.jobRole = this.grantParameters(props);
 
     const containerProps = {
       image: props.image,
@@ -160,8 +229,9 @@ export class JobDefinition extends Construct {
       environment: props.environment,
       secrets: props.secrets,
       executionRole: this.executionRole,
-      jobRole: props.jobRole,
-      readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
+      jobRole: this.jobRole,
+      readonlyRootFilesystem,
+      volumes,
       logging: ecs.LogDriver.awsLogs({ logGroup: this.logGroup, streamPrefix: props.name }),
     };
     const container =
@@ -170,25 +240,119 @@ export class JobDefinition extends Construct {
             ...containerProps,
             assignPublicIp: false,
             ephemeralStorageSize: props.ephemeralStorage,
+            fargateCpuArchitecture: this.architecture === CpuArchitecture.ARM64 ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+            fargateOperatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
           })
         : new batch.EcsEc2ContainerDefinition(this, 'Container', { ...containerProps, gpu: props.gpus });
 
     this.jobDefinition = new batch.EcsJobDefinition(this, 'Resource', {
-      jobDefinitionName: props.name,
+      jobDefinitionName: this.physicalName,
       container,
       parameters: renderDefaults(this.parameters),
       timeout: props.timeout,
       retryAttempts: props.retryAttempts ?? 3,
-      retryStrategies: props.retryStrategies ?? [
-        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
-        batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.NON_ZERO_EXIT_CODE),
-      ],
+      retryStrategies: props.retryStrategies ?? defaultRetryStrategies(this.platform),
       skipDeregisterOnUpdate: props.keepPreviousRevisions ?? true,
     });
+    if (this.platform === JobPlatform.FARGATE) {
+      // AWS Batch API Reference, Volume: host "isn't applicable to jobs that are running on Fargate resources and
+      // shouldn't be provided"; a volume with a name only is a bind mount on the task's ephemeral storage.
+      const cfn = this.jobDefinition.node.defaultChild as batch.CfnJobDefinition;
+      volumes.forEach((volume, index) => {
+        if (volume instanceof batch.HostVolume) cfn.addPropertyDeletionOverride(`ContainerProperties.Volumes.${index}.Host`);
+      });
+    }
     this.jobDefinitionArn = this.jobDefinition.jobDefinitionArn;
     // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision> — the seventh field is the revision.
     this.revision = Fn.select(6, Fn.split(':', this.jobDefinitionArn));
   }
+
+  /** The scratch volume (first, when there is one) and the volumes given. */
+  private volumes(where: string, readonlyRootFilesystem: boolean, props: JobDefinitionProps): batch.EcsVolume[] {
+    const given = props.volumes ?? [];
+    const scratch = props.scratch ?? readonlyRootFilesystem;
+    if (!scratch && props.scratchPath !== undefined) throw new ValidationError(`${where}: scratchPath is given but scratch is false; drop one`);
+    const scratchPath = props.scratchPath ?? DEFAULT_SCRATCH_PATH;
+    if (scratch && !scratchPath.startsWith('/')) throw new ValidationError(`${where}: scratchPath must be an absolute path, got ${JSON.stringify(scratchPath)}`);
+    for (const volume of given) {
+      if (scratch && volume.name === SCRATCH_VOLUME_NAME) {
+        throw new ValidationError(`${where}: volume name ${JSON.stringify(SCRATCH_VOLUME_NAME)} is the scratch volume's; rename the volume or set scratch: false`);
+      }
+      if (scratch && volume.containerPath === scratchPath) {
+        throw new ValidationError(`${where}: volume ${JSON.stringify(volume.name)} is mounted at the scratch path ${scratchPath}; set scratchPath or scratch: false`);
+      }
+      if (this.platform === JobPlatform.FARGATE && volume instanceof batch.HostVolume && volume.hostPath !== undefined) {
+        throw new ValidationError(
+          `${where}: volume ${JSON.stringify(volume.name)} has hostPath ${JSON.stringify(volume.hostPath)}, which Fargate does not take; leave hostPath out for a volume on the task's ephemeral storage`,
+        );
+      }
+    }
+    if (props.ephemeralStorage !== undefined && readonlyRootFilesystem && !scratch && given.length === 0) {
+      throw new ValidationError(`${where}: ephemeralStorage is given, but the root filesystem is read-only and no volume is mounted, so nothing can use it; keep scratch on or add a volume`);
+    }
+    return scratch ? [batch.EcsVolume.host({ name: SCRATCH_VOLUME_NAME, containerPath: scratchPath }), ...given] : [...given];
+  }
+
+  /** The job role, granted what the S3 parameters declare (a role of its own when one is needed and none given). */
+  private grantParameters(props: JobDefinitionProps): iam.IRole | undefined {
+    const access = (props.grantParameterAccess ?? true) ? parameterAccess(this.parameters) : { read: [], write: [] };
+    if (access.read.length === 0 && access.write.length === 0) return props.jobRole;
+    const role =
+      props.jobRole ??
+      new iam.Role(this, 'JobRole', {
+        assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+        description: `pendant job ${props.name}: reads and writes what its parameters declare`,
+      });
+    const partition = Stack.of(this).partition;
+    const objects = (uris: typeof access.read) => uris.map((uri) => `arn:${partition}:s3:::${uri.bucket}/${uri.key}*`);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects(access.read) }));
+    if (access.write.length > 0) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: objects(access.write) }));
+      const buckets = [...new Set(access.write.map((uri) => uri.bucket))];
+      for (const bucket of buckets) {
+        const keys = access.write.filter((uri) => uri.bucket === bucket).map((uri) => `${uri.key}*`);
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [`arn:${partition}:s3:::${bucket}`], conditions: { StringLike: { 's3:prefix': keys } } }),
+        );
+      }
+    }
+    const policy = role instanceof iam.Role ? role.node.tryFindChild('DefaultPolicy') : undefined;
+    if (policy !== undefined && role instanceof iam.Role) {
+      for (const object of new Set([...objects(access.read), ...objects(access.write)])) {
+        acknowledgeWildcard(policy, { resource: object }, "a job's inputs and outputs are named at run time; the prefix is what its parameter declares with \"within\"");
+      }
+      acknowledgeOverflowPolicies(role);
+    }
+    return role;
+  }
+}
+
+/**
+ * The declared name and 8 hex characters of a hash of the stack's name and the declared name, within Batch's 128
+ * characters: CloudFormation stack names are unique in an account and Region, and so are these.
+ */
+function stackUniqueName(scope: Construct, name: string): string {
+  const stack = Stack.of(scope);
+  const stackName = Token.isUnresolved(stack.stackName) ? stack.node.path : stack.stackName;
+  const suffix = createHash('sha256').update(`${stackName}\0${name}`).digest('hex').slice(0, 8);
+  return `${name.slice(0, MAX_NAME_LENGTH - suffix.length - 1)}-${suffix}`;
+}
+
+function defaultMemory(platform: JobPlatform, vcpus: number): Size {
+  if (platform === JobPlatform.FARGATE) return Size.mebibytes(FARGATE_MEMORY[String(vcpus)].min);
+  return Size.mebibytes(Math.ceil(vcpus * EC2_DEFAULT_MEBIBYTES_PER_VCPU));
+}
+
+/**
+ * Retry what Spot takes back before any exit rule: AWS Batch User Guide, "Automated job retries": the rules of
+ * evaluateOnExit are tried in order and the first match wins, so a catch-all EXIT first would fail every interrupted
+ * job. An interrupted Fargate Spot task stops with "Your Spot Task was interrupted."; a reclaimed EC2 Spot instance
+ * with a reason starting "Host EC2".
+ */
+function defaultRetryStrategies(platform: JobPlatform): batch.RetryStrategy[] {
+  const interrupted =
+    platform === JobPlatform.FARGATE ? batch.Reason.custom({ onStatusReason: 'Your Spot Task was interrupted*' }) : batch.Reason.SPOT_INSTANCE_RECLAIMED;
+  return [batch.RetryStrategy.of(batch.Action.RETRY, interrupted), batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.NON_ZERO_EXIT_CODE)];
 }
 
 function checkParameters(where: string, parameters: ParameterSpecs, command: readonly string[] | undefined): void {
@@ -208,7 +372,7 @@ function checkParameters(where: string, parameters: ParameterSpecs, command: rea
   if (problems.length > 0) throw new ValidationError(`${where}: ${problems.join('; ')}`);
 }
 
-function checkResources(where: string, platform: JobPlatform, vcpus: number, memory: Size, props: JobDefinitionProps): void {
+function checkResources(where: string, platform: JobPlatform, vcpus: number, props: JobDefinitionProps): void {
   const attempts = props.retryAttempts;
   if (attempts !== undefined && !Token.isUnresolved(attempts) && (!Number.isInteger(attempts) || attempts < 1 || attempts > 10)) {
     throw new ValidationError(`${where}: retryAttempts must be an integer from 1 to 10, got ${attempts}`);
@@ -221,13 +385,20 @@ function checkResources(where: string, platform: JobPlatform, vcpus: number, mem
   }
   if (platform === JobPlatform.FARGATE) {
     if (props.gpus !== undefined) throw new ValidationError(`${where}: gpus need the EC2 platform; Fargate has no GPUs`);
-    const mebibytes = memory.toMebibytes();
-    const allowed = FARGATE_MEMORY[String(vcpus)];
-    if (allowed === undefined) {
+    if (FARGATE_MEMORY[String(vcpus)] === undefined) {
       // Numeric order: Object.keys lists integer-like keys ('1', '2', …) before '0.25' and '0.5'.
       const choices = Object.keys(FARGATE_MEMORY).map(Number).sort((a, b) => a - b);
       throw new ValidationError(`${where}: Fargate vcpus must be one of ${choices.join(', ')}, got ${vcpus}`);
     }
+  } else if (props.ephemeralStorage !== undefined) {
+    throw new ValidationError(`${where}: ephemeralStorage applies to Fargate only; size EC2 storage with the compute environment's root volume`);
+  }
+}
+
+function checkMemory(where: string, platform: JobPlatform, vcpus: number, memory: Size): void {
+  if (platform === JobPlatform.FARGATE) {
+    const mebibytes = memory.toMebibytes();
+    const allowed = FARGATE_MEMORY[String(vcpus)];
     const fits = allowed.only
       ? allowed.only.includes(mebibytes)
       : mebibytes >= allowed.min && mebibytes <= allowed.max && (mebibytes - allowed.min) % allowed.step === 0;
@@ -235,7 +406,5 @@ function checkResources(where: string, platform: JobPlatform, vcpus: number, mem
       const choices = allowed.only ? allowed.only.join(', ') : `${allowed.min} to ${allowed.max} in steps of ${allowed.step}`;
       throw new ValidationError(`${where}: Fargate with ${vcpus} vCPU takes ${choices} MiB of memory, got ${mebibytes}`);
     }
-  } else if (props.ephemeralStorage !== undefined) {
-    throw new ValidationError(`${where}: ephemeralStorage applies to Fargate only; size EC2 storage with the compute environment's root volume`);
   }
 }

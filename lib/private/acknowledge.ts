@@ -13,6 +13,14 @@ export function acknowledgeWildcard(scope: IConstruct, finding: { resource: stri
 }
 
 /**
+ * Acknowledges cdk-nag's `AwsSolutions-IAM4` finding for one AWS-managed policy on the role it is attached to, where
+ * AWS documents that policy as the setup and nothing narrower can be verified.
+ */
+export function acknowledgeManagedPolicy(role: iam.IRole, managedPolicyName: string, reason: string): void {
+  Validations.of(role).acknowledge({ id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${managedPolicyName}]`, reason });
+}
+
+/**
  * Carries the wildcard acknowledgements of a role's default policy over to the overflow policies CDK splits off it at
  * synth time when its statements outgrow IAM's inline limit (a platform of hundreds of job definitions), each
  * overflow policy acknowledging only the findings of the statements it took.

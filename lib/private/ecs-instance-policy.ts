@@ -6,8 +6,9 @@ import { acknowledgeWildcard } from './acknowledge';
 const SUBMIT_ACTIONS = ['ecs:SubmitAttachmentStateChanges', 'ecs:SubmitContainerStateChange', 'ecs:SubmitTaskStateChange'];
 
 /**
- * What the ECS container agent on a Batch instance needs, in place of the AWS-managed
- * `AmazonEC2ContainerServiceforEC2Role` (which grants every ECS, ECR and Logs action it lists on `*`).
+ * Opt-in and unverified (`InstanceRolePolicy.SCOPED_TO_BATCH_CLUSTERS`): what the ECS container agent on a Batch
+ * instance needs, in place of the AWS-managed `AmazonEC2ContainerServiceforEC2Role` (which grants every ECS, ECR and
+ * Logs action it lists on `*`). The cluster naming below is observed, not documented as a contract.
  *
  * Batch names the ECS clusters it creates `AWSBatch-<environment>-<uuid>`, so the cluster and container-instance
  * actions are scoped to those. Image pulls and log writes go through the job definitions' execution role and the

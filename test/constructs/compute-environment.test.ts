@@ -1,6 +1,8 @@
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { ComputeEnvironment, ComputeKind, JobPlatform, platformOf } from '../../lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ComputeEnvironment, ComputeKind, CpuArchitecture, InstanceRolePolicy, JobPlatform, platformOf } from '../../lib';
+import { hasGpus, isArm64InstanceType } from '../../lib/private/instance-types';
 import { expectValidationError, logicalId, newStackWithVpc, roleStatements } from './helpers';
 
 jest.setTimeout(30_000);
@@ -131,21 +133,38 @@ describe('ComputeEnvironment', () => {
       });
     });
 
-    it('runs instances as a role of its own with no AWS-managed policies', () => {
+    // AWS Batch User Guide, "Amazon ECS instance role": the documented setup attaches AmazonEC2ContainerServiceforEC2Role.
+    it('runs instances as a role of its own with the AWS-managed ECS instance policy, and no policy of its own', () => {
       template.resourceCountIs('AWS::IAM::Role', 1);
       template.hasResourceProperties('AWS::IAM::Role', {
         AssumeRolePolicyDocument: Match.objectLike({
           Statement: [Match.objectLike({ Action: 'sts:AssumeRole', Principal: { Service: 'ec2.amazonaws.com' } })],
         }),
-        ManagedPolicyArns: Match.absent(),
+        ManagedPolicyArns: [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role']] },
+        ],
       });
+      expect(roleStatements(template, logicalId(environment.instanceRole!))).toEqual([]);
       template.hasResourceProperties('AWS::IAM::InstanceProfile', { Roles: [stack.resolve(environment.instanceRole!.roleName)] });
       template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
         ComputeResources: Match.objectLike({ InstanceRole: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ComputeInstanceProfile'), 'Arn'] } }),
       });
     });
 
-    it('grants the ECS agent its actions on AWS Batch clusters only, never a wildcard action', () => {
+    it('acknowledges the managed policy for cdk-nag with a reason, and nothing of the environment is found', () => {
+      const ofEnvironment = new AwsSolutionsChecks()
+        .validateScope(stack)
+        .violations.filter((violation) => violation.violatingResources.some((resource) => resource.constructPath?.startsWith('Test/Compute/')));
+      expect(ofEnvironment).toEqual([]);
+      const acknowledged = environment.instanceRole!.node.metadata.filter((entry) => entry.type === 'aws:cdk:acknowledged_rules').map((entry) => entry.data);
+      expect(JSON.stringify(acknowledged)).toContain('AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]');
+    });
+
+    it('grants, when asked for the unverified scoped policy, the ECS agent its actions on AWS Batch clusters only, never a wildcard action', () => {
+      const scoped = newStackWithVpc();
+      const environment = new ComputeEnvironment(scoped.stack, 'Compute', { kind, vpc: scoped.vpc, instanceRolePolicy: InstanceRolePolicy.SCOPED_TO_BATCH_CLUSTERS });
+      const template = Template.fromStack(scoped.stack);
+      template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
       const statements = roleStatements(template, logicalId(environment.instanceRole!));
       expect(statements.map((statement) => statement.Sid).sort()).toEqual(['AgentSession', 'ClusterMembership', 'NoResourceType']);
       const cluster = statements.find((statement) => statement.Sid === 'ClusterMembership')!;
@@ -155,12 +174,27 @@ describe('ComputeEnvironment', () => {
       for (const action of statements.flatMap((statement) => statement.Action)) expect(action).not.toContain('*');
     });
 
-    it('uses the ARM64 default instance classes unless instance types are given', () => {
+    // AWS Batch User Guide, "Instance type compute table": default_x86_64 and default_arm64 (Graviton, no GPUs).
+    it('uses the x86 default instance classes unless an architecture or instance types are given', () => {
       template.hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+        ComputeResources: Match.objectLike({ InstanceTypes: ['default_x86_64'] }),
+      });
+      expect(environment.architectures).toEqual([CpuArchitecture.X86_64]);
+      expect(environment.hasGpus).toBe(false);
+    });
+
+    it('uses the Graviton default instance classes for ARM64', () => {
+      const custom = newStackWithVpc();
+      const arm = new ComputeEnvironment(custom.stack, 'Compute', { kind, vpc: custom.vpc, architecture: CpuArchitecture.ARM64 });
+      Template.fromStack(custom.stack).hasResourceProperties('AWS::Batch::ComputeEnvironment', {
         ComputeResources: Match.objectLike({ InstanceTypes: ['default_arm64'] }),
       });
+      expect(arm.architectures).toEqual([CpuArchitecture.ARM64]);
+    });
+
+    it('launches the instance types given, and reads their architecture and GPUs', () => {
       const custom = newStackWithVpc();
-      new ComputeEnvironment(custom.stack, 'Compute', {
+      const graviton = new ComputeEnvironment(custom.stack, 'Compute', {
         kind,
         vpc: custom.vpc,
         instanceTypes: [new ec2.InstanceType('c7g.large'), new ec2.InstanceType('m7g.xlarge')],
@@ -168,6 +202,29 @@ describe('ComputeEnvironment', () => {
       Template.fromStack(custom.stack).hasResourceProperties('AWS::Batch::ComputeEnvironment', {
         ComputeResources: Match.objectLike({ InstanceTypes: ['c7g.large', 'm7g.xlarge'] }),
       });
+      expect(graviton.architectures).toEqual([CpuArchitecture.ARM64]);
+      expect(graviton.hasGpus).toBe(false);
+      const gpu = newStackWithVpc();
+      const withGpus = new ComputeEnvironment(gpu.stack, 'Compute', { kind, vpc: gpu.vpc, instanceTypes: [new ec2.InstanceType('g5.2xlarge')] });
+      expect(withGpus.architectures).toEqual([CpuArchitecture.X86_64]);
+      expect(withGpus.hasGpus).toBe(true);
+    });
+
+    // AWS Batch API Reference, ComputeResource: "the instance types … must share the same architecture".
+    it('throws when instance types mix architectures', () => {
+      const custom = newStackWithVpc();
+      expectValidationError(
+        () => new ComputeEnvironment(custom.stack, 'Compute', { kind, vpc: custom.vpc, instanceTypes: [new ec2.InstanceType('c7g.large'), new ec2.InstanceType('c7i.large')] }),
+        'instanceTypes must share one CPU architecture, got c7g.large (ARM64), c7i.large (X86_64)',
+      );
+    });
+
+    it('throws when architecture contradicts the instance types', () => {
+      const custom = newStackWithVpc();
+      expectValidationError(
+        () => new ComputeEnvironment(custom.stack, 'Compute', { kind, vpc: custom.vpc, architecture: CpuArchitecture.ARM64, instanceTypes: [new ec2.InstanceType('c7i.large')] }),
+        'architecture is ARM64, but instanceTypes are X86_64',
+      );
     });
   });
 
@@ -212,10 +269,46 @@ describe('ComputeEnvironment', () => {
 
     it('throws when rootVolumeSizeGiB is given', () => {
       const { stack, vpc } = newStackWithVpc();
+      expectValidationError(() => new ComputeEnvironment(stack, 'Compute', { kind, vpc, rootVolumeSizeGiB: 100 }), 'rootVolumeSizeGiB apply to EC2 kinds only');
+    });
+
+    it('throws when an architecture or instance role policy is given', () => {
+      const { stack, vpc } = newStackWithVpc();
       expectValidationError(
-        () => new ComputeEnvironment(stack, 'Compute', { kind, vpc, rootVolumeSizeGiB: 100 }),
-        'instanceTypes and rootVolumeSizeGiB apply to EC2 kinds only',
+        () => new ComputeEnvironment(stack, 'Compute', { kind, vpc, architecture: CpuArchitecture.ARM64, instanceRolePolicy: InstanceRolePolicy.AWS_MANAGED }),
+        'architecture and instanceRolePolicy apply to EC2 kinds only',
       );
     });
+  });
+
+  // AWS Fargate Developer Guide, "Fargate capacity providers": Linux ARM64 is not supported on Fargate Spot.
+  it('runs both architectures on Fargate, X86_64 only on Fargate Spot, and no GPUs on either', () => {
+    const { stack, vpc } = newStackWithVpc();
+    const fargate = new ComputeEnvironment(stack, 'Fargate', { kind: ComputeKind.FARGATE, vpc });
+    const spot = new ComputeEnvironment(stack, 'Spot', { kind: ComputeKind.FARGATE_SPOT, vpc });
+    expect(fargate.architectures).toEqual([CpuArchitecture.X86_64, CpuArchitecture.ARM64]);
+    expect(spot.architectures).toEqual([CpuArchitecture.X86_64]);
+    expect([fargate.hasGpus, spot.hasGpus]).toEqual([false, false]);
+  });
+});
+
+describe('instance type names', () => {
+  it.each(['c7g.4xlarge', 'c7g', 'm6gd.large', 'c7gn.xlarge', 'g5g.xlarge', 'x2gd.large', 'im4gn.large', 'is4gen.large', 'a1.large', 't4g.micro', 'r8g.large'])(
+    '%s is Graviton (ARM64)',
+    (type) => expect(isArm64InstanceType(type)).toBe(true),
+  );
+
+  it.each(['c7i.large', 'm6i', 'g4dn.xlarge', 'g5.2xlarge', 'p4d.24xlarge', 'r7iz.large', 'c7a.large', 'm7i-flex.large', 'inf2.xlarge', 'u7i-12tb.224xlarge'])(
+    '%s is x86',
+    (type) => expect(isArm64InstanceType(type)).toBe(false),
+  );
+
+  // AWS Batch User Guide, "Use GPU workloads on AWS Batch": NVIDIA GPU families.
+  it.each(['g4dn.xlarge', 'g5.2xlarge', 'g5g.xlarge', 'g6', 'g6e.xlarge', 'gr6.4xlarge', 'p3.2xlarge', 'p4d.24xlarge', 'p5.48xlarge'])('%s has GPUs', (type) => {
+    expect(hasGpus(type)).toBe(true);
+  });
+
+  it.each(['c7g.4xlarge', 'm6i.large', 'g4ad.xlarge', 'inf2.xlarge', 'trn1.2xlarge', 'default_x86_64', 'optimal'])('%s has no GPUs Batch can reserve', (type) => {
+    expect(hasGpus(type)).toBe(false);
   });
 });

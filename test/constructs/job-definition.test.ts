@@ -4,7 +4,10 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { DEFAULT_JOB_LOG_GROUP, JobDefinition, JobDefinitionProps, JobPlatform, Parameter } from '../../lib';
+import { App } from 'aws-cdk-lib';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { CpuArchitecture, DEFAULT_JOB_LOG_GROUP, JobDefinition, JobDefinitionProps, JobPlatform, Parameter } from '../../lib';
 import { actionsOf, expectValidationError, IMAGE, logicalId, newStack, resourcesFor, roleStatements } from './helpers';
 
 jest.setTimeout(30_000);
@@ -32,16 +35,22 @@ describe('JobDefinition', () => {
   describe('with defaults', () => {
     const { stack, definition, template } = synth();
 
-    it('is a Fargate container job definition under its name', () => {
+    it('is a Fargate container job definition under its name and a suffix of its stack', () => {
       template.resourceCountIs('AWS::Batch::JobDefinition', 1);
       template.hasResourceProperties('AWS::Batch::JobDefinition', {
         Type: 'container',
-        JobDefinitionName: 'my-job',
+        JobDefinitionName: definition.physicalName,
         PlatformCapabilities: ['FARGATE'],
         Parameters: {},
       });
+      expect(definition.physicalName).toMatch(/^my-job-[0-9a-f]{8}$/);
       expect(definition.platform).toBe(JobPlatform.FARGATE);
       expect(definition.name).toBe('my-job');
+    });
+
+    it('runs on X86_64 Linux, said explicitly as the runtime platform (AWS Batch API Reference, RuntimePlatform)', () => {
+      expect(definition.architecture).toBe(CpuArchitecture.X86_64);
+      expect(container(template).RuntimePlatform).toEqual({ CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' });
     });
 
     it('runs the image on 1 vCPU and 2 GiB, without a public IP', () => {
@@ -60,16 +69,23 @@ describe('JobDefinition', () => {
       expect(container(template).ReadonlyRootFilesystem).toBe(true);
     });
 
-    it('retries three times when a Spot host is reclaimed and exits on any exit code', () => {
+    // AWS Batch User Guide, "Automated job retries": evaluateOnExit rules are tried in order, the first match wins;
+    // an interrupted Fargate Spot task stops with "Your Spot Task was interrupted.".
+    it('retries three times when Fargate Spot interrupts the task, before the catch-all exit on any exit code', () => {
       template.hasResourceProperties('AWS::Batch::JobDefinition', {
         RetryStrategy: {
           Attempts: 3,
           EvaluateOnExit: [
-            { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+            { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
             { Action: 'EXIT', OnExitCode: '*' },
           ],
         },
       });
+    });
+
+    it('mounts a writable scratch volume at /tmp, a bind mount on ephemeral storage with no host (AWS Batch API Reference, Volume: host is not for Fargate)', () => {
+      expect(container(template).Volumes).toEqual([{ Name: 'scratch' }]);
+      expect(container(template).MountPoints).toEqual([{ ContainerPath: '/tmp', SourceVolume: 'scratch' }]);
     });
 
     it('keeps the previous revision ACTIVE when a deploy registers a new one', () => {
@@ -113,6 +129,201 @@ describe('JobDefinition', () => {
       expect(stack.resolve(definition.revision)).toEqual({
         'Fn::Select': [6, { 'Fn::Split': [':', { Ref: logicalId(definition.jobDefinition) }] }],
       });
+    });
+  });
+
+  describe('retries on EC2', () => {
+    // AWS Batch User Guide, "Automated job retries": a reclaimed EC2 Spot instance shows a status reason "Host EC2…".
+    it('retries a reclaimed Spot instance before the catch-all exit', () => {
+      const { template } = synth({ platform: JobPlatform.EC2 });
+      const properties = Object.values(template.findResources('AWS::Batch::JobDefinition'))[0].Properties;
+      expect(properties.RetryStrategy.EvaluateOnExit).toEqual([
+        { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
+        { Action: 'EXIT', OnExitCode: '*' },
+      ]);
+    });
+  });
+
+  describe('default memory (AWS Batch User Guide, "Job definition parameters for ECS": MEMORY on Fargate)', () => {
+    it.each([
+      [0.25, 512],
+      [0.5, 1024],
+      [1, 2048],
+      [2, 4096],
+      [4, 8192],
+      [8, 16384],
+      [16, 32768],
+    ])('is the smallest Fargate size for %p vCPU: %p MiB', (vcpus, mebibytes) => {
+      expect(container(synth({ vcpus }).template).ResourceRequirements).toEqual(
+        expect.arrayContaining([{ Type: 'MEMORY', Value: String(mebibytes) }]),
+      );
+    });
+
+    it.each([
+      [1, 2048],
+      [4, 8192],
+      [6, 12288],
+    ])('is 2 GiB per vCPU on EC2: %p vCPU, %p MiB', (vcpus, mebibytes) => {
+      expect(container(synth({ platform: JobPlatform.EC2, vcpus }).template).ResourceRequirements).toEqual(
+        expect.arrayContaining([{ Type: 'MEMORY', Value: String(mebibytes) }]),
+      );
+    });
+  });
+
+  describe('architecture', () => {
+    it('gives an ARM64 Fargate definition an ARM64 Linux runtime platform', () => {
+      const { definition, template } = synth({ architecture: CpuArchitecture.ARM64 });
+      expect(definition.architecture).toBe(CpuArchitecture.ARM64);
+      expect(container(template).RuntimePlatform).toEqual({ CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' });
+    });
+
+    it('leaves the runtime platform out on EC2, where the instance decides', () => {
+      const { definition, template } = synth({ platform: JobPlatform.EC2, architecture: CpuArchitecture.ARM64 });
+      expect(definition.architecture).toBe(CpuArchitecture.ARM64);
+      expect(container(template).RuntimePlatform).toBeUndefined();
+    });
+  });
+
+  describe('physical name (AWS Batch: a job definition name is account- and Region-wide)', () => {
+    function physicalNameIn(stackName: string, props: Partial<JobDefinitionProps> = {}): string {
+      const stack = new Stack(new App(), 'Platform', { stackName });
+      const definition = new JobDefinition(stack, 'Job', { name: 'my-job', image: IMAGE, ...props });
+      const properties = Object.values(Template.fromStack(stack).findResources('AWS::Batch::JobDefinition'))[0].Properties;
+      expect(properties.JobDefinitionName).toBe(definition.physicalName);
+      return definition.physicalName;
+    }
+
+    it('differs between two stacks declaring the same name, so they never share a revision sequence', () => {
+      const dev = physicalNameIn('dev-platform');
+      const prod = physicalNameIn('prod-platform');
+      expect(dev).not.toBe(prod);
+      expect(dev).toMatch(/^my-job-[0-9a-f]{8}$/);
+      expect(physicalNameIn('dev-platform')).toBe(dev);
+    });
+
+    it('takes an explicit physical name', () => {
+      expect(physicalNameIn('dev-platform', { physicalName: 'shared-my-job' })).toBe('shared-my-job');
+    });
+
+    it('stays within 128 characters for the longest declared name', () => {
+      const name = 'n'.repeat(128);
+      const physical = physicalNameIn('dev-platform', { name });
+      expect(physical).toHaveLength(128);
+      expect(physical).toMatch(/^n{119}-[0-9a-f]{8}$/);
+    });
+
+    it('throws when the physical name is invalid', () => {
+      expectRejected({ physicalName: 'bad name' }, 'physicalName must be 1 to 128 letters');
+    });
+  });
+
+  describe('scratch and volumes', () => {
+    it('mounts the scratch volume on EC2 as a Docker-managed host volume', () => {
+      const properties = container(synth({ platform: JobPlatform.EC2 }).template);
+      expect(properties.Volumes).toEqual([{ Name: 'scratch', Host: {} }]);
+      expect(properties.MountPoints).toEqual([{ ContainerPath: '/tmp', SourceVolume: 'scratch' }]);
+    });
+
+    it('mounts scratch where scratchPath says', () => {
+      expect(container(synth({ scratchPath: '/scratch' }).template).MountPoints).toEqual([{ ContainerPath: '/scratch', SourceVolume: 'scratch' }]);
+    });
+
+    it('mounts no scratch volume when scratch is false', () => {
+      const properties = container(synth({ scratch: false }).template);
+      expect(properties.Volumes ?? []).toEqual([]);
+      expect(properties.ReadonlyRootFilesystem).toBe(true);
+    });
+
+    it('mounts no scratch volume when the root filesystem is writable', () => {
+      const properties = container(synth({ readonlyRootFilesystem: false }).template);
+      expect(properties.Volumes ?? []).toEqual([]);
+      expect(properties.ReadonlyRootFilesystem).toBe(false);
+    });
+
+    it('mounts EFS and host volumes after the scratch volume, a host volume on Fargate without host', () => {
+      const stack = newStack();
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+      const fileSystem = new efs.FileSystem(stack, 'Fs', { vpc });
+      new JobDefinition(stack, 'Job', {
+        name: 'my-job',
+        image: IMAGE,
+        volumes: [
+          batch.EcsVolume.efs({ name: 'shared', fileSystem, containerPath: '/shared' }),
+          batch.EcsVolume.host({ name: 'work', containerPath: '/work' }),
+        ],
+      });
+      const properties = container(Template.fromStack(stack));
+      expect(properties.Volumes).toEqual([
+        { Name: 'scratch' },
+        { Name: 'shared', EfsVolumeConfiguration: expect.objectContaining({ FileSystemId: expect.anything() }) },
+        { Name: 'work' },
+      ]);
+      expect(properties.MountPoints).toEqual([
+        { ContainerPath: '/tmp', SourceVolume: 'scratch' },
+        expect.objectContaining({ ContainerPath: '/shared', SourceVolume: 'shared' }),
+        expect.objectContaining({ ContainerPath: '/work', SourceVolume: 'work' }),
+      ]);
+    });
+
+    it('throws when a Fargate host volume has a host path (AWS Batch API Reference, Host: not for Fargate)', () => {
+      expectRejected({ volumes: [batch.EcsVolume.host({ name: 'data', containerPath: '/data', hostPath: '/data' })] }, 'volume "data" has hostPath "/data", which Fargate does not take');
+    });
+
+    it('throws when a volume takes the scratch name or path', () => {
+      expectRejected({ volumes: [batch.EcsVolume.host({ name: 'scratch', containerPath: '/data' })] }, 'volume name "scratch" is the scratch volume\'s');
+      expectRejected({ volumes: [batch.EcsVolume.host({ name: 'data', containerPath: '/tmp' })] }, 'volume "data" is mounted at the scratch path /tmp');
+    });
+
+    it('throws when ephemeral storage could not be used: read-only root, no scratch, no volume', () => {
+      expectRejected({ scratch: false, ephemeralStorage: Size.gibibytes(50) }, 'ephemeralStorage is given, but the root filesystem is read-only and no volume is mounted');
+    });
+
+    it('throws when scratchPath is relative, or given with scratch off', () => {
+      expectRejected({ scratchPath: 'tmp' }, 'scratchPath must be an absolute path, got "tmp"');
+      expectRejected({ scratch: false, scratchPath: '/scratch' }, 'scratchPath is given but scratch is false');
+    });
+  });
+
+  describe('parameter access for the job role', () => {
+    const parameters = {
+      input: Parameter.s3Object({ mustExist: true, within: ['s3://inputs/runs/'] }),
+      reference: Parameter.s3Object({ within: ['s3://refs/genomes/'] }),
+      output: Parameter.s3Prefix({ within: ['s3://results/out/'] }),
+      anywhere: Parameter.s3Prefix(),
+    };
+    const command = ['run', 'Ref::input', 'Ref::reference', 'Ref::output', 'Ref::anywhere'];
+
+    it('gives the job a role of its own that reads every S3 parameter\'s within and lists and writes the prefix outputs\' within', () => {
+      const { definition, template } = synth({ parameters, command });
+      expect(definition.jobRole).toBeDefined();
+      expect(container(template).JobRoleArn).toEqual({ 'Fn::GetAtt': [logicalId(definition.jobRole!), 'Arn'] });
+      const statements = roleStatements(template, logicalId(definition.jobRole!));
+      const arn = (resource: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${resource}`]] });
+      expect(resourcesFor(statements, 's3:GetObject')).toEqual([arn('inputs/runs/*'), arn('refs/genomes/*'), arn('results/out/*')]);
+      expect(resourcesFor(statements, 's3:PutObject')).toEqual([arn('results/out/*')]);
+      const list = statements.find((statement) => statement.Action === 's3:ListBucket');
+      expect(list).toMatchObject({ Resource: arn('results'), Condition: { StringLike: { 's3:prefix': ['out/*'] } } });
+      expect(actionsOf(statements)).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    });
+
+    it('grants the given job role instead of making one', () => {
+      const stack = newStack();
+      const jobRole = new iam.Role(stack, 'Mine', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+      const definition = new JobDefinition(stack, 'Job', { name: 'my-job', image: IMAGE, parameters, command, jobRole });
+      expect(definition.jobRole).toBe(jobRole);
+      const template = Template.fromStack(stack);
+      expect(actionsOf(roleStatements(template, logicalId(jobRole)))).toContain('s3:GetObject');
+    });
+
+    it('grants nothing and makes no role when grantParameterAccess is false', () => {
+      const { definition, template } = synth({ parameters, command, grantParameterAccess: false });
+      expect(definition.jobRole).toBeUndefined();
+      expect(container(template).JobRoleArn).toBeUndefined();
+    });
+
+    it('makes no role when no S3 parameter declares within', () => {
+      const { definition } = synth({ parameters: { anywhere: Parameter.s3Prefix() }, command: ['run', 'Ref::anywhere'] });
+      expect(definition.jobRole).toBeUndefined();
     });
   });
 
