@@ -1,3 +1,4 @@
+import { Validations } from 'aws-cdk-lib';
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -156,7 +157,7 @@ describe('ComputeEnvironment', () => {
         .validateScope(stack)
         .violations.filter((violation) => violation.violatingResources.some((resource) => resource.constructPath?.startsWith('Test/Compute/')));
       expect(ofEnvironment).toEqual([]);
-      const acknowledged = environment.instanceRole!.node.metadata.filter((entry) => entry.type === 'aws:cdk:acknowledged_rules').map((entry) => entry.data);
+      const acknowledged = environment.instanceRole!.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((entry) => entry.data);
       expect(JSON.stringify(acknowledged)).toContain('AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]');
     });
 
