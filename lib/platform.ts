@@ -5,10 +5,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ComputeEnvironment, ComputeEnvironmentProps, ComputeKind } from './compute-environment';
+import { ComputeEnvironment, ComputeEnvironmentProps, ComputeKind, CpuArchitecture, JobPlatform, platformOf } from './compute-environment';
 import { JobDefinition, JobDefinitionProps } from './job-definition';
 import { JobQueue, JobQueueProps } from './job-queue';
 import { ValidationError } from './model';
+import { checkPlacement } from './private/placement';
 import { IRuntimeFunctions, RuntimeFunctions } from './runtime-functions';
 
 /** A queue of a platform: its compute, by kind, in the order Batch tries it, and the queue's own options. */
@@ -114,9 +115,13 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
     });
 
     const environments = new Map<ComputeKind, ComputeEnvironment>();
+    const ec2Architecture = defaultEc2Architecture(props);
     for (const kind of props.jobQueues.flatMap((queue) => queue.compute)) {
       if (environments.has(kind)) continue;
-      const environment = new ComputeEnvironment(this, computeId(kind), { ...props.computeEnvironments?.[kind], kind, vpc: this.vpc });
+      const settings = props.computeEnvironments?.[kind];
+      const architecture =
+        platformOf(kind) === JobPlatform.EC2 && settings?.instanceTypes === undefined ? (settings?.architecture ?? ec2Architecture) : settings?.architecture;
+      const environment = new ComputeEnvironment(this, computeId(kind), { ...settings, architecture, kind, vpc: this.vpc });
       if (environment.instanceRole) this.jobLogGroup.grantWrite(environment.instanceRole);
       environments.set(kind, environment);
     }
@@ -146,6 +151,7 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
         logGroup: this.jobLogGroup,
       });
     });
+    checkPlacement(`platform ${this.node.path}`, this.jobDefinitions, this.jobQueues);
     this.runtime = new RuntimeFunctions(this, 'Runtime', {
       jobDefinitions: this.jobDefinitions,
       jobQueues: this.jobQueues,
@@ -222,6 +228,17 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
     vpc.addFlowLog('FlowLog', { trafficType: ec2.FlowLogTrafficType.REJECT });
     return vpc;
   }
+}
+
+/**
+ * The architecture of EC2 environments left to Batch's default instance classes: Graviton only when every EC2
+ * definition is ARM64, x86 otherwise (a mix then fails the placement check, naming the definitions).
+ */
+function defaultEc2Architecture(props: BatchPlatformProps): CpuArchitecture {
+  const firstPlatform = platformOf(props.jobQueues[0].compute[0] ?? ComputeKind.FARGATE);
+  const ec2 = (props.jobDefinitions ?? []).filter((definition) => (definition.platform ?? firstPlatform) === JobPlatform.EC2);
+  const allArm = ec2.length > 0 && ec2.every((definition) => definition.architecture === CpuArchitecture.ARM64);
+  return allArm ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64;
 }
 
 function computeId(kind: ComputeKind): string {

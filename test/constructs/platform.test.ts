@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CallerStack, DEMO_INPUTS, PlatformStack } from '../../bin/stacks';
-import { BatchPlatform, BatchPlatformProps, ComputeKind, ENV, JobPlatform, Parameter } from '../../lib';
+import { BatchPlatform, BatchPlatformProps, ComputeKind, CpuArchitecture, ENV, JobPlatform, Parameter } from '../../lib';
 import { expectValidationError, IMAGE, logicalId, newStack, resourcesFor, roleStatements } from './helpers';
 
 jest.setTimeout(60_000);
@@ -23,6 +23,7 @@ describe('BatchPlatform', () => {
   describe('with a Fargate queue, an EC2 queue and three definitions', () => {
     const { stack, platform, template } = synth({
       jobQueues: [FARGATE_QUEUE, { ...EC2_QUEUE, priority: 10 }, { id: 'Urgent', compute: [ComputeKind.FARGATE], priority: 100, jobQueueName: 'urgent' }],
+      computeEnvironments: { [ComputeKind.EC2]: { instanceTypes: [new ec2.InstanceType('g5.2xlarge')] } },
       jobDefinitions: [
         { name: 'one', image: IMAGE },
         { name: 'two', image: IMAGE, command: ['echo', 'Ref::word'], parameters: { word: Parameter.string({ default: 'hi' }) } },
@@ -62,8 +63,8 @@ describe('BatchPlatform', () => {
         ['two', JobPlatform.FARGATE],
         ['three', JobPlatform.EC2],
       ]);
-      template.hasResourceProperties('AWS::Batch::JobDefinition', { JobDefinitionName: 'three', PlatformCapabilities: ['EC2'] });
-      template.hasResourceProperties('AWS::Batch::JobDefinition', { JobDefinitionName: 'two', Parameters: { word: 'hi' } });
+      template.hasResourceProperties('AWS::Batch::JobDefinition', { JobDefinitionName: platform.jobDefinition('three').physicalName, PlatformCapabilities: ['EC2'] });
+      template.hasResourceProperties('AWS::Batch::JobDefinition', { JobDefinitionName: platform.jobDefinition('two').physicalName, Parameters: { word: 'hi' } });
     });
 
     it('shares one execution role among every definition', () => {
@@ -216,6 +217,76 @@ describe('BatchPlatform', () => {
     );
   });
 
+  describe('placement', () => {
+    const ARM_FARGATE = { name: 'arm-job', image: IMAGE, architecture: CpuArchitecture.ARM64 };
+    const ec2Definition = (props: object = {}) => ({ name: 'ec2-job', image: IMAGE, platform: JobPlatform.EC2, ...props });
+    const instanceTypes = (kind: ComputeKind, platform: BatchPlatform) => {
+      const resources = Template.fromStack(Stack.of(platform)).toJSON().Resources;
+      return resources[logicalId(platform.computeEnvironments.get(kind)!.computeEnvironment)].Properties.ComputeResources.InstanceTypes;
+    };
+
+    // AWS Fargate Developer Guide, "Fargate capacity providers": Fargate Spot does not support Linux ARM64.
+    it('throws when an ARM64 definition may be sent to a queue with Fargate Spot', () => {
+      expectValidationError(
+        () => synth({ jobQueues: [FARGATE_QUEUE], jobDefinitions: [ARM_FARGATE] }),
+        'platform Test/Platform: job definition "arm-job" is ARM64, but queue FargateQueue has compute environment FargateSpot (FARGATE_SPOT) that runs X86_64 only; Fargate Spot runs no ARM64',
+      );
+    });
+
+    it('places an ARM64 definition on a Fargate queue without Spot', () => {
+      const { platform } = synth({ jobQueues: [{ id: 'OnDemand', compute: [ComputeKind.FARGATE] }], jobDefinitions: [ARM_FARGATE] });
+      expect(platform.jobDefinition('arm-job').architecture).toBe(CpuArchitecture.ARM64);
+    });
+
+    // AWS Batch User Guide, "Instance type compute table": default_x86_64 / default_arm64.
+    it('gives EC2 environments x86 default instance classes for x86 definitions', () => {
+      const { platform } = synth({ jobQueues: [EC2_QUEUE], jobDefinitions: [ec2Definition()] });
+      expect(instanceTypes(ComputeKind.EC2, platform)).toEqual(['default_x86_64']);
+      expect(instanceTypes(ComputeKind.EC2_SPOT, platform)).toEqual(['default_x86_64']);
+    });
+
+    it('gives EC2 environments Graviton default instance classes when every EC2 definition is ARM64', () => {
+      const { platform } = synth({ jobQueues: [EC2_QUEUE], jobDefinitions: [ec2Definition({ architecture: CpuArchitecture.ARM64 })] });
+      expect(instanceTypes(ComputeKind.EC2, platform)).toEqual(['default_arm64']);
+    });
+
+    it('throws when x86 and ARM64 EC2 definitions share the EC2 environments', () => {
+      expectValidationError(
+        () => synth({ jobQueues: [EC2_QUEUE], jobDefinitions: [ec2Definition(), ec2Definition({ name: 'arm-ec2', architecture: CpuArchitecture.ARM64 })] }),
+        'job definition "arm-ec2" is ARM64, but queue Ec2Queue has compute environment Ec2Spot (EC2_SPOT) that runs X86_64 only',
+      );
+    });
+
+    it('throws when an x86 EC2 definition meets Graviton instance types', () => {
+      expectValidationError(
+        () =>
+          synth({
+            jobQueues: [{ id: 'Ec2Queue', compute: [ComputeKind.EC2] }],
+            computeEnvironments: { [ComputeKind.EC2]: { instanceTypes: [new ec2.InstanceType('c7g.4xlarge')] } },
+            jobDefinitions: [ec2Definition()],
+          }),
+        'job definition "ec2-job" is X86_64, but queue Ec2Queue has compute environment Ec2 (EC2) that runs ARM64 only',
+      );
+    });
+
+    // AWS Batch User Guide, "Use GPU workloads on AWS Batch": GPU jobs need GPU instance types, or wait in RUNNABLE.
+    it('throws when a definition reserves GPUs on a queue with no GPU instance types', () => {
+      expectValidationError(
+        () => synth({ jobQueues: [EC2_QUEUE], jobDefinitions: [ec2Definition({ gpus: 1 })] }),
+        'job definition "ec2-job" reserves 1 GPU, but no compute environment of queue Ec2Queue has GPU instance types',
+      );
+    });
+
+    it('places a GPU definition on a queue with GPU instance types', () => {
+      const { platform } = synth({
+        jobQueues: [{ id: 'Gpu', compute: [ComputeKind.EC2_SPOT] }],
+        computeEnvironments: { [ComputeKind.EC2_SPOT]: { instanceTypes: [new ec2.InstanceType('g5.2xlarge')] } },
+        jobDefinitions: [ec2Definition({ gpus: 1 })],
+      });
+      expect(platform.computeEnvironments.get(ComputeKind.EC2_SPOT)!.hasGpus).toBe(true);
+    });
+  });
+
   it('throws when a definition is declared twice', () => {
     expectValidationError(
       () => synth({ jobQueues: [FARGATE_QUEUE], jobDefinitions: [{ name: 'twice', image: IMAGE }, { name: 'twice', image: IMAGE, vcpus: 2 }] }),
@@ -243,7 +314,11 @@ describe('BatchPlatform', () => {
     const callerTemplate = Template.fromStack(callerStack);
 
     it('deploys demo-job on Fargate with its input declared', () => {
-      platformTemplate.hasResourceProperties('AWS::Batch::JobDefinition', { JobDefinitionName: 'demo-job', PlatformCapabilities: ['FARGATE'] });
+      platformTemplate.hasResourceProperties('AWS::Batch::JobDefinition', {
+        JobDefinitionName: platformStack.platform.jobDefinition('demo-job').physicalName,
+        PlatformCapabilities: ['FARGATE'],
+      });
+      expect(platformStack.platform.jobDefinition('demo-job').physicalName).toMatch(/^demo-job-[0-9a-f]{8}$/);
       expect(platformStack.platform.jobDefinition('demo-job').parameters.input_object).toMatchObject({ type: 's3-object', mustExist: true, within: [DEMO_INPUTS] });
     });
 
