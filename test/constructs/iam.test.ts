@@ -211,26 +211,42 @@ describe('IAM', () => {
       expect(sortedJson(resourcesFor(statementsOf(operation), 's3:ListBucket'))).toEqual(sortedJson([s3Arn('my-inputs'), s3Arn('shared-data')]));
     });
 
-    it('grants nothing on locations of prefixes or of objects that need not exist', () => {
-      const text = JSON.stringify(everyStatement);
+    it('grants the functions nothing on locations of prefixes or of objects that need not exist', () => {
+      const text = JSON.stringify((Object.keys(functions) as Array<keyof typeof functions>).flatMap(statementsOf));
       expect(text).not.toContain('my-outputs');
       expect(text).not.toContain('hints-bucket');
+    });
+
+    // The job role, not the functions' roles, is what the container reads its inputs and writes its outputs with.
+    it("gives each definition with S3 parameters a job role of its own that reads and writes what its within declares", () => {
+      const alpha = platform.jobDefinition('alpha').jobRole!;
+      const beta = platform.jobDefinition('beta').jobRole!;
+      expect(platform.jobDefinition('gamma').jobRole).toBeUndefined();
+      expect(sortedJson(resourcesFor(roleStatements(template, logicalId(alpha)), 's3:GetObject'))).toEqual(
+        sortedJson([s3Arn('my-inputs/in/*'), s3Arn('shared-data/refs/*')]),
+      );
+      expect(actionsOf(roleStatements(template, logicalId(alpha)))).toEqual(['s3:GetObject']);
+      const betaStatements = roleStatements(template, logicalId(beta));
+      expect(sortedJson(resourcesFor(betaStatements, 's3:GetObject'))).toEqual(sortedJson([s3Arn('my-inputs/in/*'), s3Arn('my-outputs/*'), s3Arn('hints-bucket/*')]));
+      expect(resourcesFor(betaStatements, 's3:PutObject')).toEqual([s3Arn('my-outputs/*')]);
     });
 
     it.each(['status', 'logs', 'terminate'] as const)('%s has no S3 access', (operation) => {
       expect(actionsOf(statementsOf(operation)).filter((action) => action.startsWith('s3:'))).toEqual([]);
     });
 
-    it('grants no S3 access at all when no parameter must exist', () => {
+    it('grants the functions no S3 access at all when no parameter must exist', () => {
       const other = newStack();
-      new BatchPlatform(other, 'Platform', {
+      const otherPlatform = new BatchPlatform(other, 'Platform', {
         jobQueues: [{ id: 'Queue', compute: [ComputeKind.FARGATE] }],
         jobDefinitions: [{ name: 'plain', image: IMAGE, command: ['cat', 'Ref::input'], parameters: { input: Parameter.s3Object({ within: ['s3://my-inputs/'] }) } }],
       });
       const otherTemplate = Template.fromStack(other);
-      const actions = Object.values(otherTemplate.findResources('AWS::IAM::Policy')).flatMap((policy) =>
-        (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap((statement) => asArray(statement.Action)),
-      );
+      const jobRole = logicalId(otherPlatform.jobDefinition('plain').jobRole!);
+      const actions = Object.values(otherTemplate.findResources('AWS::IAM::Policy'))
+        .filter((policy) => !JSON.stringify(policy.Properties.Roles).includes(jobRole))
+        .flatMap((policy) => (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap((statement) => asArray(statement.Action)));
+      expect(actions.length).toBeGreaterThan(0);
       expect(actions.filter((action) => action.startsWith('s3:'))).toEqual([]);
     });
   });
@@ -250,10 +266,14 @@ describe('IAM', () => {
       }
     });
 
-    it('attaches no managed policy to any role and defines none', () => {
+    // AWS Batch User Guide, "Amazon ECS instance role": the documented instance role policy is the one exception.
+    it('attaches no managed policy to any role but the ECS instance policy of EC2 instance roles, and defines none', () => {
+      const instanceRoles = [ComputeKind.EC2, ComputeKind.EC2_SPOT].map((kind) => logicalId(platform.computeEnvironments.get(kind)!.instanceRole!));
+      const ecsInstancePolicy = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role']] };
       for (const [id, resource] of Object.entries(resources)) {
         if (resource.Type !== 'AWS::IAM::Role') continue;
-        expect({ id, managed: resource.Properties.ManagedPolicyArns }).toEqual({ id, managed: undefined });
+        const expected = instanceRoles.includes(id) ? [ecsInstancePolicy] : undefined;
+        expect({ id, managed: resource.Properties.ManagedPolicyArns }).toEqual({ id, managed: expected });
       }
       template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
     });
