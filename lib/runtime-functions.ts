@@ -9,6 +9,7 @@ import { JobDefinition } from './job-definition';
 import { JobQueue } from './job-queue';
 import { ConfigurationError, encodeConfig, JobDefinitionEntry, ParameterSpecs, RuntimeConfig, S3Uri, ValidationError } from './model';
 import { acknowledgeOverflowPolicies, acknowledgeWildcard } from './private/acknowledge';
+import { checkPlacement } from './private/placement';
 import { handlerCode, Operation } from './private/handler-code';
 
 /** What another stack needs to call a platform's runtime functions. */
@@ -151,6 +152,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
 
   public constructor(scope: Construct, id: string, props: RuntimeFunctionsProps) {
     super(scope, id);
+    checkPlacement(`runtime functions ${this.node.path}`, props.jobDefinitions, props.jobQueues);
     checkLogsMaxResponseBytes(this.node.path, props.logsMaxResponseBytes);
     checkIdempotencyWindow(this.node.path, props.idempotencyWindow);
     const stack = Stack.of(this);

@@ -4,6 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { BatchPlatform, ComputeKind, JobPlatform } from '../../lib';
+import { batchRuleViolations } from './batch-rules';
 import { exampleApp } from './example-app';
 
 // cdk-nag has no Batch rules: IMDSv2 on instances, read-only root filesystems and where job output goes and for how
@@ -52,6 +53,10 @@ describe.each(VARIANTS)('Batch rules: %s', (_name, { stack, platform, ec2Environ
   const resources = (type: string) => template.findResources(type) as Resources;
   const jobLogGroupId = stack.getLogicalId(platform.jobLogGroup.node.defaultChild as logs.CfnLogGroup);
   const logKeyId = stack.getLogicalId(platform.logKey.node.defaultChild as kms.CfnKey);
+
+  it('keeps every rule of batchRuleViolations (the one the README snippets are checked with)', () => {
+    expect(batchRuleViolations(template)).toEqual([]);
+  });
 
   it('requires IMDSv2 (HttpTokens required) in every EC2 launch template', () => {
     const launchTemplates = Object.values(resources('AWS::EC2::LaunchTemplate'));

@@ -36,6 +36,12 @@ const BUILTIN_VALIDATOR = /^CloudFormation-Validate::/;
 /** cdk-nag's specific finding ids for one wildcard resource: `AwsSolutions-IAM5[Resource::<the resource>]`. */
 const WILDCARD_FINDING = /^AwsSolutions-IAM5\[Resource::.+\]$/;
 
+/**
+ * The one AWS-managed policy pendant attaches: the ECS instance policy AWS Batch documents for EC2 instance roles
+ * (AWS Batch User Guide, "Amazon ECS instance role"), acknowledged on the role it is attached to.
+ */
+const ECS_INSTANCE_POLICY_FINDING = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]';
+
 function findings(stack: Stack): Array<{ id: string; path: string }> {
   return new AwsSolutionsChecks()
     .validateScope(stack)
@@ -66,13 +72,19 @@ describe('cdk-nag AwsSolutions', () => {
     });
 
     it.each(pendantAcknowledgements.map((ack) => [ack.construct.node.path, ack.id, ack] as const))(
-      'on %s: %s is one specific finding, on a policy, with a reason',
+      'on %s: %s is one specific finding, on a policy (or the documented managed policy on its role), with a reason',
       (_path, id, ack) => {
-        // A bare rule id (AwsSolutions-IAM5), a namespaced one (AwsSolutions::AwsSolutions-IAM5) or another rule
-        // would silence every finding of its kind below the construct.
-        expect(id).toMatch(WILDCARD_FINDING);
-        // On the policy that grants the wildcard: not on its role, the function, the platform or the stack.
-        expect(ack.construct).toBeInstanceOf(iam.Policy);
+        if (id === ECS_INSTANCE_POLICY_FINDING) {
+          // On the instance role of an EC2 compute environment, the only place the managed policy is attached.
+          expect(ack.construct).toBeInstanceOf(iam.Role);
+          expect(ack.construct.node.id).toBe('InstanceRole');
+        } else {
+          // A bare rule id (AwsSolutions-IAM5), a namespaced one (AwsSolutions::AwsSolutions-IAM5) or another rule
+          // would silence every finding of its kind below the construct.
+          expect(id).toMatch(WILDCARD_FINDING);
+          // On the policy that grants the wildcard: not on its role, the function, the platform or the stack.
+          expect(ack.construct).toBeInstanceOf(iam.Policy);
+        }
         expect(typeof ack.reason).toBe('string');
         const reason = ack.reason as string;
         expect(reason.length).toBeGreaterThanOrEqual(40);
