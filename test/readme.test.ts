@@ -1,6 +1,15 @@
+import * as cdk from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ts from 'typescript';
+import { IConstruct } from 'constructs';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { BatchPlatform, ComputeEnvironment, ComputeKind, JobDefinition, JobPlatform, JobQueue, RuntimeFunctions, ValidationError } from '../lib';
+import { batchRuleViolations } from './app/batch-rules';
 
 const root = join(__dirname, '..');
 
@@ -14,7 +23,106 @@ function snippets(): Array<{ file: string; source: string }> {
   }));
 }
 
+/** The modules a snippet imports as a user would, resolved to the source tree. */
+const PACKAGE_MODULES: Record<string, string> = {
+  pendant: '../lib',
+  'pendant/model': '../lib/model',
+  'pendant/client': '../lib/client',
+  'pendant/testing': '../lib/testing',
+};
+
+/**
+ * Runs a snippet as the CommonJS module it compiles to, and answers the apps it made. `aws-cdk-lib`'s `App` is
+ * swapped for one that records itself; everything else is the real module.
+ */
+function runSnippet(source: string): cdk.App[] {
+  const apps: cdk.App[] = [];
+  class RecordingApp extends cdk.App {
+    public constructor(props?: cdk.AppProps) {
+      super(props);
+      apps.push(this);
+    }
+  }
+  const recordingCdk = new Proxy(cdk, { get: (target, key) => (key === 'App' ? RecordingApp : Reflect.get(target, key)) });
+  const snippetRequire = (name: string): unknown => {
+    if (name === 'aws-cdk-lib') return recordingCdk;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(PACKAGE_MODULES[name] ?? name);
+  };
+  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
+  const module = { exports: {} };
+  new Function('require', 'module', 'exports', outputText)(snippetRequire, module, module.exports);
+  return apps;
+}
+
+function isPendantConstruct(construct: IConstruct): boolean {
+  return [BatchPlatform, ComputeEnvironment, JobQueue, JobDefinition, RuntimeFunctions].some((type) => construct instanceof type);
+}
+
+/** The snippets that build a stack: each is run, synthesized and checked. */
+function stackSnippets(): Array<{ file: string; source: string }> {
+  return snippets().filter(({ source }) => /\bnew Stack\(/.test(source));
+}
+
 describe('README', () => {
+  it('has snippets that build stacks', () => {
+    expect(stackSnippets().length).toBeGreaterThanOrEqual(3);
+  });
+
+  // AWS Batch User Guide, "Use GPU workloads on AWS Batch": a job that reserves GPUs waits in RUNNABLE on instance
+  // types without them; c7g is Graviton (ARM64) with no GPU, and the alpine image runs on either.
+  it('refused the render example as it stood before issue 9: gpus: 1 on c7g.4xlarge, an x86 definition on Graviton', () => {
+    const stack = new cdk.Stack(new cdk.App(), 'Batch');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+    const spot = new ComputeEnvironment(stack, 'Spot', { kind: ComputeKind.EC2_SPOT, vpc, instanceTypes: [new ec2.InstanceType('c7g.4xlarge')] });
+    const queue = new JobQueue(stack, 'Queue', { computeEnvironments: [spot] });
+    const logGroup = new logs.LogGroup(stack, 'JobLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    const render = new JobDefinition(stack, 'Render', {
+      name: 'render',
+      platform: JobPlatform.EC2,
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/alpine:3'),
+      vcpus: 8,
+      memory: cdk.Size.gibibytes(16),
+      gpus: 1,
+      logGroup,
+    });
+    let attempt = 0;
+    // A construct that throws in its constructor stays in the tree: each attempt takes an id of its own.
+    const build = () => new RuntimeFunctions(stack, `Runtime${(attempt += 1)}`, { jobDefinitions: [render], jobQueues: [queue], jobLogGroup: logGroup });
+    expect(build).toThrow(ValidationError);
+    expect(build).toThrow('job definition "render" reserves 1 GPU, but no compute environment of queue Queue has GPU instance types');
+    expect(build).toThrow('job definition "render" is X86_64, but queue Queue has compute environment Spot (EC2_SPOT) that runs ARM64 only');
+  });
+
+  // "The README's examples deploy as written": synthesized (aws-cdk-lib's own validation and pendant's), with no
+  // cdk-nag AwsSolutions finding and every Batch rule kept.
+  describe.each(stackSnippets().map(({ file, source }) => [file.slice(root.length + 1), source] as const))('snippet %s', (_file, source) => {
+    let stacks: cdk.Stack[];
+    beforeAll(() => {
+      stacks = runSnippet(source).flatMap((app) => app.node.findAll().filter((construct): construct is cdk.Stack => cdk.Stack.isStack(construct)));
+    }, 120_000);
+
+    it('synthesizes every stack it builds, keeping the Batch rules', () => {
+      expect(stacks.length).toBeGreaterThan(0);
+      for (const stack of stacks) {
+        const template = Template.fromStack(stack);
+        expect({ stack: stack.stackName, violations: batchRuleViolations(template) }).toEqual({ stack: stack.stackName, violations: [] });
+      }
+    });
+
+    // The snippets' own VPCs and state machines are the reader's to configure; what pendant makes draws no finding.
+    it('passes the cdk-nag AwsSolutions checks on everything pendant makes', () => {
+      for (const stack of stacks) {
+        const pendant = stack.node.findAll().filter(isPendantConstruct).map((construct) => `${construct.node.path}/`);
+        const findings = new AwsSolutionsChecks()
+          .validateScope(stack)
+          .violations.flatMap((violation) => violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.constructPath ?? ''}`))
+          .filter((finding) => pendant.some((path) => finding.split(' ')[1].startsWith(path)));
+        expect({ stack: stack.stackName, findings }).toEqual({ stack: stack.stackName, findings: [] });
+      }
+    });
+  });
+
   it.each(['BatchPlatform', 'ComputeEnvironment', 'JobQueue', 'JobDefinition', 'RuntimeFunctions', 'PendantClient', 'Parameter', 'S3Uri', 'assetHashSerializer'])(
     'shows %s in a snippet that is compiled',
     (name) => {
