@@ -80,7 +80,7 @@ export interface JobDefinitionProps {
    * @default - true when the root filesystem is read-only
    */
   readonly scratch?: boolean;
-  /** @default '/tmp' */
+  /** Where the scratch volume is mounted, an absolute path. @default '/tmp' */
   readonly scratchPath?: string;
   /**
    * More volumes: `batch.EcsVolume.efs(…)`, or `batch.EcsVolume.host(…)` (on Fargate without `hostPath`, which
