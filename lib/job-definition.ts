@@ -380,6 +380,16 @@ function checkResources(where: string, platform: JobPlatform, vcpus: number, pro
   if (props.retryStrategies !== undefined && props.retryStrategies.length > 5) {
     throw new ValidationError(`${where}: at most 5 retryStrategies, got ${props.retryStrategies.length}`);
   }
+  // First match wins (AWS Batch User Guide, "Automated job retries"): nothing after a catch-all EXIT is ever tried.
+  const strategies = props.retryStrategies ?? [];
+  const catchAll = strategies.findIndex(
+    (strategy) => strategy.action === batch.Action.EXIT && strategy.on.onExitCode === '*' && strategy.on.onStatusReason === undefined && strategy.on.onReason === undefined,
+  );
+  if (catchAll !== -1 && catchAll < strategies.length - 1) {
+    throw new ValidationError(
+      `${where}: retryStrategies[${catchAll}] exits on any exit code, so the ${strategies.length - catchAll - 1} after it can never match; put the catch-all last`,
+    );
+  }
   if (props.timeout !== undefined && !Token.isUnresolved(props.timeout.toSeconds()) && props.timeout.toSeconds() < 60) {
     throw new ValidationError(`${where}: timeout must be at least 60 seconds, got ${props.timeout.toHumanString()}`);
   }

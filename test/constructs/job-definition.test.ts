@@ -578,6 +578,19 @@ describe('JobDefinition', () => {
       expectRejected({ retryStrategies: Array.from({ length: 6 }, () => strategy) }, 'at most 5 retryStrategies, got 6');
     });
 
+    // AWS Batch User Guide, "Automated job retries": evaluateOnExit rules are tried in order, the first match wins.
+    it('throws when a catch-all exit comes before other retry strategies, such as a Spot retry', () => {
+      expectRejected(
+        {
+          retryStrategies: [
+            batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.NON_ZERO_EXIT_CODE),
+            batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
+          ],
+        },
+        'retryStrategies[0] exits on any exit code, so the 1 after it can never match; put the catch-all last',
+      );
+    });
+
     it('throws when the timeout is under 60 seconds', () => {
       expectRejected({ timeout: Duration.seconds(59) }, 'timeout must be at least 60 seconds, got 59 seconds');
     });
