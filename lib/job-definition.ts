@@ -254,6 +254,7 @@ export class JobDefinition extends Construct {
       retryStrategies: props.retryStrategies ?? defaultRetryStrategies(this.platform),
       skipDeregisterOnUpdate: props.keepPreviousRevisions ?? true,
     });
+    checkRetryOrder(where, this.jobDefinition);
     if (this.platform === JobPlatform.FARGATE) {
       // AWS Batch API Reference, Volume: host "isn't applicable to jobs that are running on Fargate resources and
       // shouldn't be provided"; a volume with a name only is a bind mount on the task's ephemeral storage.
@@ -338,6 +339,24 @@ function stackUniqueName(scope: Construct, name: string): string {
   return `${name.slice(0, MAX_NAME_LENGTH - suffix.length - 1)}-${suffix}`;
 }
 
+/**
+ * First match wins (AWS Batch User Guide, "Automated job retries"): nothing after a catch-all EXIT is ever tried. Read
+ * from the rendered CloudFormation, the only public form of aws-cdk-lib's retry strategies.
+ */
+function checkRetryOrder(where: string, definition: batch.EcsJobDefinition): void {
+  const cfn = definition.node.defaultChild as batch.CfnJobDefinition;
+  const rendered = Stack.of(definition).resolve(cfn.retryStrategy) as batch.CfnJobDefinition.RetryStrategyProperty | undefined;
+  const rules = (rendered?.evaluateOnExit ?? []) as batch.CfnJobDefinition.EvaluateOnExitProperty[];
+  const catchAll = rules.findIndex(
+    (rule) => rule.action === batch.Action.EXIT && rule.onExitCode === '*' && rule.onStatusReason === undefined && rule.onReason === undefined,
+  );
+  if (catchAll !== -1 && catchAll < rules.length - 1) {
+    throw new ValidationError(
+      `${where}: retryStrategies[${catchAll}] exits on any exit code, so the ${rules.length - catchAll - 1} after it can never match; put the catch-all last`,
+    );
+  }
+}
+
 function defaultMemory(platform: JobPlatform, vcpus: number): Size {
   if (platform === JobPlatform.FARGATE) return Size.mebibytes(FARGATE_MEMORY[String(vcpus)].min);
   return Size.mebibytes(Math.ceil(vcpus * EC2_DEFAULT_MEBIBYTES_PER_VCPU));
@@ -379,16 +398,6 @@ function checkResources(where: string, platform: JobPlatform, vcpus: number, pro
   }
   if (props.retryStrategies !== undefined && props.retryStrategies.length > 5) {
     throw new ValidationError(`${where}: at most 5 retryStrategies, got ${props.retryStrategies.length}`);
-  }
-  // First match wins (AWS Batch User Guide, "Automated job retries"): nothing after a catch-all EXIT is ever tried.
-  const strategies = props.retryStrategies ?? [];
-  const catchAll = strategies.findIndex(
-    (strategy) => strategy.action === batch.Action.EXIT && strategy.on.onExitCode === '*' && strategy.on.onStatusReason === undefined && strategy.on.onReason === undefined,
-  );
-  if (catchAll !== -1 && catchAll < strategies.length - 1) {
-    throw new ValidationError(
-      `${where}: retryStrategies[${catchAll}] exits on any exit code, so the ${strategies.length - catchAll - 1} after it can never match; put the catch-all last`,
-    );
   }
   if (props.timeout !== undefined && !Token.isUnresolved(props.timeout.toSeconds()) && props.timeout.toSeconds() < 60) {
     throw new ValidationError(`${where}: timeout must be at least 60 seconds, got ${props.timeout.toHumanString()}`);
