@@ -98,6 +98,8 @@ describe('End to end: the example app deployed into moto', () => {
   );
 
   afterAll(async () => {
+    // After a failed step, jobs may still run: moto ends with the suite and would leave their containers behind.
+    if (engine !== undefined) for (const jobId of submitted) await engine.api.removeContainersNamed(jobId);
     await lambda?.close();
     operator?.destroy();
     rmSync(work, { recursive: true, force: true });
@@ -429,8 +431,10 @@ describe('End to end: the example app deployed into moto', () => {
     });
 
     step('the demo job has a read-only root filesystem, and its job can still write to its scratch directory', async () => {
-      const definitions = (await moto.batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: 'demo-job' }))).jobDefinitions ?? [];
-      const container = definitions.find((definition) => definition.revision === 1)?.containerProperties;
+      // The scratch directory is the definition's writable mount, or /tmp (which the job image has) without one.
+      const definitionArn = (await describeJob(moto.batch, firstJob.jobId)).jobDefinition!;
+      const definitions = (await moto.batch.send(new DescribeJobDefinitionsCommand({ jobDefinitions: [definitionArn] }))).jobDefinitions ?? [];
+      const container = definitions[0]?.containerProperties;
       expect(container?.readonlyRootFilesystem).toBe(true);
       const scratch = container?.mountPoints?.find((mountPoint) => mountPoint.readOnly !== true)?.containerPath ?? '/tmp';
       const script =

@@ -23,6 +23,7 @@ export const JOB_IMAGE_VARIABLE = 'PENDANT_E2E_JOB_IMAGE';
 export const BUSYBOX_VARIABLE = 'PENDANT_E2E_BUSYBOX';
 
 const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+const FATAL_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const PODMAN_START_TIMEOUT_MILLIS = 15_000;
 const REQUEST_TIMEOUT_MILLIS = 30_000;
 /** The repository of the job image; its tag is a hash of what went into it, so a rebuild happens only on change. */
@@ -87,6 +88,13 @@ export class DockerApi {
     const answer = await this.call('GET', `/containers/json?all=true&filters=${filters}`);
     if (answer.status !== 200) throw new Error(`listing containers on ${this.dockerHost}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
     return answer.body as Array<{ Id: string; Names: string[]; State: string }>;
+  }
+
+  /** Removes, running or not, every container whose name contains `text`; how many there were. */
+  public async removeContainersNamed(text: string): Promise<number> {
+    const containers = await this.containersNamed(text);
+    for (const container of containers) await this.call('DELETE', `/containers/${container.Id}?force=true`);
+    return containers.length;
   }
 
   private target(): { socketPath: string } | { host: string; port: number } {
@@ -158,10 +166,22 @@ async function startPodmanService(podman: string): Promise<ContainerEngine> {
       // already gone
     }
   };
+  // Also when jest's parent process ends without the teardown (Ctrl-C, a CI timeout): the service is in a process
+  // group of its own, which no signal to jest reaches. The signal still ends jest: re-raised when nobody else will.
   const onExit = () => killGroup('SIGKILL');
-  process.once('exit', onExit);
-  const stop = async () => {
+  const onSignal = (signal: NodeJS.Signals) => {
+    release();
+    killGroup('SIGKILL');
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const release = () => {
     process.removeListener('exit', onExit);
+    for (const signal of FATAL_SIGNALS) process.removeListener(signal, onSignal);
+  };
+  process.once('exit', onExit);
+  for (const signal of FATAL_SIGNALS) process.once(signal, onSignal);
+  const stop = async () => {
+    release();
     if (child.exitCode === null && child.signalCode === null) {
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       killGroup('SIGTERM');
