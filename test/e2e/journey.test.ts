@@ -374,11 +374,9 @@ describe('End to end: the example app deployed into moto', () => {
       await eventually(async () => expect((await engine.api.containersNamed(job.jobId)).map((container) => container.State)).toEqual(['running']));
       await expect(pendant.jobStatus(job.jobId)).resolves.toEqual(expect.objectContaining({ status: 'RUNNING' }));
 
-      const started = Date.now();
       await expect(pendant.terminate({ jobId: job.jobId, reason })).resolves.toEqual({ jobId: job.jobId, previousStatus: 'RUNNING', action: 'terminated' });
       const { last } = await follow(job.jobId, undefined, 30_000);
       expect(last).toEqual(expect.objectContaining({ status: 'FAILED', statusReason: reason }));
-      expect(Date.now() - started).toBeLessThan(30_000);
       await eventually(async () => expect(await engine.api.containersNamed(job.jobId)).toEqual([]));
       await expect(logLines(job.jobId)).resolves.toEqual(['started']);
     });
