@@ -46,7 +46,7 @@ export default async function globalSetup(): Promise<void> {
 
   const banner =
     engine === undefined
-      ? `pendant e2e: SIMULATED JOBS — ${asked === 'simulated' ? `as ${JOBS_VARIABLE}=simulated asks` : `no container engine (${problems.join('; ')})`}.\n` +
+      ? `pendant e2e: SIMULATED JOBS — ${asked === 'simulated' ? `as ${JOBS_VARIABLE}=simulated asks` : `no usable container engine (${problems.join('; ')})`}.\n` +
         '  Jobs were NOT run: moto marks every job SUCCEEDED at submission and the logs step writes the output itself.\n' +
         '  Run them with Docker (DOCKER_HOST or /var/run/docker.sock) or podman (.ci/container-engine) and a static busybox.'
       : `pendant e2e: REAL JOBS — every job runs in a container of ${process.env[JOB_IMAGE_VARIABLE]}\n` +
