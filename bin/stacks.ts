@@ -15,14 +15,27 @@ export interface PlatformStackProps extends StackProps {
    * @default Size.gibibytes(2)
    */
   readonly demoJobMemory?: Size;
+  /**
+   * The demo job's image: the local e2e runs its jobs in an image it builds, without a registry.
+   * @default busybox from the ECR Public Gallery
+   */
+  readonly demoJobImage?: ecs.ContainerImage;
+  /**
+   * The most bytes one response of the logs function holds.
+   * @default 4 MiB
+   */
+  readonly logsMaxResponseBytes?: number;
 }
+
+/** What the example app lets a deployment change. */
+export type ExampleAppOptions = Pick<PlatformStackProps, 'demoJobMemory' | 'demoJobImage' | 'logsMaxResponseBytes'>;
 
 /** The platform: a Fargate queue (Spot first), an EC2 Spot queue, and the pendant manual's demo-job. */
 export class PlatformStack extends Stack {
   public readonly platform: BatchPlatform;
 
   public constructor(scope: Construct, id: string, props: PlatformStackProps = {}) {
-    const { demoJobMemory, ...stackProps } = props;
+    const { demoJobMemory, demoJobImage, logsMaxResponseBytes, ...stackProps } = props;
     super(scope, id, stackProps);
     this.platform = new BatchPlatform(this, 'Platform', {
       jobQueues: [
@@ -32,7 +45,7 @@ export class PlatformStack extends Stack {
       jobDefinitions: [
         {
           name: 'demo-job',
-          image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable'),
+          image: demoJobImage ?? ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable'),
           command: ['sh', '-c', 'echo "You have started up this demo job on Ref::input_object"'],
           parameters: {
             input_object: Parameter.s3Object({ mustExist: true, within: [DEMO_INPUTS], description: 'The S3 URI of the input object' }),
@@ -41,18 +54,16 @@ export class PlatformStack extends Stack {
           ...(demoJobMemory && { memory: demoJobMemory }),
         },
       ],
+      logsMaxResponseBytes,
     });
   }
 }
 
 /** The example app's two stacks, added to `app` as `bin/pendant.ts` deploys them; `options` is what may change. */
-export function addExampleStacks(
-  app: App,
-  options: Pick<PlatformStackProps, 'demoJobMemory'> = {},
-): { platform: PlatformStack; caller: CallerStack } {
+export function addExampleStacks(app: App, options: ExampleAppOptions = {}): { platform: PlatformStack; caller: CallerStack } {
   const platform = new PlatformStack(app, 'PendantPlatform', {
     description: 'pendant example: an AWS Batch platform with its runtime functions',
-    demoJobMemory: options.demoJobMemory,
+    ...options,
   });
   const caller = new CallerStack(app, 'PendantCaller', {
     description: "pendant example: a Lambda in another stack that submits jobs through the platform's submit function",

@@ -1,16 +1,19 @@
 import { DescribeJobDefinitionsCommand, ListJobsCommand } from '@aws-sdk/client-batch';
+import { DescribeLogStreamsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Size } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_INPUTS } from '../../bin/stacks';
+import { DEMO_INPUTS, ExampleAppOptions } from '../../bin/stacks';
 import { PendantClient } from '../../lib/client';
-import { DEFAULT_JOB_LOG_GROUP, isTerminal, JobSummary, jobQueueName, LogsResponse, SubmitResponse } from '../../lib/model';
+import { DEFAULT_JOB_LOG_GROUP, isTerminal, JOB_STATUSES, JobStatus, JobSummary, jobQueueName, LogsResponse, SubmitRequest, SubmitResponse } from '../../lib/model';
 import { ACCOUNT, CREDENTIALS, motoClients, motoEndpoint, REGION, unsetJobTransition } from '../integration/moto/aws';
 import { createBucket, createServiceRole, describeJob, holdJob, putObject, WrittenEvent, writeLogEvents } from '../integration/moto/fixtures';
 import { CdkCli, ExampleAppIds, FunctionRole, ResourceId, synthExampleApp } from './harness/cdk';
+import { journeyEngine } from './harness/container-engine';
 import { DeployedStacks } from './harness/deployment';
 import { journey } from './harness/journey';
 import { DeployedFunction, LocalLambda } from './harness/local-lambda';
@@ -24,6 +27,13 @@ import { assemblyStacks, patchTemplateForMoto, readTemplate, rewriteAssemblyTemp
  * Each step builds on the one before and the first that fails stops the journey. moto's gaps are worked around in
  * ./harness only, each named where it is handled (moto-gaps.ts, local-lambda.ts, cdk.ts, and the logs and terminate
  * steps below).
+ *
+ * Two modes, chosen and announced by the global setup (harness/global-setup.ts):
+ * - real jobs: a container engine serves the Docker API, moto's Batch runs every job in a container of a busybox
+ *   image the setup built, and the steps after `status` follow real jobs (output, failure, termination, arrays,
+ *   dependencies, a read-only root with its scratch directory);
+ * - simulated jobs: no engine, moto marks each job SUCCEEDED at submission; the logs step writes the job's output
+ *   itself and the terminate step holds a job in STARTING.
  */
 
 const DEMO_INPUT = `${DEMO_INPUTS}sample-1.fastq`;
@@ -34,6 +44,28 @@ const LOGS_BUDGET_BYTES = 4 * 1024 * 1024;
 /** About 10 MB of log output: at least three responses of the logs function. */
 const LOG_EVENT_COUNT = 9_000;
 const STEP_TIMEOUT_MILLIS = 120_000;
+
+/** Set when jobs really run: the engine's API (to see containers) and the job image the setup built. */
+const engine = journeyEngine();
+/**
+ * With real jobs, the logs function is deployed with a small response budget, so that a job's few hundred KB of
+ * output takes several responses.
+ */
+const REAL_LOGS_BUDGET_BYTES = 64 * 1024;
+/**
+ * The many-lines job's output: periods of 64 lines of 64 bytes and one line of 4,096 bytes (newlines included).
+ * The sizes are chosen for podman: its conmon reads a job's output 8 KiB at a time and stores a line cut by a read
+ * as parts, which podman's Docker API (4.3) hands moto with a timestamp inside the line. Lines written whole
+ * (at most 4 KiB, one write) whose sizes tile 8 KiB are never cut. Docker cuts only lines over 16 KiB.
+ */
+const OUTPUT_PERIODS = 50;
+const SHORT_LINES_PER_PERIOD = 64;
+const SHORT_LINE_BYTES = 64;
+const LONG_LINE_BYTES = 4096;
+const APP_OPTIONS: ExampleAppOptions =
+  engine === undefined ? {} : { demoJobImage: ecs.ContainerImage.fromRegistry(engine.image), logsMaxResponseBytes: REAL_LOGS_BUDGET_BYTES };
+/** Batch's order of statuses; a job only ever moves forward in it. */
+const ORDER: readonly JobStatus[] = JOB_STATUSES.filter((status) => status !== 'FAILED');
 
 describe('End to end: the example app deployed into moto', () => {
   const endpoint = motoEndpoint();
@@ -53,6 +85,8 @@ describe('End to end: the example app deployed into moto', () => {
   let pendant: PendantClient;
   let firstJob: SubmitResponse;
   let firstStatus: JobSummary;
+  /** Every job the journey submitted, so the last step can check that each has ended and left no container. */
+  const submitted = new Set<string>();
 
   /** On a failure: what the functions said lately, but their routine INFO lines. */
   const step = journey(() =>
@@ -64,6 +98,8 @@ describe('End to end: the example app deployed into moto', () => {
   );
 
   afterAll(async () => {
+    // After a failed step, jobs may still run: moto ends with the suite and would leave their containers behind.
+    if (engine !== undefined) for (const jobId of submitted) await engine.api.removeContainersNamed(jobId);
     await lambda?.close();
     operator?.destroy();
     rmSync(work, { recursive: true, force: true });
@@ -73,14 +109,15 @@ describe('End to end: the example app deployed into moto', () => {
    * Synthesizes the app, rewrites the assembly for moto's gaps (against what moto holds from the previous deploy),
    * deploys it with the CLI, checks that every resource of every template exists, and serves the deployed functions.
    */
-  async function deploy(label: string, options: Parameters<typeof synthExampleApp>[1] = {}): Promise<void> {
+  async function deploy(label: string, options: ExampleAppOptions = {}): Promise<void> {
     const assembly = join(work, label);
-    ids = synthExampleApp(assembly, options);
+    ids = synthExampleApp(assembly, { ...APP_OPTIONS, ...options });
     const patched = new Map<string, Template>();
     for (const stack of assemblyStacks(assembly)) {
       const template = patchTemplateForMoto(readTemplate(assembly, stack), {
         batchServiceRoleArn: serviceRoleArn,
         deployed: deployedTemplates.get(stack.stackName),
+        ...(engine && { scratchVolumesDirectory: join(work, 'volumes') }),
       });
       rewriteAssemblyTemplate(assembly, stack, template);
       patched.set(stack.stackName, template);
@@ -103,6 +140,45 @@ describe('End to end: the example app deployed into moto', () => {
     const id = (await stacks.physicalIds(stackName)).get(logicalId);
     if (!id) throw new Error(`moto's stack ${stackName} has no ${logicalId}`);
     return id;
+  }
+
+  /** Submits through the deployed submit function, and remembers the job. */
+  async function submit(request: SubmitRequest): Promise<SubmitResponse> {
+    const job = await pendant.submit(request);
+    submitted.add(job.jobId);
+    return job;
+  }
+
+  /**
+   * Asks the deployed status function about a job until `done` holds (by default: the job is terminal); every status
+   * seen on the way, in order, and the last answer.
+   */
+  async function follow(jobId: string, done: (job: JobSummary) => boolean = (job) => isTerminal(job.status), timeoutMillis = 60_000) {
+    const seen: JobStatus[] = [];
+    const deadline = Date.now() + timeoutMillis;
+    for (;;) {
+      const last = await pendant.jobStatus(jobId);
+      if (seen.at(-1) !== last.status) seen.push(last.status);
+      if (done(last)) return { last, seen };
+      if (Date.now() > deadline) throw new Error(`job ${jobId}: still ${last.status} after ${timeoutMillis} ms (seen: ${seen.join(' → ')})`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /** Every response of the deployed logs function for a job, read to the end. */
+  async function readLogs(jobId: string): Promise<LogsResponse[]> {
+    const responses: LogsResponse[] = [];
+    let nextToken: string | null | undefined;
+    do {
+      const response = await pendant.logs({ jobId, ...(nextToken && { nextToken }) });
+      responses.push(response);
+      nextToken = response.nextToken;
+    } while (nextToken !== null && responses.length < 100);
+    return responses;
+  }
+
+  async function logLines(jobId: string): Promise<string[]> {
+    return (await readLogs(jobId)).flatMap((response) => response.events.map((event) => event.message));
   }
 
   async function jobDefinitionRevisions() {
@@ -173,7 +249,7 @@ describe('End to end: the example app deployed into moto', () => {
   });
 
   step('submit: the demo job goes to the first queue at the revision deployed with the function', async () => {
-    firstJob = await pendant.submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT } });
+    firstJob = await submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT } });
 
     const fargateQueue = await physicalId(ids.jobQueues[0]);
     expect(firstJob).toEqual({
@@ -192,11 +268,12 @@ describe('End to end: the example app deployed into moto', () => {
   step('submit: a retry with the same idempotency key answers the first job, and the key with another request is refused', async () => {
     const request = { jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT }, jobName: 'idempotent-demo', idempotencyKey: `e2e-${randomUUID()}` };
 
-    const first = await pendant.submit(request);
+    const first = await submit(request);
     await expect(pendant.submit(request)).resolves.toEqual(first);
 
-    const listed = await moto.batch.send(new ListJobsCommand({ jobQueue: first.jobQueue, jobStatus: 'SUCCEEDED' }));
-    expect(listed.jobSummaryList?.filter((job) => job.jobName === 'idempotent-demo')).toHaveLength(1);
+    // By name, whatever the job's status (ListJobs ignores jobStatus when filters are given).
+    const listed = await moto.batch.send(new ListJobsCommand({ jobQueue: first.jobQueue, filters: [{ name: 'JOB_NAME', values: ['idempotent-demo'] }] }));
+    expect(listed.jobSummaryList?.map((job) => job.jobId)).toEqual([first.jobId]);
     await expect(pendant.submit({ ...request, jobName: 'idempotent-demo-2' })).rejects.toMatchObject({
       name: 'IdempotencyConflictError',
       idempotencyKey: request.idempotencyKey,
@@ -205,12 +282,7 @@ describe('End to end: the example app deployed into moto', () => {
 
   step('status: polled until the job is terminal, it has SUCCEEDED and names its log stream', async () => {
     // moto without Docker finishes a job inside SubmitJob; the loop is what a caller writes for real Batch.
-    const deadline = Date.now() + 30_000;
-    do {
-      firstStatus = await pendant.jobStatus(firstJob.jobId);
-      if (isTerminal(firstStatus.status)) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    } while (Date.now() < deadline);
+    firstStatus = (await follow(firstJob.jobId, undefined, 30_000)).last;
 
     expect(firstStatus).toEqual(
       expect.objectContaining({ jobId: firstJob.jobId, jobName: firstJob.jobName, status: 'SUCCEEDED', logStreamName: expect.any(String) }),
@@ -221,64 +293,220 @@ describe('End to end: the example app deployed into moto', () => {
     });
   });
 
-  step(
-    "logs: every event written to the job's stream is read back, in order, across several responses within the budget",
-    async () => {
-      // moto's DescribeJobs leaves `container.logConfiguration` out (and moto's own Batch writes job output to
-      // /aws/batch/job whatever the definition says), so the logs function reads Batch's default group, as it would
-      // for a definition without `awslogs-group`. The events go where the function will look, in the stream the
-      // job reports; the deployed definition's own group is checked below, and the unit tests cover reading it.
-      const definitions = (await moto.batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: 'demo-job' }))).jobDefinitions ?? [];
-      const logOptions = definitions.find((definition) => definition.revision === 1)?.containerProperties?.logConfiguration?.options;
-      expect(logOptions?.['awslogs-group']).toBe(await physicalId(ids.jobLogGroup));
+  if (engine !== undefined) {
+    step(
+      'logs: the demo job ran its own command in a container, with its parameter substituted, and the logs function reads that output from the stream Batch created',
+      async () => {
+        const responses = await readLogs(firstJob.jobId);
 
-      const start = Date.now() - 60 * 60 * 1000;
-      const written: WrittenEvent[] = Array.from({ length: LOG_EVENT_COUNT }, (_, index) => ({
-        timestamp: start + index,
-        message: `${String(index).padStart(5, '0')} ${'ACGT'.repeat(270)}`,
-      }));
-      await writeLogEvents(moto.logs, DEFAULT_JOB_LOG_GROUP, firstStatus.logStreamName!, written);
+        expect(responses.flatMap((response) => response.events.map((event) => event.message))).toEqual([`You have started up this demo job on ${DEMO_INPUT}`]);
+        expect(responses.at(-1)).toEqual(expect.objectContaining({ jobId: firstJob.jobId, logGroupName: DEFAULT_JOB_LOG_GROUP, logStreamName: firstStatus.logStreamName, nextToken: null }));
+        // Nobody but Batch wrote it: the journey writes no log events in this mode.
+        const streams = await moto.logs.send(new DescribeLogStreamsCommand({ logGroupName: DEFAULT_JOB_LOG_GROUP, logStreamNamePrefix: firstStatus.logStreamName! }));
+        expect(streams.logStreams?.map((stream) => stream.logStreamName)).toContain(firstStatus.logStreamName);
+      },
+    );
 
-      const responses: LogsResponse[] = [];
-      let nextToken: string | null | undefined;
-      do {
-        const response = await pendant.logs({ jobId: firstJob.jobId, ...(nextToken && { nextToken }) });
-        responses.push(response);
-        nextToken = response.nextToken;
-      } while (nextToken !== null && responses.length < 50);
+    step(
+      "a job writing 3,250 lines (50 of them 4 KB) walks through RUNNING to SUCCEEDED, and the logs function reads every line of the container's output exactly once, in order, across several responses within the budget",
+      async () => {
+        // The parameter is substituted into the overriding command, and the job's first line says so. The pause
+        // lets the status function see RUNNING, and lets the engine read the first line before the rest comes.
+        const script =
+          'echo "input $1"; sleep 2; s=$(head -c 57 /dev/zero | tr "\\0" s); l=$(head -c 4089 /dev/zero | tr "\\0" L); n=0; p=0; ' +
+          'while [ $p -lt $2 ]; do k=0; while [ $k -lt $3 ]; do echo "$((n + 10000)) $s"; n=$((n + 1)); k=$((k + 1)); done; ' +
+          'echo "$((n + 10000)) $l"; n=$((n + 1)); p=$((p + 1)); done';
+        const job = await submit({
+          jobDefinition: 'demo-job',
+          parameters: { input_object: DEMO_INPUT },
+          containerOverrides: { command: ['sh', '-c', script, 'demo', 'Ref::input_object', String(OUTPUT_PERIODS), String(SHORT_LINES_PER_PERIOD)] },
+        });
+        const expected = [`input ${DEMO_INPUT}`];
+        for (let period = 0; period < OUTPUT_PERIODS; period++) {
+          for (let line = 0; line < SHORT_LINES_PER_PERIOD; line++) expected.push(`${10000 + expected.length - 1} ${'s'.repeat(SHORT_LINE_BYTES - 7)}`);
+          expected.push(`${10000 + expected.length - 1} ${'L'.repeat(LONG_LINE_BYTES - 7)}`);
+        }
 
-      expect(responses.length).toBeGreaterThanOrEqual(3);
-      for (const response of responses) {
-        expect(response).toEqual(expect.objectContaining({ jobId: firstJob.jobId, logGroupName: DEFAULT_JOB_LOG_GROUP, logStreamName: firstStatus.logStreamName }));
-        expect(Buffer.byteLength(JSON.stringify(response))).toBeLessThanOrEqual(LOGS_BUDGET_BYTES);
+        const { last, seen } = await follow(job.jobId);
+        expect(last.status).toBe('SUCCEEDED');
+        expect(seen).toContain('RUNNING');
+        expect(seen.map((status) => ORDER.indexOf(status))).toEqual([...seen.map((status) => ORDER.indexOf(status))].sort((a, b) => a - b));
+
+        const responses = await readLogs(job.jobId);
+        expect(responses.length).toBeGreaterThanOrEqual(3);
+        for (const response of responses) {
+          expect(response).toEqual(expect.objectContaining({ jobId: job.jobId, logGroupName: DEFAULT_JOB_LOG_GROUP, logStreamName: last.logStreamName }));
+          expect(Buffer.byteLength(JSON.stringify(response))).toBeLessThanOrEqual(REAL_LOGS_BUDGET_BYTES);
+        }
+        const events = responses.flatMap((response) => response.events);
+        expect(events.map((event) => event.message)).toEqual(expected);
+        const times = events.map((event) => event.timestamp);
+        expect(times).toEqual([...times].sort((a, b) => a - b));
+      },
+      STEP_TIMEOUT_MILLIS,
+    );
+
+    step('a job whose command fails ends FAILED; status reports what Batch says of it, and the logs function reads what it wrote before failing', async () => {
+      const job = await submit({
+        jobDefinition: 'demo-job',
+        parameters: { input_object: DEMO_INPUT },
+        containerOverrides: { command: ['sh', '-c', 'echo "cannot read $1"; exit 3', 'demo', 'Ref::input_object'] },
+      });
+
+      const { last } = await follow(job.jobId);
+      const detail = await describeJob(moto.batch, job.jobId);
+      expect(last).toEqual(
+        expect.objectContaining({ status: 'FAILED', statusReason: detail.statusReason ?? null, exitCode: detail.container?.exitCode ?? null }),
+      );
+      // moto 5.2.1 gives a failed container neither a status reason nor, in DescribeJobs, an exit code (its ListJobs
+      // has the code); Batch says "Essential container in task exited" and the code. See the README's moto gaps.
+      expect([detail.statusReason, detail.container?.exitCode]).toEqual([undefined, undefined]);
+      const listed = await moto.batch.send(new ListJobsCommand({ jobQueue: job.jobQueue, filters: [{ name: 'JOB_NAME', values: [job.jobName] }] }));
+      expect(listed.jobSummaryList?.find((summary) => summary.jobId === job.jobId)?.container?.exitCode).toBe(3);
+      await expect(logLines(job.jobId)).resolves.toEqual([`cannot read ${DEMO_INPUT}`]);
+    });
+
+    step('terminate: a long-running job is stopped through the terminate function while RUNNING, ends FAILED with the reason given, and its container is gone', async () => {
+      const reason = 'input withdrawn by the lab';
+      const job = await submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT }, containerOverrides: { command: ['sh', '-c', 'echo started; sleep 600'] } });
+      await follow(job.jobId, (summary) => summary.status === 'RUNNING' || isTerminal(summary.status));
+      // moto reports RUNNING a moment before it asks the engine for the container.
+      await eventually(async () => expect((await engine.api.containersNamed(job.jobId)).map((container) => container.State)).toEqual(['running']));
+      await expect(pendant.jobStatus(job.jobId)).resolves.toEqual(expect.objectContaining({ status: 'RUNNING' }));
+
+      await expect(pendant.terminate({ jobId: job.jobId, reason })).resolves.toEqual({ jobId: job.jobId, previousStatus: 'RUNNING', action: 'terminated' });
+      const { last } = await follow(job.jobId, undefined, 30_000);
+      expect(last).toEqual(expect.objectContaining({ status: 'FAILED', statusReason: reason }));
+      await eventually(async () => expect(await engine.api.containersNamed(job.jobId)).toEqual([]));
+      await expect(logLines(job.jobId)).resolves.toEqual(['started']);
+    });
+
+    step('an array job of 3 runs 3 containers, one per child, and status reports every child', async () => {
+      const job = await submit({
+        jobDefinition: 'demo-job',
+        parameters: { input_object: DEMO_INPUT },
+        arraySize: 3,
+        containerOverrides: { command: ['sh', '-c', 'echo "child $AWS_BATCH_JOB_ID in container $(hostname)"'] },
+      });
+      const children = [0, 1, 2].map((index) => `${job.jobId}:${index}`);
+
+      const { last } = await follow(job.jobId);
+      expect(last.status).toBe('SUCCEEDED');
+      const summary = last.arrayStatusSummary ?? {};
+      expect(summary.SUCCEEDED).toBe(3);
+      expect(Object.values(summary).reduce((sum, count) => sum + (count ?? 0), 0)).toBe(3);
+      const status = await pendant.status(children);
+      expect(status.notFound).toEqual([]);
+      expect(status.jobs.map((child) => [child.jobId, child.status])).toEqual(children.map((child) => [child, 'SUCCEEDED']));
+
+      const hosts = new Set<string>();
+      for (const [index, child] of children.entries()) {
+        const lines = await logLines(child);
+        expect(lines).toHaveLength(1);
+        const match = /^child (\S+) in container (\S+)$/.exec(lines[0]);
+        expect(match?.[1]).toBe(children[index]);
+        hosts.add(match![2]);
       }
-      const read = responses.flatMap((response) => response.events.map(({ timestamp, message }) => ({ timestamp, message })));
-      expect(read.length).toBe(written.length);
-      expect(read).toEqual(written);
-    },
-    STEP_TIMEOUT_MILLIS,
-  );
+      expect(hosts.size).toBe(3);
+    });
 
-  step('terminate: a second job, submitted and held in STARTING, is terminated with the reason given', async () => {
-    const reason = 'input withdrawn by the lab';
-    // moto without Docker finishes every job inside SubmitJob; its Docker backend, held by its state manager, keeps
-    // a job in STARTING (the fixtures explain how). moto records the reason but leaves a held job where it is.
-    // The hold lasts until the transition is unset, which the later steps need (their jobs finish at once).
-    try {
-      const jobId = await holdJob(moto.batch, 'STARTING', async () => (await pendant.submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT } })).jobId);
+    step('a job that depends on another waits in PENDING while the other runs, and starts only after it has ended', async () => {
+      const first = await submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT }, containerOverrides: { command: ['sh', '-c', 'sleep 3; echo first'] } });
+      const second = await submit({
+        jobDefinition: 'demo-job',
+        parameters: { input_object: DEMO_INPUT },
+        dependsOn: [first.jobId],
+        containerOverrides: { command: ['sh', '-c', 'echo second'] },
+      });
 
-      await expect(pendant.terminate({ jobId, reason })).resolves.toEqual({ jobId, previousStatus: 'STARTING', action: 'terminated' });
-      await expect(pendant.jobStatus(jobId)).resolves.toEqual(expect.objectContaining({ jobId, status: 'STARTING', statusReason: reason }));
-    } finally {
-      await unsetJobTransition();
-    }
-  });
+      await follow(first.jobId, (summary) => summary.status === 'RUNNING' || isTerminal(summary.status));
+      await expect(pendant.jobStatus(second.jobId)).resolves.toEqual(expect.objectContaining({ status: 'PENDING' }));
+      const firstEnd = (await follow(first.jobId)).last;
+      const secondEnd = (await follow(second.jobId)).last;
+      expect([firstEnd.status, secondEnd.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+      expect(Date.parse(secondEnd.startedAt!)).toBeGreaterThanOrEqual(Date.parse(firstEnd.stoppedAt!));
+      await expect(logLines(second.jobId)).resolves.toEqual(['second']);
+    });
+
+    step('the demo job has a read-only root filesystem, and its job can still write to its scratch directory', async () => {
+      // The scratch directory is the definition's writable mount, or /tmp (which the job image has) without one.
+      const definitionArn = (await describeJob(moto.batch, firstJob.jobId)).jobDefinition!;
+      const definitions = (await moto.batch.send(new DescribeJobDefinitionsCommand({ jobDefinitions: [definitionArn] }))).jobDefinitions ?? [];
+      const container = definitions[0]?.containerProperties;
+      expect(container?.readonlyRootFilesystem).toBe(true);
+      const scratch = container?.mountPoints?.find((mountPoint) => mountPoint.readOnly !== true)?.containerPath ?? '/tmp';
+      const script =
+        'f="$1/scratch-$AWS_BATCH_JOB_ID"; echo kept > "$f" && echo "scratch $(cat "$f")"; ' +
+        'if touch /root-check 2>/dev/null; then echo "root writable"; else echo "root read-only"; fi; ' +
+        'echo "mounted $(grep -c " $1 " /proc/mounts)"';
+      const job = await submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT }, containerOverrides: { command: ['sh', '-c', script, 'demo', scratch] } });
+
+      await expect(follow(job.jobId)).resolves.toEqual(expect.objectContaining({ last: expect.objectContaining({ status: 'SUCCEEDED' }) }));
+      // moto 5.2.1 does not hand readonlyRootFilesystem to the engine, so the root is writable here (the README's
+      // moto gaps); on Batch the touch fails. The scratch directory is a mount exactly when the definition has one.
+      await expect(logLines(job.jobId)).resolves.toEqual(['scratch kept', 'root writable', `mounted ${container?.mountPoints?.some((m) => m.containerPath === scratch) ? 1 : 0}`]);
+    });
+  } else {
+    step(
+      "logs: every event written to the job's stream is read back, in order, across several responses within the budget",
+      async () => {
+        // moto's DescribeJobs leaves `container.logConfiguration` out (and moto's own Batch writes job output to
+        // /aws/batch/job whatever the definition says), so the logs function reads Batch's default group, as it would
+        // for a definition without `awslogs-group`. The events go where the function will look, in the stream the
+        // job reports; the deployed definition's own group is checked below, and the unit tests cover reading it.
+        const definitions = (await moto.batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: 'demo-job' }))).jobDefinitions ?? [];
+        const logOptions = definitions.find((definition) => definition.revision === 1)?.containerProperties?.logConfiguration?.options;
+        expect(logOptions?.['awslogs-group']).toBe(await physicalId(ids.jobLogGroup));
+
+        const start = Date.now() - 60 * 60 * 1000;
+        const written: WrittenEvent[] = Array.from({ length: LOG_EVENT_COUNT }, (_, index) => ({
+          timestamp: start + index,
+          message: `${String(index).padStart(5, '0')} ${'ACGT'.repeat(270)}`,
+        }));
+        await writeLogEvents(moto.logs, DEFAULT_JOB_LOG_GROUP, firstStatus.logStreamName!, written);
+
+        const responses: LogsResponse[] = [];
+        let nextToken: string | null | undefined;
+        do {
+          const response = await pendant.logs({ jobId: firstJob.jobId, ...(nextToken && { nextToken }) });
+          responses.push(response);
+          nextToken = response.nextToken;
+        } while (nextToken !== null && responses.length < 50);
+
+        expect(responses.length).toBeGreaterThanOrEqual(3);
+        for (const response of responses) {
+          expect(response).toEqual(expect.objectContaining({ jobId: firstJob.jobId, logGroupName: DEFAULT_JOB_LOG_GROUP, logStreamName: firstStatus.logStreamName }));
+          expect(Buffer.byteLength(JSON.stringify(response))).toBeLessThanOrEqual(LOGS_BUDGET_BYTES);
+        }
+        const read = responses.flatMap((response) => response.events.map(({ timestamp, message }) => ({ timestamp, message })));
+        expect(read.length).toBe(written.length);
+        expect(read).toEqual(written);
+      },
+      STEP_TIMEOUT_MILLIS,
+    );
+
+    step('terminate: a second job, submitted and held in STARTING, is terminated with the reason given', async () => {
+      const reason = 'input withdrawn by the lab';
+      // moto without Docker finishes every job inside SubmitJob; its Docker backend, held by its state manager, keeps
+      // a job in STARTING (the fixtures explain how). moto records the reason but leaves a held job where it is.
+      // The hold lasts until the transition is unset, which the later steps need (their jobs finish at once).
+      try {
+        const jobId = await holdJob(moto.batch, 'STARTING', async () => (await pendant.submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT } })).jobId);
+
+        await expect(pendant.terminate({ jobId, reason })).resolves.toEqual({ jobId, previousStatus: 'STARTING', action: 'terminated' });
+        await expect(pendant.jobStatus(jobId)).resolves.toEqual(expect.objectContaining({ jobId, status: 'STARTING', statusReason: reason }));
+      } finally {
+        await unsetJobTransition();
+      }
+    });
+  }
 
   step("caller stack: its function submits the demo job through the platform's submit function, across stacks", async () => {
     const answer = await operator.send(new InvokeCommand({ FunctionName: names.caller, Payload: Buffer.from(JSON.stringify({ input: DEMO_INPUT })) }));
     const payload = JSON.parse(Buffer.from(answer.Payload!).toString('utf8')) as SubmitResponse;
     expect(answer.FunctionError).toBeUndefined();
     expect(payload).toEqual(expect.objectContaining({ jobDefinition: 'demo-job:1', jobId: expect.any(String) }));
+    submitted.add(payload.jobId);
     expect((await describeJob(moto.batch, payload.jobId)).parameters).toEqual({ input_object: DEMO_INPUT });
 
     // The grant is exactly the submit function: with the caller's role, another function of the platform is refused.
@@ -306,7 +534,7 @@ describe('End to end: the example app deployed into moto', () => {
         { revision: 2, status: 'ACTIVE', memory: '4096' },
       ]);
       expect(deployed.submit.environment.PENDANT_JOB_DEFINITION_REVISIONS).toBe('2');
-      const job = await pendant.submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT } });
+      const job = await submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT } });
       expect(job.jobDefinition).toBe('demo-job:2');
       const detail = await describeJob(moto.batch, job.jobId);
       expect(detail.jobDefinition).toMatch(/:job-definition\/demo-job:2$/);
@@ -316,12 +544,35 @@ describe('End to end: the example app deployed into moto', () => {
   );
 
   step('redeploy: a request that pins revision 1 is still submitted at revision 1, and Batch takes the job', async () => {
-    const job = await pendant.submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT }, revision: 1 });
+    const job = await submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT }, revision: 1 });
 
     expect(job.jobDefinition).toBe('demo-job:1');
     const detail = await describeJob(moto.batch, job.jobId);
     expect(detail.jobDefinition).toMatch(/:job-definition\/demo-job:1$/);
     expect(detail.container?.memory).toBe(2048);
-    await expect(pendant.jobStatus(job.jobId)).resolves.toEqual(expect.objectContaining({ status: 'SUCCEEDED' }));
+    await expect(follow(job.jobId)).resolves.toEqual(expect.objectContaining({ last: expect.objectContaining({ status: 'SUCCEEDED' }) }));
   });
+
+  if (engine !== undefined) {
+    step('every job the journey submitted has ended, and no container of theirs is left in the engine', async () => {
+      const jobIds = [...submitted];
+      const { jobs, notFound } = await pendant.status(jobIds);
+      expect(notFound).toEqual([]);
+      for (const job of jobs) if (!isTerminal(job.status)) await follow(job.jobId);
+      for (const jobId of jobIds) await eventually(async () => expect(await engine.api.containersNamed(jobId)).toEqual([]));
+    });
+  }
 });
+
+/** Runs `check` until it passes, a few times a second, for at most `timeoutMillis`; then its last failure. */
+async function eventually(check: () => Promise<void>, timeoutMillis = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMillis;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

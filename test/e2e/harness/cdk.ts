@@ -3,7 +3,7 @@ import type { IConstruct } from 'constructs';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addExampleStacks, PlatformStackProps } from '../../../bin/stacks';
+import { addExampleStacks, ExampleAppOptions } from '../../../bin/stacks';
 import { CREDENTIALS, REGION } from '../../integration/moto/aws';
 import { motoLogFile } from '../../integration/moto/server';
 import { withoutSdkNodeNotice } from './text';
@@ -33,7 +33,7 @@ export interface ExampleAppIds {
  * gives an app: `cdk.json`'s context and version reporting, and path and asset metadata. In-process, so that a
  * redeploy can change the app, and so that the journey can find resources by construct rather than by name.
  */
-export function synthExampleApp(outdir: string, options: Pick<PlatformStackProps, 'demoJobMemory'> = {}): ExampleAppIds {
+export function synthExampleApp(outdir: string, options: ExampleAppOptions = {}): ExampleAppIds {
   const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown>; versionReporting?: boolean };
   const app = new App({
     outdir,

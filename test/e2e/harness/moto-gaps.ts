@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 
@@ -28,6 +28,11 @@ export interface MotoPatchOptions {
   readonly batchServiceRoleArn: string;
   /** The template moto holds for this stack from the previous deploy; absent on the first. */
   readonly deployed?: Template;
+  /**
+   * When jobs really run: the host directory under which job definitions' scratch volumes get a directory each
+   * (see `hostBackedScratchVolumes`). Unset, volumes are left as synthesized.
+   */
+  readonly scratchVolumesDirectory?: string;
 }
 
 /** The template as moto can deploy it; `template` is left as it was. */
@@ -38,6 +43,7 @@ export function patchTemplateForMoto(template: Template, options: MotoPatchOptio
   upperCaseComputeEnvironmentType(patched);
   addBatchServiceRole(patched, options.batchServiceRoleArn);
   spellOutDefaultInstanceTypes(patched);
+  if (options.scratchVolumesDirectory !== undefined) hostBackedScratchVolumes(patched, options.scratchVolumesDirectory);
   if (options.deployed !== undefined) patched = replaceChangedJobDefinitions(patched, options.deployed);
   return patched;
 }
@@ -134,6 +140,31 @@ function spellOutDefaultInstanceTypes(template: Template): void {
       const families = typeof type === 'string' ? DEFAULT_INSTANCE_FAMILIES[type] : undefined;
       return families === undefined ? [type] : [...families];
     });
+  }
+}
+
+/**
+ * The one rewrite that only the real-jobs mode makes, and that AWS would not take as is: moto's Docker backend
+ * bind-mounts a volume only from `host.sourcePath`, and fails the job (a KeyError in its log, no status reason) for
+ * a volume without one (Fargate's scratch volume: a name and nothing else) or a mount point without `readOnly`.
+ * Such a volume gets a host directory of its own, empty and writable, which is what Fargate gives the task; the
+ * directory is shared by every job of the definition, where Fargate gives each task its own. The path depends only
+ * on the resource and the volume, so a redeploy compares equal.
+ */
+function hostBackedScratchVolumes(template: Template, directory: string): void {
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Batch::JobDefinition') continue;
+    const container = resource.Properties?.ContainerProperties as
+      | { Volumes?: Array<{ Name?: string; Host?: { SourcePath?: string }; EfsVolumeConfiguration?: unknown }>; MountPoints?: Array<{ ReadOnly?: boolean }> }
+      | undefined;
+    for (const volume of container?.Volumes ?? []) {
+      if (volume.Host?.SourcePath !== undefined || volume.EfsVolumeConfiguration !== undefined) continue;
+      const sourcePath = join(directory, `${id}-${volume.Name}`);
+      mkdirSync(sourcePath, { recursive: true });
+      chmodSync(sourcePath, 0o1777);
+      volume.Host = { SourcePath: sourcePath };
+    }
+    for (const mountPoint of container?.MountPoints ?? []) mountPoint.ReadOnly ??= false;
   }
 }
 

@@ -79,8 +79,18 @@ export async function motoApi(endpoint: string, path: string, body?: unknown): P
  * applies it again after every reset.
  */
 export const BATCH_WITHOUT_DOCKER = { batch: { use_docker: false } } as const;
+/** moto's default when its Docker client finds an engine: each job runs in a container. */
+const BATCH_WITH_DOCKER = { batch: { use_docker: true } } as const;
 
-export async function startMoto(): Promise<RunningMoto> {
+export interface StartMotoOptions {
+  /**
+   * A Docker Engine API (`unix://…` or `tcp://…`) for moto's Batch backend to run jobs' containers in, as the e2e's
+   * real mode does. Without it, Batch runs no container and the suite keeps it without Docker (see above).
+   */
+  readonly dockerHost?: string;
+}
+
+export async function startMoto(options: StartMotoOptions = {}): Promise<RunningMoto> {
   const executable = findOnPath(EXECUTABLE);
   if (executable === undefined) {
     throw new Error(
@@ -91,7 +101,7 @@ export async function startMoto(): Promise<RunningMoto> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
     try {
-      const state = await launch(executable, await freePort());
+      const state = await launch(executable, await freePort(), options);
       (globalThis as Record<string, unknown>)[STATE_KEY] = state;
       process.env[ENDPOINT_VARIABLE] = state.endpoint;
       return { endpoint: state.endpoint, pid: state.pid, logFile: state.logFile };
@@ -102,15 +112,15 @@ export async function startMoto(): Promise<RunningMoto> {
   throw lastError;
 }
 
-async function launch(executable: string, port: number): Promise<State> {
+async function launch(executable: string, port: number, options: StartMotoOptions): Promise<State> {
   const endpoint = `http://${HOST}:${port}`;
   const logFile = motoLogFile(endpoint);
   const log = openSync(logFile, 'w');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     // Jobs submitted with moto's Docker backend (used to hold jobs before RUNNING, see fixtures.ts) must never
-    // start a real container, even on a machine that has Docker: point the Docker client at nothing.
-    DOCKER_HOST: 'unix:///nonexistent/pendant-no-docker.sock',
+    // start a real container, even on a machine that has Docker: point the Docker client at nothing, unless asked.
+    DOCKER_HOST: options.dockerHost ?? 'unix:///nonexistent/pendant-no-docker.sock',
   };
   // Would make every job moto's simple backend runs FAILED, after a sleep.
   delete env.MOTO_SIMPLE_BATCH_FAIL_AFTER;
@@ -133,7 +143,7 @@ async function launch(executable: string, port: number): Promise<State> {
       throw new Error(`${EXECUTABLE} on port ${port} ${exited}; its log (${logFile}):\n${readLog(logFile)}`);
     }
     try {
-      await motoApi(endpoint, '/moto-api/config', BATCH_WITHOUT_DOCKER);
+      await motoApi(endpoint, '/moto-api/config', options.dockerHost === undefined ? BATCH_WITHOUT_DOCKER : BATCH_WITH_DOCKER);
       return state;
     } catch {
       if (Date.now() > deadline) {
