@@ -3,11 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { createHash } from 'node:crypto';
 import { JobDefinition } from './job-definition';
 import { JobQueue } from './job-queue';
-import { ConfigurationError, encodeConfig, JobDefinitionEntry, ParameterSpecs, RuntimeConfig, S3Uri, ValidationError } from './model';
+import { ConfigurationError, encodeConfig, ENV, JobDefinitionEntry, JobQueueEntry, ParameterSpecs, RuntimeConfig, S3Uri, ValidationError } from './model';
 import { acknowledgeOverflowPolicies, acknowledgeWildcard } from './private/acknowledge';
 import { handlerCode, Operation } from './private/handler-code';
 
@@ -102,11 +103,52 @@ abstract class RuntimeFunctionsBase extends Construct implements IRuntimeFunctio
 }
 
 /**
- * `lambda:InvokeFunction` on the function itself. Unlike `IFunction.grantInvoke`, not on `<arn>:*` as well: pendant
- * publishes no versions or aliases, so the wildcard would grant nothing but a finding.
+ * `lambda:InvokeFunction` on the function itself, the way `IFunction.grantInvoke` decides where it goes: an identity
+ * policy for a principal of the function's account, and a resource policy (a Lambda permission) as well for a
+ * principal of another account, whose identity policy alone cannot reach across accounts (IAM User Guide,
+ * "Cross-account policy evaluation logic"). Unlike `grantInvoke`, not on `<arn>:*`: pendant publishes no versions
+ * or aliases, so the wildcard would grant nothing but a finding.
  */
 function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
-  return iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [fn.functionArn] });
+  const id = `Invoke${createHash('sha256').update(grantee.grantPrincipal.toString()).digest('hex').slice(0, 16)}`;
+  return iam.Grant.addToPrincipalOrResource({
+    grantee,
+    actions: ['lambda:InvokeFunction'],
+    resourceArns: [fn.functionArn],
+    resource: {
+      env: fn.env,
+      addToResourcePolicy: () => {
+        if (fn.node.tryFindChild(id) === undefined) fn.addPermission(id, { principal: grantee.grantPrincipal, action: 'lambda:InvokeFunction' });
+        const permission = fn.node.tryFindChild(id);
+        return { statementAdded: permission !== undefined, ...(permission && { policyDependable: permission }) };
+      },
+    },
+  });
+}
+
+/** What the configuration says of a job definition: its physical name, platform, parameters and deployed revision. */
+function definitionEntry(definition: JobDefinition): JobDefinitionEntry {
+  // The physical name is what DescribeJobDefinitions and SubmitJob take, so "latest" only ever reads this stack's
+  // definition. A name known at synth ships in the config file; one only CloudFormation knows travels with the
+  // revision as `name:revision`, read from the ARN.
+  const physicalName = (definition as { physicalName?: string }).physicalName ?? definition.name;
+  const known = !Token.isUnresolved(physicalName);
+  return {
+    definition: known ? physicalName : definition.name,
+    parameters: definition.parameters,
+    platform: definition.platform,
+    // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision>
+    revision: known ? definition.revision : Fn.select(1, Fn.split('/', definition.jobDefinitionArn)),
+  };
+}
+
+/** What the configuration says of a job queue: its name (shorter than its ARN), platform and scheduling. */
+function queueEntry(queue: JobQueue): JobQueueEntry {
+  return { queue: queue.jobQueueName, platform: queue.platform, fairShare: queue.jobQueue.schedulingPolicy !== undefined };
+}
+
+function pick(variables: Record<string, string>, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(variables).filter(([name]) => names.includes(name)));
 }
 
 /**
@@ -154,9 +196,13 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     checkLogsMaxResponseBytes(this.node.path, props.logsMaxResponseBytes);
     checkIdempotencyWindow(this.node.path, props.idempotencyWindow);
     const stack = Stack.of(this);
-    const definitions: Record<string, JobDefinitionEntry> = {};
-    for (const definition of props.jobDefinitions) definitions[definition.name] = { definition: definition.name, parameters: definition.parameters };
-    const jobDefinitionsConfig = encodeConfig({ jobDefinitions: definitions });
+    // One encoding for every function: the declarations (known at synth) ship in the config file beside the bundle,
+    // and only the deploy-time values, in their compact form, take room in Lambda's 4 KB environment.
+    const encoded = encodeConfig({
+      jobDefinitions: Object.fromEntries(props.jobDefinitions.map((definition) => [definition.name, definitionEntry(definition)])),
+      jobQueues: props.jobQueues.map(queueEntry),
+    });
+    const jobDefinitionsConfig = pick(encoded, [ENV.JOB_DEFINITIONS]);
     this.idempotencyTable =
       props.idempotencyTable ??
       new dynamodb.Table(this, 'IdempotencyTable', {
@@ -168,12 +214,14 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
         // Records expire within the idempotency window: nothing in the table outlives a day or so.
         removalPolicy: RemovalPolicy.DESTROY,
       });
-    const deployConfig = encodeConfig({
-      jobDefinitionRevisions: props.jobDefinitions.map((definition) => definition.revision),
-      jobQueues: props.jobQueues.map((queue) => queue.jobQueueArn),
-      idempotencyTable: this.idempotencyTable.tableName,
-      ...(props.idempotencyWindow && { idempotencyWindowSeconds: props.idempotencyWindow.toSeconds() }),
-    });
+    const deployConfig = {
+      ...pick(encoded, [ENV.JOB_DEFINITION_REVISIONS, ENV.JOB_QUEUES]),
+      ...encodeConfig({
+        idempotencyTable: this.idempotencyTable.tableName,
+        ...(props.idempotencyWindow && { idempotencyWindowSeconds: props.idempotencyWindow.toSeconds() }),
+      }),
+    };
+    const submitShipped = { ...jobDefinitionsConfig, ...pick(encoded, [ENV.JOB_QUEUE_SETTINGS]) };
 
     const make = (operation: Operation, environment: Record<string, string>, shipped: Record<string, string> = {}) => {
       const settings = SETTINGS[operation];
@@ -205,7 +253,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     };
 
     this.validateFunction = make('validate', {}, jobDefinitionsConfig);
-    this.submitFunction = make('submit', deployConfig, jobDefinitionsConfig);
+    this.submitFunction = make('submit', deployConfig, submitShipped);
     this.statusFunction = make('status', {});
     this.logsFunction = make(
       'logs',

@@ -1,6 +1,6 @@
 import {
   BatchClient,
-  CancelJobCommand,
+  DescribeJobDefinitionsCommand,
   DescribeJobsCommand,
   JobDetail,
   SubmitJobCommand,
@@ -65,12 +65,15 @@ export class SdkBatchGateway implements BatchGateway {
     return latest;
   }
 
-  public async terminateJob(jobId: string, reason: string): Promise<void> {
-    await this.client.send(new TerminateJobCommand({ jobId, reason }));
+  public async isActiveRevision(jobDefinitionName: string, revision: number): Promise<boolean> {
+    const response = await this.client.send(new DescribeJobDefinitionsCommand({ jobDefinitions: [`${jobDefinitionName}:${revision}`] }));
+    return (response.jobDefinitions ?? []).some(
+      (definition) => definition.jobDefinitionName === jobDefinitionName && definition.revision === revision && definition.status === 'ACTIVE',
+    );
   }
 
-  public async cancelJob(jobId: string, reason: string): Promise<void> {
-    await this.client.send(new CancelJobCommand({ jobId, reason }));
+  public async terminateJob(jobId: string, reason: string): Promise<void> {
+    await this.client.send(new TerminateJobCommand({ jobId, reason }));
   }
 }
 

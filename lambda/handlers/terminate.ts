@@ -6,8 +6,8 @@ import { makeHandler } from './edge';
 
 export function createHandler(deps: { batch?: BatchGateway } = {}) {
   const batch = deps.batch ?? new SdkBatchGateway();
-  return makeHandler<TerminateRequest, TerminateResponse>('terminate', parseTerminateRequest, (request) =>
-    terminate({ batch }, request),
+  return makeHandler<TerminateRequest, TerminateResponse>('terminate', parseTerminateRequest, (request, context) =>
+    terminate({ batch, ...(context && { remainingTimeMillis: () => context.getRemainingTimeInMillis() }) }, request),
   );
 }
 

@@ -33,7 +33,7 @@ import { corpusConfig, CorpusCase, HandlerName, HANDLERS, INPUT, JOB_ID, problem
 // A fake AWS that answers every call plausibly and records it
 
 export interface AwsCall {
-  readonly operation: 'DescribeJobs' | 'SubmitJob' | 'ListJobs' | 'DescribeJobDefinitions' | 'TerminateJob' | 'CancelJob' | 'HeadObject' | 'GetLogEvents';
+  readonly operation: 'DescribeJobs' | 'SubmitJob' | 'ListJobs' | 'DescribeJobDefinitions' | 'TerminateJob' | 'HeadObject' | 'GetLogEvents';
   readonly input: Record<string, unknown>;
 }
 
@@ -70,12 +70,13 @@ class RecordingAws implements BatchGateway, S3Gateway, LogsGateway {
     return 1;
   }
 
-  public async terminateJob(jobId: string, reason: string): Promise<void> {
-    this.calls.push({ operation: 'TerminateJob', input: { jobId, reason } });
+  public async isActiveRevision(jobDefinitionName: string, revision: number): Promise<boolean> {
+    this.calls.push({ operation: 'DescribeJobDefinitions', input: { jobDefinitions: [`${jobDefinitionName}:${revision}`] } });
+    return true;
   }
 
-  public async cancelJob(jobId: string, reason: string): Promise<void> {
-    this.calls.push({ operation: 'CancelJob', input: { jobId, reason } });
+  public async terminateJob(jobId: string, reason: string): Promise<void> {
+    this.calls.push({ operation: 'TerminateJob', input: { jobId, reason } });
   }
 
   public async objectState(uri: S3Uri): Promise<ObjectState> {

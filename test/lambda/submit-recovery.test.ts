@@ -45,9 +45,11 @@ class ScriptedBatch implements BatchGateway {
     return 3;
   }
 
-  public async terminateJob() {}
+  public async isActiveRevision() {
+    return true;
+  }
 
-  public async cancelJob() {}
+  public async terminateJob() {}
 }
 
 function run(batch: BatchGateway, request: SubmitRequest, sleeps: number[] = []) {
