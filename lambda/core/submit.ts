@@ -188,7 +188,7 @@ function checkPlatform(definition: JobDefinitionConfig, queue: JobQueueConfig): 
     {
       field: 'jobQueue',
       rule: 'platform',
-      message: `job queue ${queue.name} runs ${queue.platform} jobs, but job definition ${definition.declaredName} is a ${definition.platform} definition; send it to a ${definition.platform} queue`,
+      message: `job definition ${definition.declaredName} runs on ${definition.platform}, but job queue ${queue.name} runs on ${queue.platform}; send it to a ${definition.platform} queue`,
     },
   ];
 }

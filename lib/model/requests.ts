@@ -415,7 +415,19 @@ function parseDependsOn(reader: EventReader, value: unknown): JobDependency[] | 
 }
 
 function parseOverrides(reader: EventReader, value: unknown): ContainerOverrides | undefined {
-  const fields = reader.object(value, 'containerOverrides', [...OVERRIDE_FIELDS, 'instanceType']);
+  let checked = value;
+  if (typeof value === 'object' && value !== null && 'instanceType' in value) {
+    // instanceType overrides only multi-node parallel jobs on EC2 (AWS Batch API Reference, ContainerOverrides:
+    // instanceType): Batch refuses it for a single-node job and on Fargate, and pendant submits only single-node jobs.
+    reader.problem(
+      'containerOverrides.instanceType',
+      'unsupported',
+      'applies only to multi-node parallel jobs on EC2; AWS Batch refuses it for the single-node jobs pendant submits',
+    );
+    const { instanceType: _, ...rest } = value as Record<string, unknown>;
+    checked = rest;
+  }
+  const fields = reader.object(checked, 'containerOverrides', OVERRIDE_FIELDS);
   if (fields === undefined) return undefined;
   const overrides: { -readonly [K in keyof ContainerOverrides]: ContainerOverrides[K] } = {};
   if (fields.command !== undefined) {
@@ -448,15 +460,6 @@ function parseOverrides(reader: EventReader, value: unknown): ContainerOverrides
   if (fields.vcpus !== undefined) overrides.vcpus = reader.number(fields.vcpus, 'containerOverrides.vcpus', 0, 256);
   if (fields.memoryMiB !== undefined) overrides.memoryMiB = reader.integer(fields.memoryMiB, 'containerOverrides.memoryMiB', 1, 4_194_304);
   if (fields.gpus !== undefined) overrides.gpus = reader.integer(fields.gpus, 'containerOverrides.gpus', 0, 64);
-  if (fields.instanceType !== undefined) {
-    // instanceType overrides only multi-node parallel jobs on EC2 (AWS Batch API Reference, ContainerOverrides:
-    // instanceType): Batch refuses it for a single-node job and on Fargate, and pendant submits only single-node jobs.
-    reader.problem(
-      'containerOverrides.instanceType',
-      'unsupported',
-      'applies only to multi-node parallel jobs on EC2; AWS Batch refuses it for the single-node jobs pendant submits',
-    );
-  }
   return overrides;
 }
 

@@ -216,8 +216,7 @@ export function awsViolations(call: AwsCall): Violation[] {
       for (const id of jobs) check(AWS_JOB_ID.test(id), 'DescribeJobs.jobId', `id ${preview(id)} is not a job id`);
       break;
     }
-    case 'TerminateJob':
-    case 'CancelJob': {
+    case 'TerminateJob': {
       const { jobId, reason } = input as { jobId: string; reason: string };
       check(AWS_JOB_ID.test(jobId), `${call.operation}.jobId`, `id ${preview(jobId)} is not a job id`);
       check(typeof reason === 'string' && reason.length >= 1 && reason.length <= 1024, `${call.operation}.reason`, `reason of ${reason.length} characters (1–1,024)`);
