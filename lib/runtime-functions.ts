@@ -349,9 +349,10 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
 
     const jobs = stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
     this.terminateFunction.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'StopJobs', actions: ['batch:TerminateJob', 'batch:CancelJob'], resources: [jobs] }),
+      // TerminateJob alone: it cancels the jobs that have not started too, so the function never calls CancelJob.
+      new iam.PolicyStatement({ sid: 'StopJobs', actions: ['batch:TerminateJob'], resources: [jobs] }),
     );
-    acknowledgeWildcard(rolePolicy(this.terminateFunction), { resource: jobs }, 'job ids are assigned by AWS Batch at submission; job/* is the narrowest resource TerminateJob and CancelJob take');
+    acknowledgeWildcard(rolePolicy(this.terminateFunction), { resource: jobs }, 'job ids are assigned by AWS Batch at submission; job/* is the narrowest resource TerminateJob takes');
   }
 }
 
