@@ -1,6 +1,5 @@
 import {
   BatchClient,
-  DescribeJobDefinitionsCommand,
   DescribeJobsCommand,
   JobDetail,
   SubmitJobCommand,
@@ -66,10 +65,13 @@ export class SdkBatchGateway implements BatchGateway {
   }
 
   public async isActiveRevision(jobDefinitionName: string, revision: number): Promise<boolean> {
-    const response = await this.client.send(new DescribeJobDefinitionsCommand({ jobDefinitions: [`${jobDefinitionName}:${revision}`] }));
-    return (response.jobDefinitions ?? []).some(
-      (definition) => definition.jobDefinitionName === jobDefinitionName && definition.revision === revision && definition.status === 'ACTIVE',
-    );
+    // The ACTIVE revisions of the name, read until the one wanted turns up: the same query as for the latest, which
+    // every Batch endpoint answers (moto does not read the `name:revision` form of `jobDefinitions`).
+    const pages = paginateDescribeJobDefinitions({ client: this.client }, { jobDefinitionName, status: 'ACTIVE' });
+    for await (const page of pages) {
+      if ((page.jobDefinitions ?? []).some((definition) => definition.revision === revision && definition.status === 'ACTIVE')) return true;
+    }
+    return false;
   }
 
   public async terminateJob(jobId: string, reason: string): Promise<void> {

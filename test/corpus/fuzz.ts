@@ -71,7 +71,7 @@ class RecordingAws implements BatchGateway, S3Gateway, LogsGateway {
   }
 
   public async isActiveRevision(jobDefinitionName: string, revision: number): Promise<boolean> {
-    this.calls.push({ operation: 'DescribeJobDefinitions', input: { jobDefinitions: [`${jobDefinitionName}:${revision}`] } });
+    this.calls.push({ operation: 'DescribeJobDefinitions', input: { jobDefinitionName, status: 'ACTIVE', revision } });
     return true;
   }
 

@@ -145,7 +145,7 @@ describe('Function: submit', () => {
       expect(submitted().jobDefinition).toBe('pendant-align:7');
       expect(response.jobDefinition).toBe('pendant-align:7');
       expect(batch).toHaveReceivedCommandTimes(DescribeJobDefinitionsCommand, 1);
-      expect(batch).toHaveReceivedCommandWith(DescribeJobDefinitionsCommand, { jobDefinitions: ['pendant-align:7'] });
+      expect(batch).toHaveReceivedCommandWith(DescribeJobDefinitionsCommand, { jobDefinitionName: 'pendant-align', status: 'ACTIVE' });
     });
 
     it('pins the deployed revision without a look-up: the functions were deployed with it', async () => {
