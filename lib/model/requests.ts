@@ -154,7 +154,10 @@ export interface JobSummary {
 
 export interface StatusResponse {
   readonly jobs: JobSummary[];
-  /** Ids Batch does not know (or does not know yet: a job just submitted can take a moment to appear). */
+  /**
+   * Ids Batch does not know (or does not know yet: a job just submitted can take a moment to appear). Unlike a
+   * `{ jobId }` request, a list is answered without waiting for them.
+   */
   readonly notFound: string[];
   /**
    * Present only when the invocation ran short of time before every id was asked about: send the same `jobIds` with
@@ -186,6 +189,10 @@ export interface TerminateRequest {
   readonly reason: string;
 }
 
+/**
+ * What TerminateJob does to a job in the status it was seen in: `cancelled` before STARTING, `terminated` from
+ * STARTING on; `none` for a job that had already finished, which is left alone.
+ */
 export type TerminateAction = 'terminated' | 'cancelled' | 'none';
 
 export interface TerminateResponse {
