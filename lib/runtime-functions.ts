@@ -131,7 +131,7 @@ function definitionEntry(definition: JobDefinition): JobDefinitionEntry {
   // The physical name is what DescribeJobDefinitions and SubmitJob take, so "latest" only ever reads this stack's
   // definition. A name known at synth ships in the config file; one only CloudFormation knows travels with the
   // revision as `name:revision`, read from the ARN.
-  const physicalName = (definition as { physicalName?: string }).physicalName ?? definition.name;
+  const physicalName = physicalNameOf(definition);
   const known = !Token.isUnresolved(physicalName);
   return {
     definition: known ? physicalName : definition.name,
@@ -140,6 +140,14 @@ function definitionEntry(definition: JobDefinition): JobDefinitionEntry {
     // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision>
     revision: known ? definition.revision : Fn.select(1, Fn.split('/', definition.jobDefinitionArn)),
   };
+}
+
+/**
+ * The job definition's name in AWS Batch: its `physicalName` where the construct has one (a name unique to the
+ * stack), else the declared name. SubmitJob, DescribeJobDefinitions and IAM all take this one.
+ */
+function physicalNameOf(definition: JobDefinition): string {
+  return (definition as { physicalName?: string }).physicalName ?? definition.name;
 }
 
 /** What the configuration says of a job queue: its name (shorter than its ARN), platform and scheduling. */
@@ -286,7 +294,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     const submitTargets = [
       ...props.jobQueues.map((queue) => queue.jobQueueArn),
       ...props.jobDefinitions.map((definition) =>
-        stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.name}:*` }),
+        stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${physicalNameOf(definition)}:*` }),
       ),
     ];
     for (let start = 0; start < submitTargets.length; start += SUBMIT_TARGETS_PER_STATEMENT) {
@@ -325,7 +333,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     for (const definition of props.jobDefinitions) {
       acknowledgeWildcard(
         rolePolicy(this.submitFunction),
-        { resource: stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.name}:*` }) },
+        { resource: stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${physicalNameOf(definition)}:*` }) },
         'a request may pin any revision of its job definition, and revisions are numbered by AWS Batch at registration',
       );
     }

@@ -23,7 +23,7 @@ import {
 } from '../../lib';
 import { bundleDirectory, Operation, OPERATIONS } from '../../lib/private/handler-code';
 import { functionEnvironment } from '../../lambda/aws/environment';
-import { expectValidationError, IMAGE, logicalId, newStack, resourcesFor, roleStatements, stagedAssetDirectory } from './helpers';
+import { expectValidationError, functionStatements, IMAGE, logicalId, newStack, resourcesFor, roleStatements, stagedAssetDirectory } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -200,6 +200,26 @@ describe('RuntimeFunctions', () => {
         { queue: 'gpu-q', name: 'gpu-q', platform: 'EC2', fairShare: false },
       ]);
       expect(config.jobDefinitions.get('alpha')).toMatchObject({ platform: definition.platform, revision: 1 });
+    });
+
+    // AWS Batch API Reference, RegisterJobDefinition: a job definition name is account- and Region-wide, so the
+    // physical name a construct gives its definition (unique to its stack) is what submit, "latest" and IAM must use.
+    it("writes the definition's physical name, where the construct has one, into the configuration and the submit policy", () => {
+      const stack = newStack();
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+      const queue = new JobQueue(stack, 'Queue', { computeEnvironments: [new ComputeEnvironment(stack, 'Compute', { kind: ComputeKind.FARGATE, vpc })] });
+      const jobLogGroup = new logs.LogGroup(stack, 'JobLogs');
+      const definition = new JobDefinition(stack, 'Alpha', { name: 'alpha', image: IMAGE, command: ['run'], logGroup: jobLogGroup });
+      if (!('physicalName' in definition)) Object.defineProperty(definition, 'physicalName', { value: 'Test-alpha-1a2b3c' });
+      const physicalName = (definition as unknown as { physicalName: string }).physicalName;
+      const runtime = new RuntimeFunctions(stack, 'Runtime', { jobDefinitions: [definition], jobQueues: [queue], jobLogGroup });
+      const template = Template.fromStack(stack);
+
+      const shipped = JSON.parse(readFileSync(join(stagedAssetDirectory(stack, logicalId(runtime.submitFunction)), CONFIG_FILE_NAME), 'utf8'));
+      const config = RuntimeConfig.fromEnv({ ...shipped, [ENV.JOB_QUEUES]: '["q"]', [ENV.JOB_DEFINITION_REVISIONS]: '4' });
+      expect(config.jobDefinitions.get('alpha')).toMatchObject({ declaredName: 'alpha', physicalName, revision: 4 });
+      const submitTargets = resourcesFor(functionStatements(template, logicalId(runtime.submitFunction)), 'batch:SubmitJob');
+      expect(JSON.stringify(submitTargets)).toContain(`:job-definition/${physicalName}:*`);
     });
 
     // AWS Lambda Developer Guide, "Working with Lambda environment variables": the total size of all environment
