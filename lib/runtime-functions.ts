@@ -1,3 +1,4 @@
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -150,9 +151,14 @@ function physicalNameOf(definition: JobDefinition): string {
   return (definition as { physicalName?: string }).physicalName ?? definition.name;
 }
 
-/** What the configuration says of a job queue: its name (shorter than its ARN), platform and scheduling. */
+/**
+ * What the configuration says of a job queue: its name (a third of its ARN: SubmitJob and ListJobs take either),
+ * platform and scheduling. The name given to the queue when there is one, else CloudFormation's, read from the ARN.
+ */
 function queueEntry(queue: JobQueue): JobQueueEntry {
-  return { queue: queue.jobQueueName, platform: queue.platform, fairShare: queue.jobQueue.schedulingPolicy !== undefined };
+  const given = (queue.jobQueue.node.defaultChild as batch.CfnJobQueue | undefined)?.jobQueueName;
+  const name = given !== undefined && !Token.isUnresolved(given) ? given : queue.jobQueueName;
+  return { queue: name, platform: queue.platform, fairShare: queue.jobQueue.schedulingPolicy !== undefined };
 }
 
 function pick(variables: Record<string, string>, names: readonly string[]): Record<string, string> {
@@ -222,14 +228,17 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
         // Records expire within the idempotency window: nothing in the table outlives a day or so.
         removalPolicy: RemovalPolicy.DESTROY,
       });
+    // The queue names ship in the file too when every queue was given its name; generated names are known only at
+    // deploy time and take the environment's room (about 60 bytes a queue).
+    const queuesKnown = !Token.isUnresolved(encoded[ENV.JOB_QUEUES]);
     const deployConfig = {
-      ...pick(encoded, [ENV.JOB_DEFINITION_REVISIONS, ENV.JOB_QUEUES]),
+      ...pick(encoded, queuesKnown ? [ENV.JOB_DEFINITION_REVISIONS] : [ENV.JOB_DEFINITION_REVISIONS, ENV.JOB_QUEUES]),
       ...encodeConfig({
         idempotencyTable: this.idempotencyTable.tableName,
         ...(props.idempotencyWindow && { idempotencyWindowSeconds: props.idempotencyWindow.toSeconds() }),
       }),
     };
-    const submitShipped = { ...jobDefinitionsConfig, ...pick(encoded, [ENV.JOB_QUEUE_SETTINGS]) };
+    const submitShipped = { ...jobDefinitionsConfig, ...pick(encoded, queuesKnown ? [ENV.JOB_QUEUE_SETTINGS, ENV.JOB_QUEUES] : [ENV.JOB_QUEUE_SETTINGS]) };
 
     const make = (operation: Operation, environment: Record<string, string>, shipped: Record<string, string> = {}) => {
       const settings = SETTINGS[operation];
