@@ -172,6 +172,8 @@ describe('Function: submit', () => {
       expect(batch).not.toHaveReceivedCommand(SubmitJobCommand);
     });
 
+    // AWS Batch API Reference, DescribeJobDefinitions (jobDefinitionName): a name is account- and Region-wide, so
+    // "latest" asks for the physical name of this stack's definition, never the declared name another stack shares.
     it('asks for the latest revision of the physical name only, so "latest" never reads another stack\'s definition', async () => {
       batch.on(DescribeJobDefinitionsCommand).resolves({ jobDefinitions: [revision('dev-align-4f2a', 5)] });
       const handler = createHandler({

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidRequestError, RequestProblem } from '../../lib/model/errors';
 import {
   ENV_NAME_PATTERN,
@@ -288,6 +290,30 @@ describe('parseSubmitRequest', () => {
       ['5', 'type'],
     ])('throws when the scheduling priority is %j', (schedulingPriorityOverride, rule) => {
       expect(rulesOf(parseSubmitRequest, { jobDefinition: 'align', schedulingPriorityOverride })).toEqual([['schedulingPriorityOverride', rule]]);
+    });
+  });
+
+  describe('idempotencyKey', () => {
+    // The README states the rule a caller reads; the parser must apply that rule and no other.
+    const WORDING = '1–256 characters of printable ASCII without spaces, `!` to `~`';
+
+    it('is described in the README exactly as the parser checks it', () => {
+      expect(readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8').replace(/\s+/g, ' ')).toContain(`\`idempotencyKey\` (${WORDING})`);
+    });
+
+    it.each([['!'], ['~'], ['k'.repeat(256)], ['run-7/2024-01-02T03:04:05Z']])('accepts %j', (idempotencyKey) => {
+      expect(parseSubmitRequest({ jobDefinition: 'align', idempotencyKey })).toEqual({ jobDefinition: 'align', idempotencyKey });
+    });
+
+    it.each<[string, string]>([
+      ['', 'empty'],
+      ['k'.repeat(257), 'max-length'],
+      ['run 7', 'pattern'],
+      ['run\t7', 'pattern'],
+      ['clé', 'pattern'],
+      ['a\u007f', 'pattern'],
+    ])('refuses %j', (idempotencyKey, rule) => {
+      expect(rulesOf(parseSubmitRequest, { jobDefinition: 'align', idempotencyKey })).toEqual([['idempotencyKey', rule]]);
     });
   });
 
