@@ -1,13 +1,15 @@
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { createHash } from 'node:crypto';
 import { JobDefinition } from './job-definition';
 import { JobQueue } from './job-queue';
-import { ConfigurationError, encodeConfig, JobDefinitionEntry, ParameterSpecs, RuntimeConfig, S3Uri, ValidationError } from './model';
+import { ConfigurationError, encodeConfig, ENV, JobDefinitionEntry, JobQueueEntry, ParameterSpecs, RuntimeConfig, S3Uri, ValidationError } from './model';
 import { acknowledgeOverflowPolicies, acknowledgeWildcard } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
 import { handlerCode, Operation } from './private/handler-code';
@@ -103,11 +105,65 @@ abstract class RuntimeFunctionsBase extends Construct implements IRuntimeFunctio
 }
 
 /**
- * `lambda:InvokeFunction` on the function itself. Unlike `IFunction.grantInvoke`, not on `<arn>:*` as well: pendant
- * publishes no versions or aliases, so the wildcard would grant nothing but a finding.
+ * `lambda:InvokeFunction` on the function itself, the way `IFunction.grantInvoke` decides where it goes: an identity
+ * policy for a principal of the function's account, and a resource policy (a Lambda permission) as well for a
+ * principal of another account, whose identity policy alone cannot reach across accounts (IAM User Guide,
+ * "Cross-account policy evaluation logic"). Unlike `grantInvoke`, not on `<arn>:*`: pendant publishes no versions
+ * or aliases, so the wildcard would grant nothing but a finding.
  */
 function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
-  return iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [fn.functionArn] });
+  const id = `Invoke${createHash('sha256').update(grantee.grantPrincipal.toString()).digest('hex').slice(0, 16)}`;
+  return iam.Grant.addToPrincipalOrResource({
+    grantee,
+    actions: ['lambda:InvokeFunction'],
+    resourceArns: [fn.functionArn],
+    resource: {
+      env: fn.env,
+      addToResourcePolicy: () => {
+        if (fn.node.tryFindChild(id) === undefined) fn.addPermission(id, { principal: grantee.grantPrincipal, action: 'lambda:InvokeFunction' });
+        const permission = fn.node.tryFindChild(id);
+        return { statementAdded: permission !== undefined, ...(permission && { policyDependable: permission }) };
+      },
+    },
+  });
+}
+
+/** What the configuration says of a job definition: its physical name, platform, parameters and deployed revision. */
+function definitionEntry(definition: JobDefinition): JobDefinitionEntry {
+  // The physical name is what DescribeJobDefinitions and SubmitJob take, so "latest" only ever reads this stack's
+  // definition. A name known at synth ships in the config file; one only CloudFormation knows travels with the
+  // revision as `name:revision`, read from the ARN.
+  const physicalName = physicalNameOf(definition);
+  const known = !Token.isUnresolved(physicalName);
+  return {
+    definition: known ? physicalName : definition.name,
+    parameters: definition.parameters,
+    platform: definition.platform,
+    // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision>
+    revision: known ? definition.revision : Fn.select(1, Fn.split('/', definition.jobDefinitionArn)),
+  };
+}
+
+/**
+ * The job definition's name in AWS Batch: its `physicalName` where the construct has one (a name unique to the
+ * stack), else the declared name. SubmitJob, DescribeJobDefinitions and IAM all take this one.
+ */
+function physicalNameOf(definition: JobDefinition): string {
+  return (definition as { physicalName?: string }).physicalName ?? definition.name;
+}
+
+/**
+ * What the configuration says of a job queue: its name (a third of its ARN: SubmitJob and ListJobs take either),
+ * platform and scheduling. The name given to the queue when there is one, else CloudFormation's, read from the ARN.
+ */
+function queueEntry(queue: JobQueue): JobQueueEntry {
+  const given = (queue.jobQueue.node.defaultChild as batch.CfnJobQueue | undefined)?.jobQueueName;
+  const name = given !== undefined && !Token.isUnresolved(given) ? given : queue.jobQueueName;
+  return { queue: name, platform: queue.platform, fairShare: queue.jobQueue.schedulingPolicy !== undefined };
+}
+
+function pick(variables: Record<string, string>, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(variables).filter(([name]) => names.includes(name)));
 }
 
 /**
@@ -156,9 +212,13 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     checkLogsMaxResponseBytes(this.node.path, props.logsMaxResponseBytes);
     checkIdempotencyWindow(this.node.path, props.idempotencyWindow);
     const stack = Stack.of(this);
-    const definitions: Record<string, JobDefinitionEntry> = {};
-    for (const definition of props.jobDefinitions) definitions[definition.name] = { definition: definition.name, parameters: definition.parameters };
-    const jobDefinitionsConfig = encodeConfig({ jobDefinitions: definitions });
+    // One encoding for every function: the declarations (known at synth) ship in the config file beside the bundle,
+    // and only the deploy-time values, in their compact form, take room in Lambda's 4 KB environment.
+    const encoded = encodeConfig({
+      jobDefinitions: Object.fromEntries(props.jobDefinitions.map((definition) => [definition.name, definitionEntry(definition)])),
+      jobQueues: props.jobQueues.map(queueEntry),
+    });
+    const jobDefinitionsConfig = pick(encoded, [ENV.JOB_DEFINITIONS]);
     this.idempotencyTable =
       props.idempotencyTable ??
       new dynamodb.Table(this, 'IdempotencyTable', {
@@ -170,12 +230,17 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
         // Records expire within the idempotency window: nothing in the table outlives a day or so.
         removalPolicy: RemovalPolicy.DESTROY,
       });
-    const deployConfig = encodeConfig({
-      jobDefinitionRevisions: props.jobDefinitions.map((definition) => definition.revision),
-      jobQueues: props.jobQueues.map((queue) => queue.jobQueueArn),
-      idempotencyTable: this.idempotencyTable.tableName,
-      ...(props.idempotencyWindow && { idempotencyWindowSeconds: props.idempotencyWindow.toSeconds() }),
-    });
+    // The queue names ship in the file too when every queue was given its name; generated names are known only at
+    // deploy time and take the environment's room (about 60 bytes a queue).
+    const queuesKnown = !Token.isUnresolved(encoded[ENV.JOB_QUEUES]);
+    const deployConfig = {
+      ...pick(encoded, queuesKnown ? [ENV.JOB_DEFINITION_REVISIONS] : [ENV.JOB_DEFINITION_REVISIONS, ENV.JOB_QUEUES]),
+      ...encodeConfig({
+        idempotencyTable: this.idempotencyTable.tableName,
+        ...(props.idempotencyWindow && { idempotencyWindowSeconds: props.idempotencyWindow.toSeconds() }),
+      }),
+    };
+    const submitShipped = { ...jobDefinitionsConfig, ...pick(encoded, queuesKnown ? [ENV.JOB_QUEUE_SETTINGS, ENV.JOB_QUEUES] : [ENV.JOB_QUEUE_SETTINGS]) };
 
     const make = (operation: Operation, environment: Record<string, string>, shipped: Record<string, string> = {}) => {
       const settings = SETTINGS[operation];
@@ -207,7 +272,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     };
 
     this.validateFunction = make('validate', {}, jobDefinitionsConfig);
-    this.submitFunction = make('submit', deployConfig, jobDefinitionsConfig);
+    this.submitFunction = make('submit', deployConfig, submitShipped);
     this.statusFunction = make('status', {});
     this.logsFunction = make(
       'logs',
@@ -240,7 +305,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     const submitTargets = [
       ...props.jobQueues.map((queue) => queue.jobQueueArn),
       ...props.jobDefinitions.map((definition) =>
-        stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.name}:*` }),
+        stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${physicalNameOf(definition)}:*` }),
       ),
     ];
     for (let start = 0; start < submitTargets.length; start += SUBMIT_TARGETS_PER_STATEMENT) {
@@ -279,7 +344,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     for (const definition of props.jobDefinitions) {
       acknowledgeWildcard(
         rolePolicy(this.submitFunction),
-        { resource: stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.name}:*` }) },
+        { resource: stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${physicalNameOf(definition)}:*` }) },
         'a request may pin any revision of its job definition, and revisions are numbered by AWS Batch at registration',
       );
     }
@@ -303,9 +368,10 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
 
     const jobs = stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
     this.terminateFunction.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'StopJobs', actions: ['batch:TerminateJob', 'batch:CancelJob'], resources: [jobs] }),
+      // TerminateJob alone: it cancels the jobs that have not started too, so the function never calls CancelJob.
+      new iam.PolicyStatement({ sid: 'StopJobs', actions: ['batch:TerminateJob'], resources: [jobs] }),
     );
-    acknowledgeWildcard(rolePolicy(this.terminateFunction), { resource: jobs }, 'job ids are assigned by AWS Batch at submission; job/* is the narrowest resource TerminateJob and CancelJob take');
+    acknowledgeWildcard(rolePolicy(this.terminateFunction), { resource: jobs }, 'job ids are assigned by AWS Batch at submission; job/* is the narrowest resource TerminateJob takes');
   }
 }
 

@@ -1,6 +1,5 @@
 import {
   BatchClient,
-  CancelJobCommand,
   DescribeJobsCommand,
   JobDetail,
   SubmitJobCommand,
@@ -65,12 +64,18 @@ export class SdkBatchGateway implements BatchGateway {
     return latest;
   }
 
-  public async terminateJob(jobId: string, reason: string): Promise<void> {
-    await this.client.send(new TerminateJobCommand({ jobId, reason }));
+  public async isActiveRevision(jobDefinitionName: string, revision: number): Promise<boolean> {
+    // The ACTIVE revisions of the name, read until the one wanted turns up: the same query as for the latest, which
+    // every Batch endpoint answers (moto does not read the `name:revision` form of `jobDefinitions`).
+    const pages = paginateDescribeJobDefinitions({ client: this.client }, { jobDefinitionName, status: 'ACTIVE' });
+    for await (const page of pages) {
+      if ((page.jobDefinitions ?? []).some((definition) => definition.revision === revision && definition.status === 'ACTIVE')) return true;
+    }
+    return false;
   }
 
-  public async cancelJob(jobId: string, reason: string): Promise<void> {
-    await this.client.send(new CancelJobCommand({ jobId, reason }));
+  public async terminateJob(jobId: string, reason: string): Promise<void> {
+    await this.client.send(new TerminateJobCommand({ jobId, reason }));
   }
 }
 

@@ -2,11 +2,37 @@ import type { JobDetail } from '@aws-sdk/client-batch';
 import { BatchJobNotFoundError, isJobStatus, JobAttemptSummary, JobStatus, JobSummary } from '../../lib/model';
 import type { BatchGateway } from './ports';
 
-/** One job's detail, or `BatchJobNotFoundError`. */
-export async function describeJob(batch: BatchGateway, jobId: string): Promise<JobDetail> {
-  const [job] = (await batch.describeJobs([jobId])).filter((detail) => detail.jobId === jobId);
-  if (job === undefined) throw new BatchJobNotFoundError(jobId);
-  return job;
+/** How a single-job look-up waits for a job Batch does not list yet. */
+export interface LookupWait {
+  /** Milliseconds the invocation has left: no wait runs into the time kept back for answering. */
+  readonly remainingTimeMillis?: () => number;
+  /** @default - setTimeout */
+  readonly sleep?: (millis: number) => Promise<void>;
+}
+
+/**
+ * The waits between DescribeJobs calls for an id Batch does not list: DescribeJobs can leave out a job for a short
+ * time after SubmitJob returned its id (AWS Batch API Reference, DescribeJobs; eventual consistency), so "not found"
+ * is only believed after 3.75 seconds and five calls.
+ */
+export const NOT_FOUND_RETRY_DELAYS_MILLIS: readonly number[] = [250, 500, 1_000, 2_000];
+/** Time kept back for answering once the look-up gives up. */
+const LOOKUP_MARGIN_MILLIS = 3_000;
+
+/**
+ * One job's detail, or `BatchJobNotFoundError` once Batch has not listed the id for a few seconds (within the
+ * invocation's remaining time): a job submitted a moment ago is not "not found".
+ */
+export async function describeJob(batch: BatchGateway, jobId: string, wait: LookupWait = {}): Promise<JobDetail> {
+  const sleep = wait.sleep ?? ((millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis)));
+  for (let attempt = 0; ; attempt++) {
+    const [job] = (await batch.describeJobs([jobId])).filter((detail) => detail.jobId === jobId);
+    if (job !== undefined) return job;
+    const delay = NOT_FOUND_RETRY_DELAYS_MILLIS[attempt];
+    const timeLeft = wait.remainingTimeMillis?.() ?? Number.POSITIVE_INFINITY;
+    if (delay === undefined || timeLeft - delay < LOOKUP_MARGIN_MILLIS) throw new BatchJobNotFoundError(jobId);
+    await sleep(delay);
+  }
 }
 
 /** The job's status as the model types it. */

@@ -18,6 +18,8 @@ export interface LogsDeps {
   readonly logs: LogsGateway;
   /** Milliseconds the invocation has left; reading stops early, with a token to resume, when it runs low. */
   readonly remainingTimeMillis?: () => number;
+  /** How the request waits for a job Batch does not list yet. @default - setTimeout */
+  readonly sleep?: (millis: number) => Promise<void>;
 }
 
 /** Time kept back to build and return the response once reading stops. */
@@ -79,7 +81,7 @@ const byteLength = (value: unknown): number => encoder.encode(JSON.stringify(val
 export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<LogsResponse> {
   // A token that is not one of ours is a malformed request: refused before any AWS call.
   const resumeFrom = request.nextToken === undefined ? undefined : decodeCursor(request.nextToken);
-  const job = await describeJob(deps.batch, request.jobId);
+  const job = await describeJob(deps.batch, request.jobId, deps);
   const terminal = isTerminal(statusOf(job));
   const logGroupName = job.container?.logConfiguration?.options?.['awslogs-group'] ?? DEFAULT_JOB_LOG_GROUP;
   let cursor: Cursor;

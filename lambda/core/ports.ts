@@ -17,8 +17,13 @@ export interface BatchGateway {
   findJobs(jobQueue: string, jobName: string): Promise<JobDetail[]>;
   /** The newest ACTIVE revision of a job definition, or undefined when it has none. */
   latestActiveRevision(jobDefinitionName: string): Promise<number | undefined>;
+  /** Whether `name:revision` is registered and ACTIVE (DescribeJobDefinitions). */
+  isActiveRevision(jobDefinitionName: string, revision: number): Promise<boolean>;
+  /**
+   * TerminateJob: terminates a STARTING or RUNNING job and cancels one that has not started, array children included
+   * (CancelJob would answer success and leave a started job running).
+   */
   terminateJob(jobId: string, reason: string): Promise<void>;
-  cancelJob(jobId: string, reason: string): Promise<void>;
 }
 
 /** SubmitJob's input, already rendered into Batch's own shape. */
@@ -31,11 +36,12 @@ export interface SubmitJobInput {
     command?: string[];
     environment?: Array<{ name: string; value: string }>;
     resourceRequirements?: Array<{ type: 'VCPU' | 'MEMORY' | 'GPU'; value: string }>;
-    instanceType?: string;
   };
   readonly arrayProperties?: { size: number };
   readonly dependsOn?: Array<{ jobId: string; type?: 'N_TO_N' | 'SEQUENTIAL' }>;
   readonly tags?: Record<string, string>;
+  readonly shareIdentifier?: string;
+  readonly schedulingPriorityOverride?: number;
 }
 
 /**

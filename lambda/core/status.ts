@@ -9,6 +9,8 @@ export interface StatusDeps {
   readonly batch: BatchGateway;
   /** Milliseconds the invocation has left; no new DescribeJobs call starts once it runs low. */
   readonly remainingTimeMillis?: () => number;
+  /** How a single-job request waits for a job Batch does not list yet. @default - setTimeout */
+  readonly sleep?: (millis: number) => Promise<void>;
 }
 
 /** Time kept back for calls already in flight (the SDK retries them) and for answering. */
@@ -58,9 +60,12 @@ export async function jobStatuses(deps: StatusDeps, jobIds: readonly string[], n
   };
 }
 
-/** `{ jobIds }` answers many jobs; `{ jobId }` answers one, or throws `BatchJobNotFoundError`. */
+/**
+ * `{ jobIds }` answers many jobs (ids Batch does not list are `notFound`, at once); `{ jobId }` answers one, or throws
+ * `BatchJobNotFoundError` once Batch has not listed it for a few seconds.
+ */
 export async function status(deps: StatusDeps, request: StatusRequest): Promise<StatusResponse | JobSummary> {
-  if ('jobId' in request) return summarizeJob(await describeJob(deps.batch, request.jobId));
+  if ('jobId' in request) return summarizeJob(await describeJob(deps.batch, request.jobId, deps));
   return jobStatuses(deps, request.jobIds, request.nextToken);
 }
 

@@ -5,6 +5,7 @@ import {
   ContainerOverrides,
   InvalidRequestError,
   JobDefinitionConfig,
+  JobQueueConfig,
   jobQueueName,
   LIMITS,
   makeJobName,
@@ -70,10 +71,14 @@ interface Prepared {
   readonly keyHash?: string;
 }
 
-/** Everything that can be checked without AWS: the definition, the queue, the parameters and AWS's size limits. */
+/**
+ * Everything that can be checked without AWS: the definition, the queue (its platform and its scheduling), the
+ * parameters and AWS's size limits.
+ */
 function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
   const definition = findJobDefinition(deps.config, request.jobDefinition);
-  const jobQueue = resolveQueue(deps.config, request.jobQueue);
+  const queue = resolveQueue(deps.config, request.jobQueue);
+  const jobQueue = queue.queue;
 
   const check = checkParameterValues(definition.parameters, request.parameters ?? {});
   const problems: RequestProblem[] = check.problems.map((problem) => ({
@@ -81,6 +86,7 @@ function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
     rule: problem.code,
     message: problem.message,
   }));
+  problems.push(...checkPlatform(definition, queue), ...checkScheduling(queue, request));
 
   const keyHash = request.idempotencyKey === undefined ? undefined : createHash('sha256').update(request.idempotencyKey).digest('hex');
   const input: SubmitJobInput = {
@@ -93,6 +99,8 @@ function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
     ...(request.arraySize !== undefined && { arrayProperties: { size: request.arraySize } }),
     ...(request.dependsOn && { dependsOn: request.dependsOn.map((item) => (typeof item === 'string' ? { jobId: item } : { ...item })) }),
     ...(keyHash && { tags: { [IDEMPOTENCY_TAG]: keyHash } }),
+    ...(request.shareIdentifier !== undefined && { shareIdentifier: request.shareIdentifier }),
+    ...(request.schedulingPriorityOverride !== undefined && { schedulingPriorityOverride: request.schedulingPriorityOverride }),
   };
   problems.push(...checkSizes(input));
   if (problems.length > 0) throw new InvalidRequestError(problems);
@@ -109,7 +117,7 @@ async function execute(deps: SubmitDeps, { definition, revision: wanted, check, 
   if (objects.missing.length > 0) throw new S3ObjectNotFoundError(objects.missing);
   if (objects.denied.length > 0) throw new S3AccessDeniedError(objects.denied);
 
-  const revision = await resolveRevision(deps.batch, definition.physicalName, wanted);
+  const revision = await resolveRevision(deps.batch, definition, wanted);
   const jobDefinition = `${definition.physicalName}:${revision}`;
   const jobQueue = jobQueueName(input.jobQueue);
   const answer = (job: { jobId: string; jobName: string; jobArn: string }, definitionUsed = jobDefinition): SubmitResponse => ({
@@ -120,9 +128,15 @@ async function execute(deps: SubmitDeps, { definition, revision: wanted, check, 
     jobQueue,
   });
 
+  // A key is remembered for the idempotency window and no longer: a job created before the window opened belongs to
+  // an earlier use of the key, which has expired, so a key reused after its window submits a new job. (ListJobs
+  // lists jobs for days, whatever the window.)
+  const windowStart = (deps.now?.() ?? new Date()).getTime() - deps.config.idempotencyWindowSeconds * 1_000;
   const findEarlier = async (): Promise<SubmitResponse | undefined> => {
     if (keyHash === undefined) return undefined;
-    const earlier = (await deps.batch.findJobs(input.jobQueue, input.jobName)).find((job) => job.tags?.[IDEMPOTENCY_TAG] === keyHash);
+    const earlier = (await deps.batch.findJobs(input.jobQueue, input.jobName)).find(
+      (job) => job.tags?.[IDEMPOTENCY_TAG] === keyHash && (job.createdAt === undefined || job.createdAt >= windowStart),
+    );
     return earlier && answer({ jobId: earlier.jobId!, jobName: earlier.jobName!, jobArn: earlier.jobArn ?? '' }, definitionOf(earlier, jobDefinition));
   };
 
@@ -155,18 +169,70 @@ function submissionError(error: unknown, jobName: string, jobDefinition: string,
   return new BatchJobSubmissionError(jobName, jobDefinition, jobQueue, errorMessage(error), { cause: error });
 }
 
-function resolveQueue(config: RuntimeConfig, requested: string | undefined): string {
+/** The configured queue a request names (by name or ARN), or the default one. */
+function resolveQueue(config: RuntimeConfig, requested: string | undefined): JobQueueConfig {
   const queues = config.jobQueues;
   if (requested === undefined) return queues[0];
-  const match = queues.find((queue) => queue === requested || jobQueueName(queue) === requested);
-  if (match === undefined) throw new UnknownJobQueueError(requested, queues.map(jobQueueName));
+  const match = queues.find((queue) => queue.queue === requested || queue.name === jobQueueName(requested));
+  if (match === undefined) throw new UnknownJobQueueError(requested, queues.map((queue) => queue.name));
   return match;
 }
 
-async function resolveRevision(batch: BatchGateway, name: string, wanted: number | 'latest' | undefined): Promise<number> {
-  if (typeof wanted === 'number') return wanted;
+/**
+ * A Fargate job definition runs only on a queue of Fargate compute environments, an EC2 one only on EC2 environments
+ * (AWS Batch User Guide, "Job definitions": platformCapabilities); Batch would leave such a job unplaced.
+ */
+function checkPlatform(definition: JobDefinitionConfig, queue: JobQueueConfig): RequestProblem[] {
+  if (definition.platform === undefined || queue.platform === undefined || definition.platform === queue.platform) return [];
+  return [
+    {
+      field: 'jobQueue',
+      rule: 'platform',
+      message: `job definition ${definition.declaredName} runs on ${definition.platform}, but job queue ${queue.name} runs on ${queue.platform}; send it to a ${definition.platform} queue`,
+    },
+  ];
+}
+
+/**
+ * SubmitJob `shareIdentifier` must be given for a queue with a fair-share scheduling policy and must not be given
+ * for a FIFO queue; `schedulingPriorityOverride` only affects fair-share queues (AWS Batch API Reference, SubmitJob).
+ * A queue whose scheduling the configuration does not state is left to Batch.
+ */
+function checkScheduling(queue: JobQueueConfig, request: SubmitRequest): RequestProblem[] {
+  if (queue.fairShare === true && request.shareIdentifier === undefined) {
+    return [{ field: 'shareIdentifier', rule: 'required', message: `is required: job queue ${queue.name} has a fair-share scheduling policy` }];
+  }
+  if (queue.fairShare !== false) return [];
+  const fifo = (field: string): RequestProblem => ({
+    field,
+    rule: 'fifo-queue',
+    message: `must not be given: job queue ${queue.name} schedules first in, first out (it has no fair-share scheduling policy)`,
+  });
+  return [
+    ...(request.shareIdentifier !== undefined ? [fifo('shareIdentifier')] : []),
+    ...(request.schedulingPriorityOverride !== undefined ? [fifo('schedulingPriorityOverride')] : []),
+  ];
+}
+
+/**
+ * The revision to submit: the deployed one, the newest ACTIVE one of this stack's definition (its physical name), or
+ * a pinned one, which must be registered and ACTIVE: Batch would refuse it as a client error otherwise, and the
+ * request names a revision of a definition that does not exist.
+ */
+async function resolveRevision(batch: BatchGateway, definition: JobDefinitionConfig, wanted: number | 'latest' | undefined): Promise<number> {
+  const name = definition.physicalName;
+  if (typeof wanted === 'number') {
+    if (wanted !== definition.revision && !(await batch.isActiveRevision(name, wanted))) {
+      throw new UnknownJobDefinitionError(
+        `${definition.declaredName}:${wanted}`,
+        [definition.declaredName],
+        `job definition ${definition.declaredName} has no ACTIVE revision ${wanted} (${name}:${wanted})`,
+      );
+    }
+    return wanted;
+  }
   const latest = await batch.latestActiveRevision(name);
-  if (latest === undefined) throw new UnknownJobDefinitionError(name, [], `job definition ${name} has no ACTIVE revision`);
+  if (latest === undefined) throw new UnknownJobDefinitionError(definition.declaredName, [], `job definition ${name} has no ACTIVE revision`);
   return latest;
 }
 
@@ -180,7 +246,6 @@ export function renderOverrides(overrides: ContainerOverrides): NonNullable<Subm
     ...(overrides.command && { command: [...overrides.command] }),
     ...(overrides.environment && { environment: Object.entries(overrides.environment).map(([name, value]) => ({ name, value })) }),
     ...(resources.length > 0 && { resourceRequirements: resources }),
-    ...(overrides.instanceType && { instanceType: overrides.instanceType }),
   };
 }
 

@@ -4,27 +4,23 @@ import type { BatchGateway } from './ports';
 
 export interface TerminateDeps {
   readonly batch: BatchGateway;
+  /** Milliseconds the invocation has left, which bounds the wait for a job Batch does not list yet. */
+  readonly remainingTimeMillis?: () => number;
+  /** @default - setTimeout */
+  readonly sleep?: (millis: number) => Promise<void>;
 }
 
 /**
- * Stops a job the way its status calls for: TerminateJob once a container exists (STARTING, RUNNING), CancelJob
- * before that, nothing once it has finished. Unknown ids throw `BatchJobNotFoundError` (Batch itself answers 200).
+ * Stops a job whatever its state: TerminateJob for every job that has not finished, since it terminates a STARTING
+ * or RUNNING job and cancels one that has not started, array parents and their children included (AWS Batch API
+ * Reference, TerminateJob). CancelJob is never used: it answers success and leaves a job that has started, or the
+ * started children of an array, running. A finished job is left alone; an unknown id throws `BatchJobNotFoundError`
+ * (Batch itself answers 200).
  */
 export async function terminate(deps: TerminateDeps, request: TerminateRequest): Promise<TerminateResponse> {
-  const job = await describeJob(deps.batch, request.jobId);
+  const job = await describeJob(deps.batch, request.jobId, deps);
   const previousStatus = statusOf(job);
   if (isTerminal(previousStatus)) return { jobId: request.jobId, previousStatus, action: 'none' };
-  if (isStarted(previousStatus)) {
-    await deps.batch.terminateJob(request.jobId, request.reason);
-    return { jobId: request.jobId, previousStatus, action: 'terminated' };
-  }
-  await deps.batch.cancelJob(request.jobId, request.reason);
-  // CancelJob answers success and does nothing to a job that reached STARTING after DescribeJobs saw it (a window
-  // that throttling retries stretch to seconds): look again, and terminate a job that has started meanwhile.
-  const [now] = (await deps.batch.describeJobs([request.jobId])).filter((detail) => detail.jobId === request.jobId);
-  if (now !== undefined && isStarted(statusOf(now))) {
-    await deps.batch.terminateJob(request.jobId, request.reason);
-    return { jobId: request.jobId, previousStatus, action: 'terminated' };
-  }
-  return { jobId: request.jobId, previousStatus, action: 'cancelled' };
+  await deps.batch.terminateJob(request.jobId, request.reason);
+  return { jobId: request.jobId, previousStatus, action: isStarted(previousStatus) ? 'terminated' : 'cancelled' };
 }

@@ -6,7 +6,9 @@ import type { BatchGateway, LogsGateway } from '../core/ports';
 import { functionEnvironment } from '../aws/environment';
 import { makeHandler } from './edge';
 
-export function createHandler(deps: { config?: RuntimeConfig; batch?: BatchGateway; logs?: LogsGateway } = {}) {
+export function createHandler(
+  deps: { config?: RuntimeConfig; batch?: BatchGateway; logs?: LogsGateway; sleep?: (millis: number) => Promise<void> } = {},
+) {
   const config = deps.config ?? RuntimeConfig.fromEnv(functionEnvironment());
   const logs = deps.logs ?? new SdkLogsGateway();
   const batch = deps.batch ?? new SdkBatchGateway();
@@ -16,6 +18,7 @@ export function createHandler(deps: { config?: RuntimeConfig; batch?: BatchGatew
         config,
         batch,
         logs,
+        ...(deps.sleep && { sleep: deps.sleep }),
         ...(context && { remainingTimeMillis: () => context.getRemainingTimeInMillis() }),
       },
       request,

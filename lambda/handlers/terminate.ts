@@ -4,10 +4,13 @@ import type { BatchGateway } from '../core/ports';
 import { terminate } from '../core/terminate';
 import { makeHandler } from './edge';
 
-export function createHandler(deps: { batch?: BatchGateway } = {}) {
+export function createHandler(deps: { batch?: BatchGateway; sleep?: (millis: number) => Promise<void> } = {}) {
   const batch = deps.batch ?? new SdkBatchGateway();
-  return makeHandler<TerminateRequest, TerminateResponse>('terminate', parseTerminateRequest, (request) =>
-    terminate({ batch }, request),
+  return makeHandler<TerminateRequest, TerminateResponse>('terminate', parseTerminateRequest, (request, context) =>
+    terminate(
+      { batch, ...(deps.sleep && { sleep: deps.sleep }), ...(context && { remainingTimeMillis: () => context.getRemainingTimeInMillis() }) },
+      request,
+    ),
   );
 }
 

@@ -77,14 +77,16 @@ export class PendantClient {
 
   /**
    * Every event the job's stream holds now, following `nextToken` from response to response. Stops when the stream
-   * is read to its end, whether or not the job is still running.
+   * is read to its end (the token is null, or comes back as it was sent), whether or not the job is still running.
+   * A response with no events but a new token is not the end: a page of the stream can be empty, and the function
+   * answers early when it runs short of time.
    */
   public async *logEvents(jobId: string): AsyncGenerator<LogEvent> {
     let nextToken: string | undefined;
     for (;;) {
       const response = await this.logs({ jobId, ...(nextToken && { nextToken }) });
       yield* response.events;
-      if (response.nextToken === null || response.nextToken === nextToken || response.events.length === 0) return;
+      if (response.nextToken === null || response.nextToken === nextToken) return;
       nextToken = response.nextToken;
     }
   }

@@ -7,15 +7,25 @@ import { checkParameterSpecs, ParameterSpecs } from './parameters';
  * runtime functions, and how their values are written and read. Neither side spells a variable name itself.
  */
 export const ENV = {
-  /** JSON: `{ "<declared name>": { "definition": "<ARN | name:revision | name>", "parameters": { … } } }`. */
+  /**
+   * JSON: `{ "<declared name>": { "definition": "<ARN | name:revision | name>", "parameters": { … }, "platform":
+   * "FARGATE" | "EC2", "revisionIndex": <n> } }`. `revisionIndex` names the entry of JOB_DEFINITION_REVISIONS that
+   * holds this definition's deployed revision: each declaration says where its revision is, so nothing depends on
+   * the order JSON objects come back in (JavaScript puts integer-like keys such as `2024` first).
+   */
   JOB_DEFINITIONS: 'PENDANT_JOB_DEFINITIONS',
   /**
-   * Comma-separated revision numbers, one per entry of JOB_DEFINITIONS in its order, overriding the entries'
-   * revisions: the deploy-time part of the configuration, kept small for Lambda's 4 KB environment.
+   * Comma-separated revisions, each a revision number or `name:revision`, read through the `revisionIndex` of the
+   * declarations: the deploy-time part of the configuration, kept small for Lambda's 4 KB environment.
    */
   JOB_DEFINITION_REVISIONS: 'PENDANT_JOB_DEFINITION_REVISIONS',
-  /** JSON array of job queue ARNs or names; the first is the default queue. */
+  /** JSON array of job queue names or ARNs; the first is the default queue. */
   JOB_QUEUES: 'PENDANT_JOB_QUEUES',
+  /**
+   * JSON array of `{ "platform": "FARGATE" | "EC2", "fairShare": true | false }`, one per entry of JOB_QUEUES, written
+   * from the same list: what submit checks a request against before calling AWS.
+   */
+  JOB_QUEUE_SETTINGS: 'PENDANT_JOB_QUEUE_SETTINGS',
   /** The most bytes one logs response may hold (JSON, UTF-8). */
   LOGS_MAX_RESPONSE_BYTES: 'PENDANT_LOGS_MAX_RESPONSE_BYTES',
   /** How many Batch calls one invocation keeps in flight at once (DescribeJobs batches): Batch throttles per account. */
@@ -46,6 +56,13 @@ export const DEFAULT_MAX_S3_CONCURRENCY = 50;
 export const DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
 export const MAX_IDEMPOTENCY_WINDOW_SECONDS = 30 * 24 * 60 * 60;
 
+/**
+ * Where a job definition or queue runs: a Fargate definition runs only on a queue of Fargate compute environments, an
+ * EC2 one only on EC2 environments (AWS Batch User Guide, "Job definitions": platformCapabilities).
+ */
+export type PlatformName = 'FARGATE' | 'EC2';
+const PLATFORM_NAMES: readonly PlatformName[] = ['FARGATE', 'EC2'];
+
 /** A job definition as the runtime functions know it. */
 export interface JobDefinitionConfig {
   /** The name the construct declared; what requests name. */
@@ -54,6 +71,8 @@ export interface JobDefinitionConfig {
   readonly physicalName: string;
   /** The revision deployed with the functions; absent when only the name is known (Batch then uses the latest). */
   readonly revision?: number;
+  /** @default - unknown: submit does not check the queue's platform */
+  readonly platform?: PlatformName;
   readonly parameters: ParameterSpecs;
 }
 
@@ -62,14 +81,45 @@ export interface JobDefinitionEntry {
   /** The job definition's ARN (with revision), `name:revision`, or `name`. */
   readonly definition: string;
   readonly parameters?: ParameterSpecs;
+  /** @default - unknown */
+  readonly platform?: PlatformName;
+  /**
+   * The deployed revision, or `name:revision`, usually a deploy-time token: written to JOB_DEFINITION_REVISIONS and
+   * found again through this entry's `revisionIndex`, so it overrides the revision of `definition`.
+   * @default - the revision `definition` carries, if any
+   */
+  readonly revision?: string;
+}
+
+/** What a construct writes for one job queue. */
+export interface JobQueueEntry {
+  /** The queue's name or ARN (a deploy-time token is fine). */
+  readonly queue: string;
+  /** @default - unknown: submit does not check definitions against it */
+  readonly platform?: PlatformName;
+  /**
+   * Whether the queue has a fair-share scheduling policy, so that SubmitJob needs a `shareIdentifier`.
+   * @default false
+   */
+  readonly fairShare?: boolean;
+}
+
+/** A job queue as the runtime functions know it. */
+export interface JobQueueConfig {
+  /** The name or ARN as configured: what SubmitJob is sent. */
+  readonly queue: string;
+  readonly name: string;
+  /** Undefined when the configuration does not say. */
+  readonly platform?: PlatformName;
+  /** Undefined when the configuration does not say: nothing is required or refused then. */
+  readonly fairShare?: boolean;
 }
 
 /** Everything a construct may configure, in the form it writes it. Absent parts leave their variable unset. */
 export interface RuntimeConfigInput {
   readonly jobDefinitions?: Readonly<Record<string, JobDefinitionEntry>>;
-  /** Revisions (or tokens of them) in the order of `jobDefinitions`. */
-  readonly jobDefinitionRevisions?: readonly string[];
-  readonly jobQueues?: readonly string[];
+  /** Names or ARNs, or entries with the queue's platform and scheduling; the first is the default queue. */
+  readonly jobQueues?: ReadonlyArray<string | JobQueueEntry>;
   readonly logsMaxResponseBytes?: number;
   readonly maxConcurrency?: number;
   readonly maxS3Concurrency?: number;
@@ -80,9 +130,22 @@ export interface RuntimeConfigInput {
 /** Renders configuration as environment variables. Strings may hold CDK tokens: they are written verbatim. */
 export function encodeConfig(input: RuntimeConfigInput): Record<string, string> {
   const env: Record<string, string> = {};
-  if (input.jobDefinitions !== undefined) env[ENV.JOB_DEFINITIONS] = JSON.stringify(input.jobDefinitions);
-  if (input.jobDefinitionRevisions !== undefined) env[ENV.JOB_DEFINITION_REVISIONS] = input.jobDefinitionRevisions.join(',');
-  if (input.jobQueues !== undefined) env[ENV.JOB_QUEUES] = JSON.stringify(input.jobQueues);
+  if (input.jobDefinitions !== undefined) {
+    const revisions: string[] = [];
+    const declarations: Record<string, unknown> = {};
+    for (const [declaredName, { revision, ...entry }] of Object.entries(input.jobDefinitions)) {
+      declarations[declaredName] = revision === undefined ? entry : { ...entry, revisionIndex: revisions.push(revision) - 1 };
+    }
+    env[ENV.JOB_DEFINITIONS] = JSON.stringify(declarations);
+    if (revisions.length > 0) env[ENV.JOB_DEFINITION_REVISIONS] = revisions.join(',');
+  }
+  if (input.jobQueues !== undefined) {
+    const entries = input.jobQueues.map((entry) => (typeof entry === 'string' ? { queue: entry } : entry));
+    env[ENV.JOB_QUEUES] = JSON.stringify(entries.map((entry) => entry.queue));
+    if (input.jobQueues.some((entry) => typeof entry !== 'string')) {
+      env[ENV.JOB_QUEUE_SETTINGS] = JSON.stringify(entries.map(({ queue: _, ...settings }) => settings));
+    }
+  }
   if (input.logsMaxResponseBytes !== undefined) env[ENV.LOGS_MAX_RESPONSE_BYTES] = String(input.logsMaxResponseBytes);
   if (input.maxConcurrency !== undefined) env[ENV.MAX_CONCURRENCY] = String(input.maxConcurrency);
   if (input.maxS3Concurrency !== undefined) env[ENV.MAX_S3_CONCURRENCY] = String(input.maxS3Concurrency);
@@ -128,7 +191,7 @@ export class RuntimeConfig {
   }
 
   private jobDefinitionsCache?: ReadonlyMap<string, JobDefinitionConfig>;
-  private jobQueuesCache?: readonly string[];
+  private jobQueuesCache?: readonly JobQueueConfig[];
 
   public constructor(private readonly env: Env) {}
 
@@ -138,9 +201,9 @@ export class RuntimeConfig {
     return this.jobDefinitionsCache;
   }
 
-  /** Job queues as configured (ARNs or names); the first is the default. */
-  public get jobQueues(): readonly string[] {
-    this.jobQueuesCache ??= decodeJobQueues(this.required(ENV.JOB_QUEUES));
+  /** Job queues as configured, with their platform and scheduling where known; the first is the default. */
+  public get jobQueues(): readonly JobQueueConfig[] {
+    this.jobQueuesCache ??= decodeJobQueues(this.required(ENV.JOB_QUEUES), this.env[ENV.JOB_QUEUE_SETTINGS]);
     return this.jobQueuesCache;
   }
 
@@ -190,16 +253,20 @@ function parseJson(variable: string, text: string): unknown {
   }
 }
 
-function decodeRevisions(text: string | undefined, count: number): Array<number | undefined> {
+function decodeRevisions(text: string | undefined): Array<JobDefinitionReference | number> {
   if (text === undefined || text === '') return [];
-  const revisions = text.split(',').map((part) => (part === '' ? undefined : /^\d{1,10}$/.test(part) ? Number(part) : Number.NaN));
-  if (revisions.length !== count || revisions.some((revision) => revision !== undefined && !(revision >= 1))) {
-    throw new ConfigurationError(
-      ENV.JOB_DEFINITION_REVISIONS,
-      `must be ${count} comma-separated positive integers, one per job definition, got ${JSON.stringify(text)}`,
-    );
-  }
-  return revisions;
+  return text.split(',').map((part) => {
+    const revision = /^\d{1,10}$/.test(part) ? Number(part) : undefined;
+    if (revision !== undefined && revision >= 1) return revision;
+    const reference = revision === undefined ? parseJobDefinitionReference(part) : undefined;
+    if (reference?.revision === undefined) {
+      throw new ConfigurationError(
+        ENV.JOB_DEFINITION_REVISIONS,
+        `must be comma-separated revisions (positive integers or name:revision), got ${JSON.stringify(text)}`,
+      );
+    }
+    return reference;
+  });
 }
 
 function decodeJobDefinitions(text: string, revisionsText: string | undefined): ReadonlyMap<string, JobDefinitionConfig> {
@@ -208,15 +275,14 @@ function decodeJobDefinitions(text: string, revisionsText: string | undefined): 
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new ConfigurationError(variable, 'must be a JSON object of job definitions by name');
   }
-  const entries = Object.entries(json as Record<string, unknown>);
-  const revisions = decodeRevisions(revisionsText, entries.length);
+  const revisions = decodeRevisions(revisionsText);
   const definitions = new Map<string, JobDefinitionConfig>();
-  for (const [index, [declaredName, entry]] of entries.entries()) {
+  for (const [declaredName, entry] of Object.entries(json as Record<string, unknown>)) {
     const where = `job definition ${JSON.stringify(declaredName)}`;
     if (typeof entry !== 'object' || entry === null || typeof (entry as JobDefinitionEntry).definition !== 'string') {
       throw new ConfigurationError(variable, `${where} must be an object with a "definition" string`);
     }
-    const { definition, parameters = {} } = entry as JobDefinitionEntry;
+    const { definition, parameters = {}, platform, revisionIndex } = entry as JobDefinitionEntry & { revisionIndex?: unknown };
     const reference = parseJobDefinitionReference(definition);
     if (reference === undefined) {
       throw new ConfigurationError(variable, `${where}: ${JSON.stringify(definition)} is not a job definition ARN, name:revision or name`);
@@ -224,23 +290,67 @@ function decodeJobDefinitions(text: string, revisionsText: string | undefined): 
     if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
       throw new ConfigurationError(variable, `${where}: parameters must be an object`);
     }
+    if (platform !== undefined && !PLATFORM_NAMES.includes(platform)) {
+      throw new ConfigurationError(variable, `${where}: platform must be one of ${PLATFORM_NAMES.join(', ')}, got ${JSON.stringify(platform)}`);
+    }
     const problems = checkParameterSpecs(parameters);
     if (problems.length > 0) throw new ConfigurationError(variable, `${where}: ${problems.join('; ')}`);
-    const revision = revisions[index] ?? reference.revision;
+    let deployed: JobDefinitionReference | number | undefined;
+    if (revisionIndex !== undefined) {
+      if (!Number.isSafeInteger(revisionIndex) || (revisionIndex as number) < 0) {
+        throw new ConfigurationError(variable, `${where}: revisionIndex must be a non-negative integer, got ${JSON.stringify(revisionIndex)}`);
+      }
+      // Only a function that submits is given the revisions; validate reads the same declarations without them.
+      if (revisions.length > 0) {
+        deployed = revisions[revisionIndex as number];
+        if (deployed === undefined) {
+          throw new ConfigurationError(
+            ENV.JOB_DEFINITION_REVISIONS,
+            `has ${revisions.length} revisions, but ${where} reads revision number ${(revisionIndex as number) + 1}`,
+          );
+        }
+      }
+    }
+    const physicalName = typeof deployed === 'object' ? deployed.name : reference.name;
+    const revision = typeof deployed === 'object' ? deployed.revision : deployed ?? reference.revision;
     definitions.set(declaredName, {
       declaredName,
-      physicalName: reference.name,
+      physicalName,
       ...(revision === undefined ? {} : { revision }),
+      ...(platform === undefined ? {} : { platform }),
       parameters,
     });
   }
   return definitions;
 }
 
-function decodeJobQueues(text: string): readonly string[] {
+function decodeJobQueues(text: string, settingsText: string | undefined): readonly JobQueueConfig[] {
   const json = parseJson(ENV.JOB_QUEUES, text);
   if (!Array.isArray(json) || json.length === 0 || !json.every((queue) => typeof queue === 'string' && queue !== '')) {
     throw new ConfigurationError(ENV.JOB_QUEUES, 'must be a non-empty JSON array of job queue ARNs or names');
   }
-  return json as string[];
+  const queues = json as string[];
+  const settings = settingsText === undefined || settingsText === '' ? undefined : parseJson(ENV.JOB_QUEUE_SETTINGS, settingsText);
+  const valid =
+    settings === undefined ||
+    (Array.isArray(settings) &&
+      settings.length === queues.length &&
+      settings.every(
+        (item) =>
+          typeof item === 'object' &&
+          item !== null &&
+          Object.keys(item).every((key) => key === 'platform' || key === 'fairShare') &&
+          (item.platform === undefined || PLATFORM_NAMES.includes(item.platform)) &&
+          (item.fairShare === undefined || typeof item.fairShare === 'boolean'),
+      ));
+  if (!valid) {
+    throw new ConfigurationError(
+      ENV.JOB_QUEUE_SETTINGS,
+      `must be a JSON array of ${queues.length} { "platform": "FARGATE" | "EC2", "fairShare": boolean }, one per job queue`,
+    );
+  }
+  return queues.map((queue, index) => {
+    const { platform, fairShare } = (settings as Array<{ platform?: PlatformName; fairShare?: boolean }> | undefined)?.[index] ?? {};
+    return { queue, name: jobQueueName(queue), ...(platform && { platform }), ...(fairShare !== undefined && { fairShare }) };
+  });
 }

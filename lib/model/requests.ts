@@ -67,7 +67,6 @@ export interface ContainerOverrides {
   readonly vcpus?: number;
   readonly memoryMiB?: number;
   readonly gpus?: number;
-  readonly instanceType?: string;
 }
 
 export type DependencyType = 'N_TO_N' | 'SEQUENTIAL';
@@ -99,6 +98,17 @@ export interface SubmitRequest {
    * @default - every request submits a new job
    */
   readonly idempotencyKey?: string;
+  /**
+   * The fair-share identifier: required on a queue with a fair-share scheduling policy, refused on a FIFO queue (AWS
+   * Batch API Reference, SubmitJob). At most 255 letters and digits, optionally followed by `*`.
+   * @default - none
+   */
+  readonly shareIdentifier?: string;
+  /**
+   * The job's priority within its share identifier, 0–9999 (higher runs first); only on a fair-share queue.
+   * @default - the job definition's scheduling priority
+   */
+  readonly schedulingPriorityOverride?: number;
 }
 
 export interface SubmitResponse {
@@ -144,7 +154,10 @@ export interface JobSummary {
 
 export interface StatusResponse {
   readonly jobs: JobSummary[];
-  /** Ids Batch does not know (or does not know yet: a job just submitted can take a moment to appear). */
+  /**
+   * Ids Batch does not know (or does not know yet: a job just submitted can take a moment to appear). Unlike a
+   * `{ jobId }` request, a list is answered without waiting for them.
+   */
   readonly notFound: string[];
   /**
    * Present only when the invocation ran short of time before every id was asked about: send the same `jobIds` with
@@ -176,6 +189,10 @@ export interface TerminateRequest {
   readonly reason: string;
 }
 
+/**
+ * What TerminateJob does to a job in the status it was seen in: `cancelled` before STARTING, `terminated` from
+ * STARTING on; `none` for a job that had already finished, which is left alone.
+ */
 export type TerminateAction = 'terminated' | 'cancelled' | 'none';
 
 export interface TerminateResponse {
@@ -322,10 +339,27 @@ export function parseValidateRequest(event: unknown): ValidateRequest {
   return reader.finish({ jobDefinition: jobDefinition!, ...(parameters && { parameters }) });
 }
 
-const SUBMIT_FIELDS = ['jobDefinition', 'parameters', 'jobQueue', 'revision', 'containerOverrides', 'arraySize', 'dependsOn', 'jobName', 'idempotencyKey'] as const;
+const SUBMIT_FIELDS = [
+  'jobDefinition',
+  'parameters',
+  'jobQueue',
+  'revision',
+  'containerOverrides',
+  'arraySize',
+  'dependsOn',
+  'jobName',
+  'idempotencyKey',
+  'shareIdentifier',
+  'schedulingPriorityOverride',
+] as const;
 /** Idempotency keys: printable ASCII without spaces, as request ids and UUIDs are. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,256}$/;
-const OVERRIDE_FIELDS = ['command', 'environment', 'vcpus', 'memoryMiB', 'gpus', 'instanceType'] as const;
+/** SubmitJob `shareIdentifier`: at most 255 letters and digits, which may be followed by an asterisk. */
+export const SHARE_IDENTIFIER_PATTERN = /^[A-Za-z0-9]{1,255}\*?$/;
+/** SubmitJob `schedulingPriorityOverride`. */
+export const SCHEDULING_PRIORITY_MIN = 0;
+export const SCHEDULING_PRIORITY_MAX = 9999;
+const OVERRIDE_FIELDS = ['command', 'environment', 'vcpus', 'memoryMiB', 'gpus'] as const;
 
 export function parseSubmitRequest(event: unknown): SubmitRequest {
   const { reader, fields } = begin(event, SUBMIT_FIELDS);
@@ -353,6 +387,16 @@ export function parseSubmitRequest(event: unknown): SubmitRequest {
       patternText: 'printable ASCII without spaces',
     });
   }
+  if (fields.shareIdentifier !== undefined) {
+    request.shareIdentifier = reader.string(fields.shareIdentifier, 'shareIdentifier', {
+      max: 256,
+      pattern: SHARE_IDENTIFIER_PATTERN,
+      patternText: 'at most 255 letters and digits, optionally followed by "*"',
+    });
+  }
+  if (fields.schedulingPriorityOverride !== undefined) {
+    request.schedulingPriorityOverride = reader.integer(fields.schedulingPriorityOverride, 'schedulingPriorityOverride', SCHEDULING_PRIORITY_MIN, SCHEDULING_PRIORITY_MAX);
+  }
   if (fields.dependsOn !== undefined) request.dependsOn = parseDependsOn(reader, fields.dependsOn);
   if (fields.containerOverrides !== undefined) request.containerOverrides = parseOverrides(reader, fields.containerOverrides);
   return reader.finish(request);
@@ -378,15 +422,28 @@ function parseDependsOn(reader: EventReader, value: unknown): JobDependency[] | 
 }
 
 function parseOverrides(reader: EventReader, value: unknown): ContainerOverrides | undefined {
-  const fields = reader.object(value, 'containerOverrides', OVERRIDE_FIELDS);
+  let checked = value;
+  if (typeof value === 'object' && value !== null && 'instanceType' in value) {
+    // instanceType overrides only multi-node parallel jobs on EC2 (AWS Batch API Reference, ContainerOverrides:
+    // instanceType): Batch refuses it for a single-node job and on Fargate, and pendant submits only single-node jobs.
+    reader.problem(
+      'containerOverrides.instanceType',
+      'unsupported',
+      'applies only to multi-node parallel jobs on EC2; AWS Batch refuses it for the single-node jobs pendant submits',
+    );
+    const { instanceType: _, ...rest } = value as Record<string, unknown>;
+    checked = rest;
+  }
+  const fields = reader.object(checked, 'containerOverrides', OVERRIDE_FIELDS);
   if (fields === undefined) return undefined;
   const overrides: { -readonly [K in keyof ContainerOverrides]: ContainerOverrides[K] } = {};
   if (fields.command !== undefined) {
     if (!Array.isArray(fields.command) || fields.command.length === 0) {
       reader.problem('containerOverrides.command', 'type', `must be a non-empty array of strings, got ${typeName(fields.command)}`);
     } else {
+      // An empty argument is refused by Batch (AWS Batch API Reference, ContainerOverrides: command).
       overrides.command = fields.command.map((part, index) =>
-        reader.string(part, `containerOverrides.command[${index}]`, { min: 0, max: LIMITS.MAX_CONTAINER_OVERRIDES_CHARS })!,
+        reader.string(part, `containerOverrides.command[${index}]`, { max: LIMITS.MAX_CONTAINER_OVERRIDES_CHARS })!,
       );
     }
   }
@@ -410,13 +467,6 @@ function parseOverrides(reader: EventReader, value: unknown): ContainerOverrides
   if (fields.vcpus !== undefined) overrides.vcpus = reader.number(fields.vcpus, 'containerOverrides.vcpus', 0, 256);
   if (fields.memoryMiB !== undefined) overrides.memoryMiB = reader.integer(fields.memoryMiB, 'containerOverrides.memoryMiB', 1, 4_194_304);
   if (fields.gpus !== undefined) overrides.gpus = reader.integer(fields.gpus, 'containerOverrides.gpus', 0, 64);
-  if (fields.instanceType !== undefined) {
-    overrides.instanceType = reader.string(fields.instanceType, 'containerOverrides.instanceType', {
-      max: 64,
-      pattern: /^[a-z0-9-]+\.[a-z0-9-]+$/,
-      patternText: 'an EC2 instance type such as m7g.large',
-    });
-  }
   return overrides;
 }
 

@@ -439,11 +439,24 @@ describe('PendantClient', () => {
       expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 2);
     });
 
-    it('stops at a response with no events', async () => {
+    // CloudWatch Logs API Reference, GetLogEvents: a page can hold no events and still a new nextForwardToken, and the
+    // logs function answers with no events when it runs short of time; only an unchanged or null token ends the stream.
+    it('keeps reading past a response with no events but a new token', async () => {
       lambda
         .on(InvokeCommand)
         .resolvesOnce(answer(logsPage([event(1)], 'token-1')))
         .resolvesOnce(answer(logsPage([], 'token-2')))
+        .resolvesOnce(answer(logsPage([event(2)], 'token-3')))
+        .resolves(answer(logsPage([], null)));
+      await expect(collect(client().logEvents(JOB_ID))).resolves.toEqual([event(1), event(2)]);
+      expect(sent().map((call) => (call.request as { nextToken?: string }).nextToken)).toEqual([undefined, 'token-1', 'token-2', 'token-3']);
+    });
+
+    it('stops at a response with no events whose token is the one sent: the stream is read to its end', async () => {
+      lambda
+        .on(InvokeCommand)
+        .resolvesOnce(answer(logsPage([event(1)], 'token-1')))
+        .resolvesOnce(answer(logsPage([], 'token-1')))
         .resolves(answer(logsPage([event(99)], 'token-never')));
       await expect(collect(client().logEvents(JOB_ID))).resolves.toEqual([event(1)]);
       expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 2);

@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import childProcess = require('node:child_process');
 import { readdirSync, readFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ import {
 } from '../../lib';
 import { bundleDirectory, Operation, OPERATIONS } from '../../lib/private/handler-code';
 import { functionEnvironment } from '../../lambda/aws/environment';
-import { expectValidationError, IMAGE, logicalId, newStack, resourcesFor, roleStatements, stagedAssetDirectory } from './helpers';
+import { expectValidationError, functionStatements, IMAGE, logicalId, newStack, resourcesFor, roleStatements, stagedAssetDirectory } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -163,15 +164,145 @@ describe('RuntimeFunctions', () => {
       }
     });
 
-    it('gives submit the deployed revisions and its queues, and nothing else of pendant', () => {
+    it('gives submit the deployed revisions and its queues by name, and nothing else of pendant', () => {
       const submit = variables('submitFunction');
       expect(Object.keys(submit).sort()).toEqual([ENV.JOB_DEFINITION_REVISIONS, ENV.JOB_QUEUES, ENV.IDEMPOTENCY_TABLE, 'POWERTOOLS_SERVICE_NAME'].sort());
       const revision = (definition: JobDefinition) => ({ 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: logicalId(definition.jobDefinition) }] }] });
       expect(submit[ENV.JOB_DEFINITION_REVISIONS]).toEqual({ 'Fn::Join': ['', [revision(f.definitions[0]), ',', revision(f.definitions[1])]] });
-      const arn = (queue: JobQueue) => ({ 'Fn::GetAtt': [logicalId(queue.jobQueue), 'JobQueueArn'] });
-      expect(submit[ENV.JOB_QUEUES]).toEqual({ 'Fn::Join': ['', ['["', arn(f.queues[0]), '","', arn(f.queues[1]), '"]']] });
+      // The name, not the ARN: SubmitJob and ListJobs take either, and the name is a third of the size.
+      const name = (queue: JobQueue) => ({
+        'Fn::Select': [1, { 'Fn::Split': ['/', { 'Fn::Select': [5, { 'Fn::Split': [':', { 'Fn::GetAtt': [logicalId(queue.jobQueue), 'JobQueueArn'] }] }] }] }],
+      });
+      expect(submit[ENV.JOB_QUEUES]).toEqual({ 'Fn::Join': ['', ['["', name(f.queues[0]), '","', name(f.queues[1]), '"]']] });
     });
 
+    it("ships each queue's platform and scheduling with submit, from the queue constructs", () => {
+      const stack = newStack();
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+      const fargate = new ComputeEnvironment(stack, 'Fargate', { kind: ComputeKind.FARGATE, vpc });
+      const ec2Compute = new ComputeEnvironment(stack, 'Ec2', { kind: ComputeKind.EC2, vpc });
+      const queues = [
+        new JobQueue(stack, 'Shared', { computeEnvironments: [fargate], fairShare: { shares: [{ shareIdentifier: 'teamA', weightFactor: 1 }] } }),
+        new JobQueue(stack, 'Gpu', { computeEnvironments: [ec2Compute] }),
+      ];
+      const jobLogGroup = new logs.LogGroup(stack, 'JobLogs');
+      const definition = new JobDefinition(stack, 'Alpha', { name: 'alpha', image: IMAGE, command: ['run'], logGroup: jobLogGroup });
+      const runtime = new RuntimeFunctions(stack, 'Runtime', { jobDefinitions: [definition], jobQueues: queues, jobLogGroup });
+      Template.fromStack(stack);
+
+      const shipped = JSON.parse(readFileSync(join(stagedAssetDirectory(stack, logicalId(runtime.submitFunction)), CONFIG_FILE_NAME), 'utf8'));
+      expect(JSON.parse(shipped[ENV.JOB_QUEUE_SETTINGS])).toEqual([
+        { platform: 'FARGATE', fairShare: true },
+        { platform: 'EC2', fairShare: false },
+      ]);
+      const config = RuntimeConfig.fromEnv({ ...shipped, [ENV.JOB_QUEUES]: '["shared-q","gpu-q"]', [ENV.JOB_DEFINITION_REVISIONS]: '1' });
+      expect(config.jobQueues).toEqual([
+        { queue: 'shared-q', name: 'shared-q', platform: 'FARGATE', fairShare: true },
+        { queue: 'gpu-q', name: 'gpu-q', platform: 'EC2', fairShare: false },
+      ]);
+      expect(config.jobDefinitions.get('alpha')).toMatchObject({ platform: definition.platform, revision: 1 });
+    });
+
+    // AWS Batch API Reference, RegisterJobDefinition: a job definition name is account- and Region-wide, so the
+    // physical name a construct gives its definition (unique to its stack) is what submit, "latest" and IAM must use.
+    it("writes the definition's physical name, where the construct has one, into the configuration and the submit policy", () => {
+      const stack = newStack();
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+      const queue = new JobQueue(stack, 'Queue', { computeEnvironments: [new ComputeEnvironment(stack, 'Compute', { kind: ComputeKind.FARGATE, vpc })] });
+      const jobLogGroup = new logs.LogGroup(stack, 'JobLogs');
+      const definition = new JobDefinition(stack, 'Alpha', { name: 'alpha', image: IMAGE, command: ['run'], logGroup: jobLogGroup });
+      if (!('physicalName' in definition)) Object.defineProperty(definition, 'physicalName', { value: 'Test-alpha-1a2b3c' });
+      const physicalName = (definition as unknown as { physicalName: string }).physicalName;
+      const runtime = new RuntimeFunctions(stack, 'Runtime', { jobDefinitions: [definition], jobQueues: [queue], jobLogGroup });
+      const template = Template.fromStack(stack);
+
+      const shipped = JSON.parse(readFileSync(join(stagedAssetDirectory(stack, logicalId(runtime.submitFunction)), CONFIG_FILE_NAME), 'utf8'));
+      const config = RuntimeConfig.fromEnv({ ...shipped, [ENV.JOB_QUEUES]: '["q"]', [ENV.JOB_DEFINITION_REVISIONS]: '4' });
+      expect(config.jobDefinitions.get('alpha')).toMatchObject({ declaredName: 'alpha', physicalName, revision: 4 });
+      const submitTargets = resourcesFor(functionStatements(template, logicalId(runtime.submitFunction)), 'batch:SubmitJob');
+      expect(JSON.stringify(submitTargets)).toContain(`:job-definition/${physicalName}:*`);
+    });
+
+    // AWS Lambda Developer Guide, "Working with Lambda environment variables": the total size of all environment
+    // variables must not exceed 4 KB. AWS Batch Service Quotas: 50 job queues per Region. CloudFormation names a
+    // resource it names itself "<stack name>-<logical id>-<random>", as the e2e journey shows for the job queues.
+    describe('with 50 job queues', () => {
+      const STACK_NAME = 'GenomicsPlatform';
+      function platformWith50Queues(queueName?: (index: number) => string) {
+        const stack = newStack(STACK_NAME);
+        const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+        const compute = new ComputeEnvironment(stack, 'Compute', { kind: ComputeKind.FARGATE, vpc });
+        const queues = Array.from(
+          { length: 50 },
+          (_, index) => new JobQueue(stack, `PipelineQueue${index}`, { computeEnvironments: [compute], ...(queueName && { jobQueueName: queueName(index) }) }),
+        );
+        const jobLogGroup = new logs.LogGroup(stack, 'JobLogs');
+        const definitions = Array.from(
+          { length: 30 },
+          (_, index) => new JobDefinition(stack, `Job${index}`, { name: `job-${index}`, image: IMAGE, command: ['run'], logGroup: jobLogGroup }),
+        );
+        const runtime = new RuntimeFunctions(stack, 'Runtime', { jobDefinitions: definitions, jobQueues: queues, jobLogGroup, idempotencyWindow: Duration.days(2) });
+        return { stack, queues, runtime, resources: Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }> };
+      }
+
+      /**
+       * A value as CloudFormation would render it: the longest ARNs (partition aws-us-gov, a 15-character Region),
+       * generated names as CloudFormation makes them (12 random characters), and five-digit revisions.
+       */
+      function deployed(resources: Record<string, { Type: string }>, value: unknown): string {
+        if (typeof value === 'string') return value;
+        const node = value as Record<string, unknown>;
+        const prefix = 'arn:aws-us-gov:batch:xx-xxxxxxxxx-1:123456789012';
+        if ('Ref' in node) return `${prefix}:job-definition/${STACK_NAME}-${String(node.Ref)}-ABCDEFGHIJKL:99999`;
+        if ('Fn::GetAtt' in node) {
+          const [id] = node['Fn::GetAtt'] as string[];
+          const generated = `${STACK_NAME}-${id}-ABCDEFGHIJKL`;
+          return resources[id].Type === 'AWS::Batch::JobQueue' ? `${prefix}:job-queue/${generated}` : `arn:aws-us-gov:dynamodb:xx-xxxxxxxxx-1:123456789012:table/${generated}`;
+        }
+        if ('Fn::Join' in node) {
+          const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
+          return parts.map((part) => deployed(resources, part)).join(separator);
+        }
+        if ('Fn::Select' in node) {
+          const [index, list] = node['Fn::Select'] as [number, { 'Fn::Split': [string, unknown] }];
+          const [separator, text] = list['Fn::Split'];
+          return deployed(resources, text).split(separator)[index];
+        }
+        throw new Error(`unexpected ${JSON.stringify(value)}`);
+      }
+
+      function environmentBytes(resources: Record<string, { Type: string; Properties: Record<string, unknown> }>, fn: lambda.IFunction) {
+        const variables = (resources[logicalId(fn)].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+        const rendered = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, deployed(resources, value)]));
+        const bytes = Object.entries(rendered).reduce((total, [name, value]) => total + Buffer.byteLength(name) + Buffer.byteLength(value), 0);
+        return { rendered, bytes };
+      }
+
+      it('fits their generated names, 30 revisions and the other variables in the 4 KB Lambda allows, once deployed', () => {
+        const { queues, runtime, resources } = platformWith50Queues();
+        const { rendered, bytes } = environmentBytes(resources, runtime.submitFunction);
+
+        const names = JSON.parse(rendered[ENV.JOB_QUEUES]) as string[];
+        expect(names).toHaveLength(50);
+        expect(names[49]).toMatch(/^GenomicsPlatform-PipelineQueue49[0-9A-F]{8}-ABCDEFGHIJKL$/);
+        expect(bytes).toBeLessThanOrEqual(4 * 1024);
+        // By ARN, as the functions had them before, the same queues would not fit.
+        const byArn = JSON.stringify(queues.map((queue) => deployed(resources, { 'Fn::GetAtt': [logicalId(queue.jobQueue), 'JobQueueArn'] })));
+        expect(bytes - Buffer.byteLength(rendered[ENV.JOB_QUEUES]) + Buffer.byteLength(byArn)).toBeGreaterThan(4 * 1024);
+      });
+
+      it('ships the names of queues that were given one in the config file, leaving the environment their room', () => {
+        const { stack, runtime, resources } = platformWith50Queues((index) => `genomics-pipeline-queue-${index}`);
+        const { rendered, bytes } = environmentBytes(resources, runtime.submitFunction);
+
+        expect(rendered).not.toHaveProperty([ENV.JOB_QUEUES]);
+        expect(bytes).toBeLessThan(1024);
+        const shipped = JSON.parse(readFileSync(join(stagedAssetDirectory(stack, logicalId(runtime.submitFunction)), CONFIG_FILE_NAME), 'utf8'));
+        const config = RuntimeConfig.fromEnv({ ...shipped, ...rendered });
+        expect(config.jobQueues).toHaveLength(50);
+        expect(config.jobQueues[49]).toEqual({ queue: 'genomics-pipeline-queue-49', name: 'genomics-pipeline-queue-49', platform: 'FARGATE', fairShare: false });
+      });
+    });
     it('keeps the declarations out of every environment', () => {
       for (const [, , property] of FUNCTIONS) expect(variables(property)).not.toHaveProperty([ENV.JOB_DEFINITIONS]);
     });
@@ -275,23 +406,26 @@ describe('RuntimeFunctions', () => {
         expect(readdirSync(directory).sort()).toEqual(['index.js', CONFIG_FILE_NAME].sort());
         expect(readFileSync(join(directory, 'index.js')).equals(readFileSync(join(bundleDirectory(operation), 'index.js')))).toBe(true);
         const shipped = JSON.parse(readFileSync(join(directory, CONFIG_FILE_NAME), 'utf8'));
-        expect(Object.keys(shipped)).toEqual([ENV.JOB_DEFINITIONS]);
+        expect(Object.keys(shipped)).toEqual(operation === 'submit' ? [ENV.JOB_DEFINITIONS, ENV.JOB_QUEUE_SETTINGS] : [ENV.JOB_DEFINITIONS]);
         expect(JSON.parse(shipped[ENV.JOB_DEFINITIONS])).toEqual({
-          alpha: { definition: 'alpha', parameters: ALPHA_PARAMETERS },
-          beta: { definition: 'beta', parameters: BETA_PARAMETERS },
+          alpha: { definition: 'alpha', parameters: ALPHA_PARAMETERS, platform: 'FARGATE', revisionIndex: 0 },
+          beta: { definition: 'beta', parameters: BETA_PARAMETERS, platform: 'FARGATE', revisionIndex: 1 },
         });
       },
     );
 
     it('ships a configuration the handlers read back, with the revisions from the environment', () => {
       const directory = stagedAssetDirectory(f.stack, logicalId(f.runtime.submitFunction));
-      const env = functionEnvironment(directory, { [ENV.JOB_DEFINITION_REVISIONS]: '7,3', [ENV.JOB_QUEUES]: '["queue-a"]' });
+      const env = functionEnvironment(directory, { [ENV.JOB_DEFINITION_REVISIONS]: '7,3', [ENV.JOB_QUEUES]: '["queue-a","queue-b"]' });
       const config = RuntimeConfig.fromEnv(env);
       expect([...config.jobDefinitions.values()]).toEqual([
-        { declaredName: 'alpha', physicalName: 'alpha', revision: 7, parameters: ALPHA_PARAMETERS },
-        { declaredName: 'beta', physicalName: 'beta', revision: 3, parameters: BETA_PARAMETERS },
+        { declaredName: 'alpha', physicalName: 'alpha', revision: 7, platform: 'FARGATE', parameters: ALPHA_PARAMETERS },
+        { declaredName: 'beta', physicalName: 'beta', revision: 3, platform: 'FARGATE', parameters: BETA_PARAMETERS },
       ]);
-      expect(config.jobQueues).toEqual(['queue-a']);
+      expect(config.jobQueues).toEqual([
+        { queue: 'queue-a', name: 'queue-a', platform: 'FARGATE', fairShare: false },
+        { queue: 'queue-b', name: 'queue-b', platform: 'FARGATE', fairShare: false },
+      ]);
     });
 
     it('keeps the asset when nothing changes and replaces only validate and submit when a declaration does', () => {
@@ -336,6 +470,42 @@ describe('RuntimeFunctions', () => {
       Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
         Roles: [{ Ref: logicalId(role) }],
         PolicyDocument: { Statement: [{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalId(runtime[property]), 'Arn'] } }], Version: '2012-10-17' },
+      });
+    });
+
+    // IAM User Guide, "Cross-account policy evaluation logic": a principal of another account needs the resource's
+    // policy to allow it as well; an identity policy alone only works within one account. Lambda's resource policy is
+    // a Lambda permission, which aws-cdk-lib's grantInvoke adds for such principals.
+    describe('to a principal of another account', () => {
+      it.each(GRANTS)('%s adds a Lambda permission for an account principal', (grant, property) => {
+        const { stack, runtime } = build();
+        const result = runtime[grant](new iam.AccountPrincipal('210987654321'));
+        expect(result.success).toBe(true);
+        const permissions = Template.fromStack(stack).findResources('AWS::Lambda::Permission');
+        expect(Object.values(permissions).map((permission) => permission.Properties)).toEqual([
+          { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [logicalId(runtime[property]), 'Arn'] }, Principal: '210987654321' },
+        ]);
+      });
+
+      it('adds a Lambda permission for a role of another account, once however often it is granted', () => {
+        const { stack, runtime } = build();
+        const caller = iam.Role.fromRoleArn(stack, 'Caller', 'arn:aws:iam::210987654321:role/pipeline');
+        runtime.grantSubmit(caller);
+        runtime.grantSubmit(caller);
+        const permissions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Permission'));
+        expect(permissions.map((permission) => permission.Properties)).toEqual([
+          {
+            Action: 'lambda:InvokeFunction',
+            FunctionName: { 'Fn::GetAtt': [logicalId(runtime.submitFunction), 'Arn'] },
+            Principal: 'arn:aws:iam::210987654321:role/pipeline',
+          },
+        ]);
+      });
+
+      it('adds no Lambda permission for a role of the same account: its identity policy is enough', () => {
+        const { stack, runtime } = build();
+        runtime.grantSubmit(new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+        Template.fromStack(stack).resourceCountIs('AWS::Lambda::Permission', 0);
       });
     });
 

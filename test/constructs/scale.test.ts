@@ -141,7 +141,12 @@ describe('BatchPlatform at scale', () => {
       const shipped = JSON.parse(readFileSync(join(stagedAssetDirectory(stack, logicalId(platform.submitFunction)), CONFIG_FILE_NAME), 'utf8'));
       const declarations = JSON.parse(shipped[ENV.JOB_DEFINITIONS]);
       expect(Object.keys(declarations)).toHaveLength(DEFINITIONS);
-      expect(declarations['job-299']).toEqual({ definition: 'job-299', parameters: { size: { type: 'integer', min: 1, max: 100, default: 100 } } });
+      expect(declarations['job-299']).toEqual({
+        definition: 'job-299',
+        parameters: { size: { type: 'integer', min: 1, max: 100, default: 100 } },
+        platform: 'FARGATE',
+        revisionIndex: 299,
+      });
     });
   });
 

@@ -57,6 +57,10 @@ export const OTHER_JOB_ID = '0f1e2d3c-4b5a-4697-8877-665544332211';
 export const INPUT = 's3://pendant-inputs/reads/sample-1.fastq';
 export const QUEUE_NAME = 'pendant-queue';
 export const QUEUE_ARN = `arn:aws:batch:us-east-1:123456789012:job-queue/${QUEUE_NAME}`;
+/** A Fargate queue with a fair-share scheduling policy: SubmitJob needs a shareIdentifier there. */
+export const FAIR_QUEUE_NAME = 'pendant-fair';
+/** An EC2 queue: the corpus's Fargate definitions may not be sent to it. */
+export const EC2_QUEUE_NAME = 'pendant-gpu';
 
 /** One parameter of every declared type, so each type's value checks can be reached. */
 export const CORPUS_PARAMETERS = {
@@ -78,10 +82,14 @@ export function corpusConfig(): RuntimeConfig {
   return new RuntimeConfig(
     encodeConfig({
       jobDefinitions: {
-        align: { definition: 'pendant-align:1', parameters: CORPUS_PARAMETERS },
-        scratch: { definition: 'pendant-scratch', parameters: { object: Parameter.s3Object({ mustExist: true }) } },
+        align: { definition: 'pendant-align:1', parameters: CORPUS_PARAMETERS, platform: 'FARGATE' },
+        scratch: { definition: 'pendant-scratch', parameters: { object: Parameter.s3Object({ mustExist: true }) }, platform: 'FARGATE' },
       },
-      jobQueues: [QUEUE_ARN],
+      jobQueues: [
+        { queue: QUEUE_ARN, platform: 'FARGATE', fairShare: false },
+        { queue: FAIR_QUEUE_NAME, platform: 'FARGATE', fairShare: true },
+        { queue: EC2_QUEUE_NAME, platform: 'EC2', fairShare: false },
+      ],
     }),
   );
 }
@@ -107,13 +115,14 @@ export const VALID_EVENTS: Readonly<Record<HandlerName, readonly unknown[]>> = {
         vcpus: 0.5,
         memoryMiB: 2048,
         gpus: 1,
-        instanceType: 'm7g.large',
       },
       arraySize: 10,
       dependsOn: [JOB_ID, { jobId: OTHER_JOB_ID, type: 'SEQUENTIAL' }],
     },
     { jobDefinition: 'align', jobQueue: QUEUE_ARN, revision: 'latest', parameters: { input: INPUT }, dependsOn: [{ jobId: `${JOB_ID}:3`, type: 'N_TO_N' }] },
     { jobDefinition: 'scratch', parameters: { object: 's3://scratch-bucket/tmp/a.txt' } },
+    { jobDefinition: 'align', jobQueue: FAIR_QUEUE_NAME, shareIdentifier: 'lab1', schedulingPriorityOverride: 10, parameters: { input: INPUT } },
+    { jobDefinition: 'align', parameters: { input: 's3://pendant-inputs/reads/sample 1 (rerun).fastq' } },
   ],
   status: [{ jobId: JOB_ID }, { jobIds: [JOB_ID, OTHER_JOB_ID, `${JOB_ID}:0`, `${JOB_ID}#1`] }],
   logs: [{ jobId: JOB_ID }, { jobId: JOB_ID, limit: 100 }, { jobId: JOB_ID, nextToken: null, limit: 10_000 }],

@@ -18,7 +18,7 @@ import {
   RuntimeConfig,
   S3Uri,
 } from '../../lib/model';
-import { corpusConfig, CorpusCase, HandlerName, HANDLERS, INPUT, JOB_ID, problemClass, QUEUE_ARN, VALID_EVENTS } from './corpus';
+import { corpusConfig, CorpusCase, FAIR_QUEUE_NAME, HandlerName, HANDLERS, INPUT, JOB_ID, problemClass, QUEUE_ARN, VALID_EVENTS } from './corpus';
 
 /**
  * The fuzzer that grows the corpus: it mutates valid events (drops and adds fields, swaps types, injects empty,
@@ -33,7 +33,7 @@ import { corpusConfig, CorpusCase, HandlerName, HANDLERS, INPUT, JOB_ID, problem
 // A fake AWS that answers every call plausibly and records it
 
 export interface AwsCall {
-  readonly operation: 'DescribeJobs' | 'SubmitJob' | 'ListJobs' | 'DescribeJobDefinitions' | 'TerminateJob' | 'CancelJob' | 'HeadObject' | 'GetLogEvents';
+  readonly operation: 'DescribeJobs' | 'SubmitJob' | 'ListJobs' | 'DescribeJobDefinitions' | 'TerminateJob' | 'HeadObject' | 'GetLogEvents';
   readonly input: Record<string, unknown>;
 }
 
@@ -70,12 +70,13 @@ class RecordingAws implements BatchGateway, S3Gateway, LogsGateway {
     return 1;
   }
 
-  public async terminateJob(jobId: string, reason: string): Promise<void> {
-    this.calls.push({ operation: 'TerminateJob', input: { jobId, reason } });
+  public async isActiveRevision(jobDefinitionName: string, revision: number): Promise<boolean> {
+    this.calls.push({ operation: 'DescribeJobDefinitions', input: { jobDefinitionName, status: 'ACTIVE', revision } });
+    return true;
   }
 
-  public async cancelJob(jobId: string, reason: string): Promise<void> {
-    this.calls.push({ operation: 'CancelJob', input: { jobId, reason } });
+  public async terminateJob(jobId: string, reason: string): Promise<void> {
+    this.calls.push({ operation: 'TerminateJob', input: { jobId, reason } });
   }
 
   public async objectState(uri: S3Uri): Promise<ObjectState> {
@@ -163,7 +164,18 @@ export function awsViolations(call: AwsCall): Violation[] {
       const job = input as unknown as SubmitJobInput;
       check(AWS_NAME.test(job.jobName), 'SubmitJob.jobName', `job name ${preview(job.jobName)} breaks Batch's naming rule`);
       check(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}:[1-9]\d*$/.test(job.jobDefinition), 'SubmitJob.jobDefinition', `job definition ${preview(job.jobDefinition)} is not name:revision`);
-      check(job.jobQueue === QUEUE_ARN, 'SubmitJob.jobQueue', `job queue ${preview(job.jobQueue)} is not the configured queue`);
+      // The corpus's definitions run on Fargate: its EC2 queue is never a place to send them (AWS Batch User Guide,
+      // "Job definitions": platformCapabilities).
+      check(job.jobQueue === QUEUE_ARN || job.jobQueue === FAIR_QUEUE_NAME, 'SubmitJob.jobQueue', `job queue ${preview(job.jobQueue)} is not a configured Fargate queue`);
+      // SubmitJob: shareIdentifier is required on a fair-share queue and refused on a FIFO one; 255 alphanumerics,
+      // optionally followed by "*"; schedulingPriorityOverride 0–9999.
+      const fair = job.jobQueue === FAIR_QUEUE_NAME;
+      check(fair === (job.shareIdentifier !== undefined), 'SubmitJob.shareIdentifier', `share identifier ${preview(job.shareIdentifier)} on ${fair ? 'a fair-share' : 'a FIFO'} queue`);
+      if (job.shareIdentifier !== undefined) check(/^[A-Za-z0-9]{1,255}\*?$/.test(job.shareIdentifier), 'SubmitJob.shareIdentifier', `share identifier ${preview(job.shareIdentifier)}`);
+      if (job.schedulingPriorityOverride !== undefined) {
+        const priority = job.schedulingPriorityOverride;
+        check(fair && Number.isInteger(priority) && priority >= 0 && priority <= 9999, 'SubmitJob.schedulingPriorityOverride', `priority ${preview(priority)}`);
+      }
       for (const [name, value] of Object.entries(job.parameters ?? {})) {
         check(typeof value === 'string', 'SubmitJob.parameters', `parameter ${name} is not a string`);
       }
@@ -175,7 +187,9 @@ export function awsViolations(call: AwsCall): Violation[] {
           check(typeof variable.name === 'string' && !variable.name.startsWith('AWS_BATCH'), 'SubmitJob.environment.name', `environment variable ${preview(variable.name)} is reserved`);
           check(typeof variable.value === 'string', 'SubmitJob.environment.value', `environment variable ${preview(variable.name)} has no string value`);
         }
-        for (const part of overrides.command ?? []) check(typeof part === 'string', 'SubmitJob.command', 'a command part is not a string');
+        for (const part of overrides.command ?? []) check(typeof part === 'string' && part !== '', 'SubmitJob.command', 'a command part is not a non-empty string');
+        // ContainerOverrides: instanceType applies to multi-node parallel jobs only.
+        check(!('instanceType' in overrides), 'SubmitJob.instanceType', 'instanceType on a single-node job');
         for (const { type, value } of overrides.resourceRequirements ?? []) {
           const amount = Number(value);
           const valid = type === 'VCPU' ? amount > 0 : type === 'MEMORY' ? Number.isInteger(amount) && amount >= 1 : Number.isInteger(amount) && amount >= 0;
@@ -215,8 +229,7 @@ export function awsViolations(call: AwsCall): Violation[] {
       for (const id of jobs) check(AWS_JOB_ID.test(id), 'DescribeJobs.jobId', `id ${preview(id)} is not a job id`);
       break;
     }
-    case 'TerminateJob':
-    case 'CancelJob': {
+    case 'TerminateJob': {
       const { jobId, reason } = input as { jobId: string; reason: string };
       check(AWS_JOB_ID.test(jobId), `${call.operation}.jobId`, `id ${preview(jobId)} is not a job id`);
       check(typeof reason === 'string' && reason.length >= 1 && reason.length <= 1024, `${call.operation}.reason`, `reason of ${reason.length} characters (1–1,024)`);

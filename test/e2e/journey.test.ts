@@ -224,7 +224,7 @@ describe('End to end: the example app deployed into moto', () => {
       const submit = deployed.submit.environment;
       const queues = await Promise.all(ids.jobQueues.map(physicalId));
       expect(queues).toHaveLength(2);
-      expect(JSON.parse(submit.PENDANT_JOB_QUEUES)).toEqual(queues);
+      expect(JSON.parse(submit.PENDANT_JOB_QUEUES)).toEqual(queues.map(jobQueueName));
       expect(submit.PENDANT_JOB_DEFINITION_REVISIONS).toBe('1');
       expect(await jobDefinitionRevisions()).toEqual([{ revision: 1, status: 'ACTIVE', memory: '2048' }]);
       // The cross-stack reference: the caller stack imported the ARN the platform stack exported.

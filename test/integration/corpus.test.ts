@@ -34,7 +34,7 @@ describe('Integration: malformed-request corpus', () => {
     handlers = {
       validate: createValidateHandler({ config, s3 }),
       submit: createSubmitHandler({ config, batch, s3, now: () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5)) }),
-      status: createStatusHandler({ config, batch }),
+      status: createStatusHandler({ config, batch, sleep: async () => undefined }),
       logs: createLogsHandler({ config, batch, logs }),
       terminate: createTerminateHandler({ batch }),
     };
@@ -47,7 +47,7 @@ describe('Integration: malformed-request corpus', () => {
   describe('the harness', () => {
     it('records the commands a well-formed event sends, so that none recorded means none sent', async () => {
       await expect(handlers.status({ jobId: JOB_ID })).rejects.toThrow(BatchJobNotFoundError);
-      expect(recorder.counts()).toEqual({ DescribeJobsCommand: 1 });
+      expect(recorder.counts()).toEqual({ DescribeJobsCommand: 5 });
     });
   });
 

@@ -145,7 +145,7 @@ describe('Integration: idempotent submit', () => {
         findJobs: (queue, name) => real.findJobs(queue, name),
         latestActiveRevision: (name) => real.latestActiveRevision(name),
         terminateJob: (id, reason) => real.terminateJob(id, reason),
-        cancelJob: (id, reason) => real.cancelJob(id, reason),
+        isActiveRevision: (name, revision) => real.isActiveRevision(name, revision),
         submitJob: async (input) => {
           await held;
           return real.submitJob(input);

@@ -167,7 +167,7 @@ describe('Integration: logs', () => {
       expect(logsCalls.calls).toEqual([]);
     });
 
-    it('throws BatchJobNotFoundError for an id Batch does not know', async () => {
+    it('throws BatchJobNotFoundError for an id Batch has not listed after five looks over 3.75 s', async () => {
       const { batchCalls, logsCalls, handler } = await setUp();
       const jobId = randomUUID();
 
@@ -175,7 +175,7 @@ describe('Integration: logs', () => {
 
       await expect(request).rejects.toBeInstanceOf(BatchJobNotFoundError);
       await expect(request).rejects.toMatchObject({ jobId });
-      expect(batchCalls.counts()).toEqual({ DescribeJobsCommand: 1 });
+      expect(batchCalls.counts()).toEqual({ DescribeJobsCommand: 5 });
       expect(logsCalls.calls).toEqual([]);
     });
   });

@@ -106,7 +106,7 @@ describe('Integration: status', () => {
       expect(child).toMatchObject({ jobId: `${parent}:2`, status: 'SUCCEEDED' });
     });
 
-    it('throws BatchJobNotFoundError for an id Batch does not know', async () => {
+    it('throws BatchJobNotFoundError for an id Batch has not listed after five looks over 3.75 s', async () => {
       const { calls, handler } = await setUp();
       const jobId = randomUUID();
 
@@ -114,7 +114,7 @@ describe('Integration: status', () => {
 
       await expect(request).rejects.toBeInstanceOf(BatchJobNotFoundError);
       await expect(request).rejects.toMatchObject({ name: 'BatchJobNotFoundError', jobId, message: `batch job not found: ${jobId}` });
-      expect(calls.counts()).toEqual({ DescribeJobsCommand: 1 });
+      expect(calls.counts()).toEqual({ DescribeJobsCommand: 5 });
     });
   });
 });

@@ -2,7 +2,7 @@ import { DeregisterJobDefinitionCommand, ListJobsCommand } from '@aws-sdk/client
 import { SdkBatchGateway } from '../../lambda/aws/batch';
 import { SdkS3Gateway } from '../../lambda/aws/s3';
 import { createHandler } from '../../lambda/handlers/submit';
-import { BatchJobSubmissionError, encodeConfig, Parameter, RuntimeConfig, S3ObjectNotFoundError, UnknownJobDefinitionError } from '../../lib/model';
+import { encodeConfig, Parameter, RuntimeConfig, S3ObjectNotFoundError, UnknownJobDefinitionError } from '../../lib/model';
 import { ACCOUNT, motoClients, recordCalls, REGION, resetMoto } from './moto/aws';
 import { BatchEnvironment, createBatchEnvironment, createBucket, describeJob, putObject, registerJobDefinition } from './moto/fixtures';
 
@@ -163,7 +163,8 @@ describe('Integration: submit', () => {
       const job = await describeJob(fixtures.batch, response.jobId);
       expect(job.jobDefinition).toBe(definitionArn(`${environment.jobDefinitionName}:2`));
       expect(job.parameters).toEqual({ input: INPUT, threads: '2' });
-      expect(batchCalls.count('DescribeJobDefinitions')).toBe(0);
+      // One look that the pinned revision is ACTIVE: it is not the one deployed with the function.
+      expect(batchCalls.inputsOf('DescribeJobDefinitions')).toEqual([expect.objectContaining({ jobDefinitionName: environment.jobDefinitionName, status: 'ACTIVE' })]);
     });
 
     it('submits at the newest ACTIVE revision for "latest", skipping a deregistered one', async () => {
@@ -204,18 +205,30 @@ describe('Integration: submit', () => {
       expect(batchCalls.count('SubmitJob')).toBe(0);
     });
 
-    it('throws BatchJobSubmissionError when Batch has no such revision', async () => {
-      const { environment, handler } = await withTwoRevisions();
+    // The error class documents a revision that does not exist as UnknownJobDefinitionError; Batch's own refusal
+    // of SubmitJob would only be a BatchJobSubmissionError.
+    it('throws UnknownJobDefinitionError when Batch has no such revision, and submits nothing', async () => {
+      const { environment, batchCalls, handler } = await withTwoRevisions();
 
       const submission = handler({ jobDefinition: 'align', revision: 7, parameters: { input: INPUT } });
 
-      await expect(submission).rejects.toBeInstanceOf(BatchJobSubmissionError);
+      await expect(submission).rejects.toBeInstanceOf(UnknownJobDefinitionError);
       await expect(submission).rejects.toMatchObject({
-        name: 'BatchJobSubmissionError',
-        jobDefinition: `${environment.jobDefinitionName}:7`,
-        jobQueue: environment.jobQueueName,
-        message: expect.stringContaining(`${environment.jobDefinitionName}:7`),
+        name: 'UnknownJobDefinitionError',
+        jobDefinition: 'align:7',
+        message: `job definition align has no ACTIVE revision 7 (${environment.jobDefinitionName}:7)`,
       });
+      expect(batchCalls.count('SubmitJob')).toBe(0);
+    });
+
+    it('throws UnknownJobDefinitionError for a pinned revision that was deregistered', async () => {
+      const { fixtures, environment, batchCalls, handler } = await withTwoRevisions();
+      await fixtures.batch.send(new DeregisterJobDefinitionCommand({ jobDefinition: `${environment.jobDefinitionName}:2` }));
+
+      const submission = handler({ jobDefinition: 'align', revision: 2, parameters: { input: INPUT } });
+
+      await expect(submission).rejects.toBeInstanceOf(UnknownJobDefinitionError);
+      expect(batchCalls.count('SubmitJob')).toBe(0);
     });
   });
 

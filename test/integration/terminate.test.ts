@@ -8,9 +8,10 @@ import { createBatchEnvironment, describeJob, HeldStatus, submitFailedJob, submi
 /**
  * What moto 5.2.1 lets these tests reach without Docker (see `submitHeldJob`): SUCCEEDED and FAILED jobs, and jobs
  * held in SUBMITTED, PENDING, RUNNABLE or STARTING. RUNNING cannot be held, so the TerminateJob path is exercised
- * from STARTING, the other status that has a container. moto records the reason of CancelJob and TerminateJob in
- * `statusReason` but leaves a held job where it is held, so the tests assert the call and its reason, not the
- * job's next status.
+ * from STARTING, the other status that has a container. moto records the reason of TerminateJob in `statusReason`
+ * but leaves a held job where it is held, so the tests assert the call and its reason, not the job's next status.
+ * The handler stops every unfinished job with TerminateJob, which cancels the ones that have not started (AWS Batch
+ * API Reference, TerminateJob): CancelJob is never sent.
  */
 describe('Integration: terminate', () => {
   const reason = 'sample withdrawn by the lab';
@@ -29,15 +30,15 @@ describe('Integration: terminate', () => {
   }
 
   describe.each<HeldStatus>(['SUBMITTED', 'PENDING', 'RUNNABLE'])('a job in %s', (status) => {
-    it('is cancelled with the reason given', async () => {
+    it('is cancelled by TerminateJob with the reason given', async () => {
       const { fixtures, environment, calls, handler } = await setUp();
       const jobId = await submitHeldJob(fixtures.batch, environment, status);
 
       await expect(handler({ jobId, reason })).resolves.toEqual({ jobId, previousStatus: status, action: 'cancelled' });
 
-      // Described again after the cancel, in case the job started in between (CancelJob would not have stopped it).
-      expect(calls.counts()).toEqual({ DescribeJobsCommand: 2, CancelJobCommand: 1 });
-      expect(calls.inputsOf('CancelJob')).toEqual([{ jobId, reason }]);
+      // One look and one TerminateJob: it stops the job whether or not it starts in between, so nothing to re-check.
+      expect(calls.counts()).toEqual({ DescribeJobsCommand: 1, TerminateJobCommand: 1 });
+      expect(calls.inputsOf('TerminateJob')).toEqual([{ jobId, reason }]);
       expect((await describeJob(fixtures.batch, jobId)).statusReason).toBe(reason);
     });
   });
@@ -79,14 +80,16 @@ describe('Integration: terminate', () => {
     });
   });
 
-  it('throws BatchJobNotFoundError for an id Batch does not know, and stops nothing', async () => {
+  it('throws BatchJobNotFoundError for an id Batch has not listed for 3.75 s, and stops nothing', async () => {
     const { calls, handler } = await setUp();
     const jobId = randomUUID();
+    const started = Date.now();
 
     const request = handler({ jobId, reason });
 
     await expect(request).rejects.toBeInstanceOf(BatchJobNotFoundError);
     await expect(request).rejects.toMatchObject({ name: 'BatchJobNotFoundError', jobId });
-    expect(calls.counts()).toEqual({ DescribeJobsCommand: 1 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_750);
+    expect(calls.counts()).toEqual({ DescribeJobsCommand: 5 });
   });
 });

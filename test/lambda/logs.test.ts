@@ -322,11 +322,32 @@ describe('Function: logs', () => {
   });
 
   describe('errors', () => {
-    it('throws BatchJobNotFoundError when Batch does not know the job', async () => {
+    it('throws BatchJobNotFoundError when Batch has not listed the job after a few seconds', async () => {
       batch.on(DescribeJobsCommand).resolves({ jobs: [] });
+      const sleeps: number[] = [];
 
-      await expectRejection(logsFunction()({ jobId: JOB_ID }), BatchJobNotFoundError, `batch job not found: ${JOB_ID}`);
+      await expectRejection(
+        createHandler({ config: config(), sleep: async (millis) => void sleeps.push(millis) })({ jobId: JOB_ID }),
+        BatchJobNotFoundError,
+        `batch job not found: ${JOB_ID}`,
+      );
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 5);
+      expect(sleeps).toEqual([250, 500, 1000, 2000]);
       expect(logs).not.toHaveReceivedAnyCommand();
+    });
+
+    // AWS Batch API Reference, DescribeJobs: a job just submitted can be missing from the answer for a moment.
+    it('reads the job once DescribeJobs lists it, rather than answer "not found" for a job just submitted', async () => {
+      batch.on(DescribeJobsCommand).resolvesOnce({ jobs: [] }).resolves({ jobs: [job('SUBMITTED', { container: {} })] });
+      const sleeps: number[] = [];
+
+      await expectRejection(
+        createHandler({ config: config(), sleep: async (millis) => void sleeps.push(millis) })({ jobId: JOB_ID }),
+        LogStreamNotFoundError,
+        `job ${JOB_ID} has no log stream yet`,
+      );
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 2);
+      expect(sleeps).toEqual([250]);
     });
 
     it('throws LogStreamNotFoundError when the job has no log stream yet', async () => {

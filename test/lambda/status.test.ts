@@ -1,4 +1,5 @@
 import { BatchClient, DescribeJobsCommand, DescribeJobsCommandInput, JobDetail, ServerException } from '@aws-sdk/client-batch';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createHandler } from '../../lambda/handlers/status';
@@ -300,11 +301,57 @@ describe('Function: status', () => {
       expect(response).toMatchObject({ jobId: id, status: 'RUNNABLE' });
     });
 
-    it('throws BatchJobNotFoundError when Batch does not know the job', async () => {
+    it('throws BatchJobNotFoundError when Batch has not listed the job after five DescribeJobs calls over 3.75 seconds', async () => {
       batch.on(DescribeJobsCommand).resolves({ jobs: [] });
+      const sleeps: number[] = [];
 
-      const error = await expectRejection(createHandler({ config: config() })({ jobId: jobId(9) }), BatchJobNotFoundError, `batch job not found: ${jobId(9)}`);
+      const error = await expectRejection(
+        createHandler({ config: config(), sleep: async (millis) => void sleeps.push(millis) })({ jobId: jobId(9) }),
+        BatchJobNotFoundError,
+        `batch job not found: ${jobId(9)}`,
+      );
       expect(error).toMatchObject({ jobId: jobId(9) });
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 5);
+      expect(sleeps).toEqual([250, 500, 1000, 2000]);
+    });
+
+    // AWS Batch API Reference, DescribeJobs, and the eventual consistency of the Batch API: right after SubmitJob
+    // returned an id, DescribeJobs can still leave the job out. moto lists it at once, so only this test shows it.
+    it('answers a job that DescribeJobs leaves out at first, as it may right after SubmitJob', async () => {
+      batch
+        .on(DescribeJobsCommand)
+        .resolvesOnce({ jobs: [] })
+        .resolvesOnce({ jobs: [] })
+        .resolves({ jobs: [detail(jobId(9), { status: 'SUBMITTED' })] });
+      const sleeps: number[] = [];
+
+      const response = (await createHandler({ config: config(), sleep: async (millis) => void sleeps.push(millis) })({ jobId: jobId(9) })) as JobSummary;
+
+      expect(response).toMatchObject({ jobId: jobId(9), status: 'SUBMITTED' });
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 3);
+      expect(sleeps).toEqual([250, 500]);
+    });
+
+    it('gives up early rather than wait into the time the invocation keeps for answering', async () => {
+      batch.on(DescribeJobsCommand).resolves({ jobs: [] });
+      const sleeps: number[] = [];
+      const handler = createHandler({ config: config(), sleep: async (millis) => void sleeps.push(millis) });
+      const context = { getRemainingTimeInMillis: () => 3_600 } as Context;
+
+      await expectRejection(handler({ jobId: jobId(9) }, context), BatchJobNotFoundError, `batch job not found: ${jobId(9)}`);
+      expect(sleeps).toEqual([250, 500]);
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 3);
+    });
+
+    it('does not wait for the ids of a { jobIds } request: it answers them in notFound at once', async () => {
+      batch.on(DescribeJobsCommand).resolves({ jobs: [] });
+      const sleeps: number[] = [];
+
+      const response = (await createHandler({ config: config(), sleep: async (millis) => void sleeps.push(millis) })({ jobIds: [jobId(9)] })) as StatusResponse;
+
+      expect(response.notFound).toEqual([jobId(9)]);
+      expect(sleeps).toEqual([]);
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 1);
     });
   });
 

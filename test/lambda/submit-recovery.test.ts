@@ -16,6 +16,8 @@ class ScriptedBatch implements BatchGateway {
   public readonly submitted: SubmitJobInput[] = [];
   public readonly lookups: Array<[string, string]> = [];
   public readonly jobs: JobDetail[] = [];
+  /** When Batch creates a job (its createdAt, epoch milliseconds). */
+  public createdAt = Date.UTC(2026, 0, 1);
 
   /** Per SubmitJob call: 'ok', 'lost' (created, answer lost), 'failed' (not created, outcome unknown), or an error. */
   public constructor(private readonly script: Array<'ok' | 'lost' | 'failed' | Error> = []) {}
@@ -27,7 +29,7 @@ class ScriptedBatch implements BatchGateway {
     if (step === 'failed') throw new AmbiguousSubmission(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
     const jobId = `0000000${this.submitted.length}-0000-4000-8000-000000000000`;
     const job = { jobId, jobName: input.jobName, jobArn: `arn:aws:batch:us-east-1:123456789012:job/${jobId}` };
-    this.jobs.push({ ...job, jobQueue: input.jobQueue, jobDefinition: `arn:aws:batch:us-east-1:123456789012:job-definition/${input.jobDefinition}`, status: 'SUBMITTED', startedAt: undefined, tags: input.tags });
+    this.jobs.push({ ...job, jobQueue: input.jobQueue, jobDefinition: `arn:aws:batch:us-east-1:123456789012:job-definition/${input.jobDefinition}`, status: 'SUBMITTED', startedAt: undefined, createdAt: this.createdAt, tags: input.tags });
     if (step === 'lost') throw new AmbiguousSubmission(Object.assign(new Error('Service Unavailable'), { $metadata: { httpStatusCode: 503 } }));
     return job;
   }
@@ -45,13 +47,15 @@ class ScriptedBatch implements BatchGateway {
     return 3;
   }
 
-  public async terminateJob() {}
+  public async isActiveRevision() {
+    return true;
+  }
 
-  public async cancelJob() {}
+  public async terminateJob() {}
 }
 
-function run(batch: BatchGateway, request: SubmitRequest, sleeps: number[] = []) {
-  return submit({ config, batch, s3, sleep: async (millis) => void sleeps.push(millis) }, request);
+function run(batch: BatchGateway, request: SubmitRequest, sleeps: number[] = [], now = new Date(Date.UTC(2026, 0, 1, 0, 5))) {
+  return submit({ config, batch, s3, now: () => now, sleep: async (millis) => void sleeps.push(millis) }, request);
 }
 
 const keyed: SubmitRequest = { jobDefinition: 'align', idempotencyKey: KEY };
@@ -71,6 +75,32 @@ describe('Function: submit › a submission whose outcome is unknown', () => {
     const first = await run(batch, keyed);
 
     const again = await run(batch, keyed);
+
+    expect(again).toEqual(first);
+    expect(batch.submitted).toHaveLength(1);
+  });
+
+  // README: "the same key with the same request answers the first submission's job" within the idempotency window
+  // (a day by default) only. ListJobs keeps listing a job for days after the window (AWS Batch API Reference,
+  // ListJobs), so the look-up itself must leave out the jobs created before the window opened.
+  it('submits a new job for a key reused after its window, though ListJobs still lists the old one', async () => {
+    const batch = new ScriptedBatch();
+    const first = await run(batch, keyed);
+    const dayAndASecondLater = new Date(batch.createdAt + 24 * 60 * 60 * 1000 + 1000);
+
+    const again = await run(batch, keyed, [], dayAndASecondLater);
+
+    expect(batch.submitted).toHaveLength(2);
+    expect(again.jobId).not.toBe(first.jobId);
+    expect(again.jobId).toBe(batch.jobs[1].jobId);
+  });
+
+  it('still answers the earlier job for a key reused just inside its window', async () => {
+    const batch = new ScriptedBatch();
+    const first = await run(batch, keyed);
+    const justInside = new Date(batch.createdAt + 24 * 60 * 60 * 1000 - 1000);
+
+    const again = await run(batch, keyed, [], justInside);
 
     expect(again).toEqual(first);
     expect(batch.submitted).toHaveLength(1);

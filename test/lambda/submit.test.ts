@@ -137,12 +137,55 @@ describe('Function: submit', () => {
       expect(response.jobQueue).toBe(answered);
     });
 
-    it('pins the revision the request names, without asking Batch for the latest', async () => {
+    it('pins the revision the request names once Batch confirms it is ACTIVE, without asking for the latest', async () => {
+      batch.on(DescribeJobDefinitionsCommand).resolves({ jobDefinitions: [revision('pendant-align', 7)] });
+
       const response = await submitFunction()({ jobDefinition: 'align', parameters: VALID, revision: 7 });
 
       expect(submitted().jobDefinition).toBe('pendant-align:7');
       expect(response.jobDefinition).toBe('pendant-align:7');
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobDefinitionsCommand, 1);
+      expect(batch).toHaveReceivedCommandWith(DescribeJobDefinitionsCommand, { jobDefinitionName: 'pendant-align', status: 'ACTIVE' });
+    });
+
+    it('pins the deployed revision without a look-up: the functions were deployed with it', async () => {
+      await submitFunction()({ jobDefinition: 'align', parameters: VALID, revision: 3 });
+
+      expect(submitted().jobDefinition).toBe('pendant-align:3');
       expect(batch).not.toHaveReceivedCommand(DescribeJobDefinitionsCommand);
+    });
+
+    // AWS Batch API Reference, SubmitJob: jobDefinition "name:revision" must name a registered, ACTIVE revision; the
+    // error class documents a revision that does not exist as UnknownJobDefinitionError.
+    it.each([
+      ['is not registered', []],
+      ['is INACTIVE', [{ ...revision('pendant-align', 7), status: 'INACTIVE' }]],
+    ])('throws UnknownJobDefinitionError, not BatchJobSubmissionError, when the pinned revision %s, and submits nothing', async (_case, found) => {
+      batch.on(DescribeJobDefinitionsCommand).resolves({ jobDefinitions: found });
+
+      const error = await expectRejection(
+        submitFunction()({ jobDefinition: 'align', parameters: VALID, revision: 7 }),
+        UnknownJobDefinitionError,
+        'job definition align has no ACTIVE revision 7 (pendant-align:7)',
+      );
+      expect(error).toMatchObject({ jobDefinition: 'align:7', known: ['align'] });
+      expect(batch).not.toHaveReceivedCommand(SubmitJobCommand);
+    });
+
+    // AWS Batch API Reference, DescribeJobDefinitions (jobDefinitionName): a name is account- and Region-wide, so
+    // "latest" asks for the physical name of this stack's definition, never the declared name another stack shares.
+    it('asks for the latest revision of the physical name only, so "latest" never reads another stack\'s definition', async () => {
+      batch.on(DescribeJobDefinitionsCommand).resolves({ jobDefinitions: [revision('dev-align-4f2a', 5)] });
+      const handler = createHandler({
+        config: new RuntimeConfig(encodeConfig({ jobDefinitions: { align: { definition: 'dev-align-4f2a', revision: '2' } }, jobQueues: [DEFAULT_QUEUE_ARN] })),
+        now: () => NOW,
+      });
+
+      const response = await handler({ jobDefinition: 'align', revision: 'latest' });
+
+      expect(batch).toHaveReceivedCommandTimes(DescribeJobDefinitionsCommand, 1);
+      expect(batch).toHaveReceivedCommandWith(DescribeJobDefinitionsCommand, { jobDefinitionName: 'dev-align-4f2a', status: 'ACTIVE' });
+      expect(response.jobDefinition).toBe('dev-align-4f2a:5');
     });
 
     it('submits the newest ACTIVE revision, across pages, when the request asks for "latest"', async () => {
@@ -191,7 +234,6 @@ describe('Function: submit', () => {
           vcpus: 0.5,
           memoryMiB: 2048,
           gpus: 1,
-          instanceType: 'g5.xlarge',
         },
       });
 
@@ -206,7 +248,6 @@ describe('Function: submit', () => {
           { type: 'MEMORY', value: '2048' },
           { type: 'GPU', value: '1' },
         ],
-        instanceType: 'g5.xlarge',
       });
     });
 
@@ -389,14 +430,15 @@ describe('Function: submit', () => {
       ['memoryMiB is a fraction', { containerOverrides: { memoryMiB: 1.5 } }, 'containerOverrides.memoryMiB: must be an integer, got a number [type]'],
       ['gpus is negative', { containerOverrides: { gpus: -1 } }, 'containerOverrides.gpus: must be between 0 and 64, got -1 [range]'],
       [
-        'instanceType is not an instance type',
-        { containerOverrides: { instanceType: 'large' } },
-        'containerOverrides.instanceType: must be an EC2 instance type such as m7g.large, got "large" [pattern]',
+        'instanceType is given: it applies only to multi-node parallel jobs',
+        { containerOverrides: { instanceType: 'g5.xlarge' } },
+        'containerOverrides.instanceType: applies only to multi-node parallel jobs on EC2; AWS Batch refuses it for the single-node jobs pendant submits [unsupported]',
       ],
+      ['the command holds an empty string', { containerOverrides: { command: ['align', ''] } }, 'containerOverrides.command[1]: must not be empty [empty]'],
       [
         'an override is unknown',
         { containerOverrides: { privileged: true } },
-        'containerOverrides.privileged: is not a field of this request; allowed: command, environment, vcpus, memoryMiB, gpus, instanceType [unknown-field]',
+        'containerOverrides.privileged: is not a field of this request; allowed: command, environment, vcpus, memoryMiB, gpus [unknown-field]',
       ],
       ['revision is 0', { revision: 0 }, 'revision: must be between 1 and 2147483647, got 0 [range]'],
       ['revision is a string other than "latest"', { revision: '3' }, 'revision: must be a positive integer or "latest", got "3" [type]'],
@@ -405,7 +447,7 @@ describe('Function: submit', () => {
       [
         'a field is unknown',
         { priority: 1 },
-        'priority: is not a field of this request; allowed: jobDefinition, parameters, jobQueue, revision, containerOverrides, arraySize, dependsOn, jobName, idempotencyKey [unknown-field]',
+        'priority: is not a field of this request; allowed: jobDefinition, parameters, jobQueue, revision, containerOverrides, arraySize, dependsOn, jobName, idempotencyKey, shareIdentifier, schedulingPriorityOverride [unknown-field]',
       ],
     ])('throws when %s, without calling AWS', async (_case, fields, message) => {
       await expectRejection(submitFunction()({ jobDefinition: 'align', parameters: VALID, ...fields }), InvalidRequestError, `invalid request: ${message}`);
@@ -420,6 +462,97 @@ describe('Function: submit', () => {
     ])('throws when %s, without calling AWS', async (_case, event, message) => {
       await expectRejection(submitFunction()(event), InvalidRequestError, message);
       expectNothingSent();
+    });
+  });
+
+  // AWS Batch API Reference, SubmitJob: shareIdentifier "must be specified" when the job queue has a fair-share
+  // scheduling policy, and must not be specified when it does not; schedulingPriorityOverride only affects fair-share
+  // queues. moto accepts both on any queue, so these tests hold the rule.
+  describe('on fair-share and FIFO queues', () => {
+    const handler = () =>
+      createHandler({
+        config: new RuntimeConfig(
+          encodeConfig({
+            jobDefinitions: { report: { definition: 'pendant-report:2' } },
+            jobQueues: [
+              { queue: 'arn:aws:batch:us-east-1:123456789012:job-queue/shared', fairShare: true },
+              { queue: 'fifo', fairShare: false },
+              'unstated',
+            ],
+          }),
+        ),
+        now: () => NOW,
+      });
+
+    it('passes shareIdentifier and schedulingPriorityOverride to SubmitJob on a fair-share queue', async () => {
+      await handler()({ jobDefinition: 'report', jobQueue: 'shared', shareIdentifier: 'teamA', schedulingPriorityOverride: 9999 });
+
+      expect(submitted()).toMatchObject({ jobQueue: 'arn:aws:batch:us-east-1:123456789012:job-queue/shared', shareIdentifier: 'teamA', schedulingPriorityOverride: 9999 });
+    });
+
+    it('throws InvalidRequestError naming shareIdentifier on a fair-share queue without one, before any AWS call', async () => {
+      await expectRejection(
+        handler()({ jobDefinition: 'report', jobQueue: 'shared' }),
+        InvalidRequestError,
+        'invalid request: shareIdentifier: is required: job queue shared has a fair-share scheduling policy [required]',
+      );
+      expectNothingSent();
+    });
+
+    it('throws InvalidRequestError naming both fields on a FIFO queue, before any AWS call', async () => {
+      const error = await expectRejection(
+        handler()({ jobDefinition: 'report', jobQueue: 'fifo', shareIdentifier: 'teamA', schedulingPriorityOverride: 1 }),
+        InvalidRequestError,
+        'invalid request: shareIdentifier: must not be given: job queue fifo schedules first in, first out (it has no fair-share scheduling policy) [fifo-queue]; ' +
+          'schedulingPriorityOverride: must not be given: job queue fifo schedules first in, first out (it has no fair-share scheduling policy) [fifo-queue]',
+      );
+      expect((error as InvalidRequestError).problems.map((problem) => problem.field)).toEqual(['shareIdentifier', 'schedulingPriorityOverride']);
+      expectNothingSent();
+    });
+
+    it('sends neither field to a FIFO queue when the request has none', async () => {
+      await handler()({ jobDefinition: 'report', jobQueue: 'fifo' });
+
+      expect(submitted()).not.toHaveProperty('shareIdentifier');
+      expect(submitted()).not.toHaveProperty('schedulingPriorityOverride');
+    });
+
+    it('leaves a queue whose scheduling the configuration does not state to Batch', async () => {
+      await handler()({ jobDefinition: 'report', jobQueue: 'unstated', shareIdentifier: 'teamA' });
+
+      expect(submitted().shareIdentifier).toBe('teamA');
+    });
+  });
+
+  // AWS Batch User Guide, "Job definitions" (platformCapabilities): a Fargate job definition runs only on Fargate
+  // compute environments and an EC2 one only on EC2 environments; moto places either anywhere.
+  describe('across platforms', () => {
+    const handler = () =>
+      createHandler({
+        config: new RuntimeConfig(
+          encodeConfig({
+            jobDefinitions: { align: { definition: 'pendant-align:3', platform: 'FARGATE' }, render: { definition: 'pendant-render:1', platform: 'EC2' } },
+            jobQueues: [
+              { queue: 'fargate-queue', platform: 'FARGATE', fairShare: false },
+              { queue: 'gpu-queue', platform: 'EC2', fairShare: false },
+            ],
+          }),
+        ),
+        now: () => NOW,
+      });
+
+    it.each([
+      ['align', 'gpu-queue', 'job definition align runs on FARGATE, but job queue gpu-queue runs on EC2; send it to a FARGATE queue'],
+      ['render', 'fargate-queue', 'job definition render runs on EC2, but job queue fargate-queue runs on FARGATE; send it to a EC2 queue'],
+    ])('throws InvalidRequestError naming both when %s is sent to %s, before any AWS call', async (jobDefinition, jobQueue, message) => {
+      await expectRejection(handler()({ jobDefinition, jobQueue }), InvalidRequestError, `invalid request: jobQueue: ${message} [platform]`);
+      expectNothingSent();
+    });
+
+    it('submits a definition to a queue of its own platform', async () => {
+      await handler()({ jobDefinition: 'render', jobQueue: 'gpu-queue' });
+
+      expect(submitted()).toMatchObject({ jobQueue: 'gpu-queue', jobDefinition: 'pendant-render:1' });
     });
   });
 

@@ -34,29 +34,43 @@ describe('Function: terminate', () => {
     expect(batch).not.toHaveReceivedCommand(CancelJobCommand);
   });
 
-  it.each<JobStatus>(['SUBMITTED', 'PENDING', 'RUNNABLE'])('cancels a %s job: it has not started', async (status) => {
+  // AWS Batch API Reference, TerminateJob: jobs in STARTING or RUNNING are terminated and jobs that have not progressed
+  // to STARTING are cancelled; CancelJob only cancels SUBMITTED, PENDING and RUNNABLE jobs and answers success for
+  // the rest (CancelJob). So TerminateJob, never CancelJob: a job that starts between the look and the call is stopped.
+  it.each<JobStatus>(['SUBMITTED', 'PENDING', 'RUNNABLE'])('stops a %s job with TerminateJob, which cancels a job that has not started', async (status) => {
     jobIn(status);
 
     const response = await createHandler()({ jobId: JOB_ID, reason: REASON });
 
     expect(response).toEqual({ jobId: JOB_ID, previousStatus: status, action: 'cancelled' });
-    expect(batch).toHaveReceivedCommandTimes(CancelJobCommand, 1);
-    expect(batch).toHaveReceivedCommandWith(CancelJobCommand, { jobId: JOB_ID, reason: REASON });
-    expect(batch).not.toHaveReceivedCommand(TerminateJobCommand);
+    expect(batch).toHaveReceivedCommandTimes(TerminateJobCommand, 1);
+    expect(batch).toHaveReceivedCommandWith(TerminateJobCommand, { jobId: JOB_ID, reason: REASON });
+    expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 1);
+    expect(batch).not.toHaveReceivedCommand(CancelJobCommand);
   });
 
-  it('terminates a job that started between the look and the cancel, which CancelJob would not stop', async () => {
-    batch
-      .on(DescribeJobsCommand)
-      .resolvesOnce({ jobs: [{ jobId: JOB_ID, jobName: 'n', jobQueue: 'q', jobDefinition: 'd', status: 'RUNNABLE', startedAt: undefined }] })
-      .resolves({ jobs: [{ jobId: JOB_ID, jobName: 'n', jobQueue: 'q', jobDefinition: 'd', status: 'STARTING', startedAt: undefined }] });
+  // AWS Batch API Reference, CancelJob: on an array parent it cancels only the children that have not started, and the
+  // parent ends when every child has ended. TerminateJob on the parent stops running children as well.
+  it('stops a PENDING array parent with TerminateJob, so no started child keeps running', async () => {
+    batch.on(DescribeJobsCommand).resolves({
+      jobs: [
+        {
+          jobId: JOB_ID,
+          jobName: 'align',
+          jobQueue: 'q',
+          jobDefinition: 'd',
+          status: 'PENDING',
+          startedAt: undefined,
+          arrayProperties: { size: 10, statusSummary: { RUNNING: 4, RUNNABLE: 6 } },
+        },
+      ],
+    });
 
     const response = await createHandler()({ jobId: JOB_ID, reason: REASON });
 
-    expect(response).toEqual({ jobId: JOB_ID, previousStatus: 'RUNNABLE', action: 'terminated' });
-    expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 2);
-    expect(batch).toHaveReceivedCommandWith(CancelJobCommand, { jobId: JOB_ID, reason: REASON });
+    expect(response).toEqual({ jobId: JOB_ID, previousStatus: 'PENDING', action: 'cancelled' });
     expect(batch).toHaveReceivedCommandWith(TerminateJobCommand, { jobId: JOB_ID, reason: REASON });
+    expect(batch).not.toHaveReceivedCommand(CancelJobCommand);
   });
 
   it.each<JobStatus>(['SUCCEEDED', 'FAILED'])('does nothing to a %s job: it has finished', async (status) => {
@@ -70,12 +84,35 @@ describe('Function: terminate', () => {
     expect(batch).not.toHaveReceivedCommand(CancelJobCommand);
   });
 
-  it('throws BatchJobNotFoundError for a job Batch does not know, stopping nothing', async () => {
+  it('throws BatchJobNotFoundError for a job Batch has not listed for a few seconds, stopping nothing', async () => {
     batch.on(DescribeJobsCommand).resolves({ jobs: [] });
+    const sleeps: number[] = [];
 
-    await expectRejection(createHandler()({ jobId: JOB_ID, reason: REASON }), BatchJobNotFoundError, `batch job not found: ${JOB_ID}`);
+    await expectRejection(
+      createHandler({ sleep: async (millis) => void sleeps.push(millis) })({ jobId: JOB_ID, reason: REASON }),
+      BatchJobNotFoundError,
+      `batch job not found: ${JOB_ID}`,
+    );
+    expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 5);
+    expect(sleeps).toEqual([250, 500, 1000, 2000]);
     expect(batch).not.toHaveReceivedCommand(TerminateJobCommand);
     expect(batch).not.toHaveReceivedCommand(CancelJobCommand);
+  });
+
+  // AWS Batch API Reference, DescribeJobs: a job just submitted can be left out of the answer for a moment.
+  it('stops a job just submitted that DescribeJobs leaves out at first', async () => {
+    batch
+      .on(DescribeJobsCommand)
+      .resolvesOnce({ jobs: [] })
+      .resolves({ jobs: [{ jobId: JOB_ID, jobName: 'align', jobQueue: 'q', jobDefinition: 'd', status: 'SUBMITTED', startedAt: undefined }] });
+    const sleeps: number[] = [];
+
+    const response = await createHandler({ sleep: async (millis) => void sleeps.push(millis) })({ jobId: JOB_ID, reason: REASON });
+
+    expect(response).toEqual({ jobId: JOB_ID, previousStatus: 'SUBMITTED', action: 'cancelled' });
+    expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 2);
+    expect(sleeps).toEqual([250]);
+    expect(batch).toHaveReceivedCommandWith(TerminateJobCommand, { jobId: JOB_ID, reason: REASON });
   });
 
   it('throws the SDK error when Batch refuses to terminate', async () => {

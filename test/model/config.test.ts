@@ -101,7 +101,10 @@ describe('RuntimeConfig', () => {
       ['report', { declaredName: 'report', physicalName: 'report', parameters: {} }],
     ]);
     expect(config.jobDefinitions.get('report')).not.toHaveProperty('revision');
-    expect(config.jobQueues).toEqual([QUEUE_ARN, 'slow']);
+    expect(config.jobQueues).toEqual([
+      { queue: QUEUE_ARN, name: 'fast' },
+      { queue: 'slow', name: 'slow' },
+    ]);
     expect(config.logsMaxResponseBytes).toBe(65536);
     expect(config.maxConcurrency).toBe(3);
   });
@@ -180,32 +183,83 @@ describe('RuntimeConfig', () => {
     });
 
     describe('with revisions from PENDANT_JOB_DEFINITION_REVISIONS', () => {
-      const definitions = JSON.stringify({ align: { definition: 'align:1' }, call: { definition: 'call' } });
-
-      it('takes each revision for the entry in the same place', () => {
+      it('gives each definition its own revision, wherever its declaration stands', () => {
         const config = new RuntimeConfig(
-          encodeConfig({
-            jobDefinitions: { align: { definition: 'align:1' }, call: { definition: 'call' } },
-            jobDefinitionRevisions: ['4', '9'],
-          }),
+          encodeConfig({ jobDefinitions: { align: { definition: 'align:1', revision: '4' }, call: { definition: 'call', revision: '9' } } }),
         );
         expect(config.jobDefinitions.get('align')?.revision).toBe(4);
         expect(config.jobDefinitions.get('call')?.revision).toBe(9);
       });
 
-      it('keeps the revision of the definition where an entry is empty', () => {
-        const config = new RuntimeConfig({ [ENV.JOB_DEFINITIONS]: definitions, [ENV.JOB_DEFINITION_REVISIONS]: ',9' });
+      // JavaScript orders integer-like keys first (ECMAScript, OrdinaryOwnPropertyKeys): read by position, the
+      // declaration of "2024" came back before "render" and took render's revision.
+      it('gives a definition named 2024 its own revision, not the one of the definition declared before it', () => {
+        const env = encodeConfig({
+          jobDefinitions: { render: { definition: 'render', revision: '7' }, 2024: { definition: 'report-2024', revision: '3' } },
+        });
+        expect(Object.keys(JSON.parse(env[ENV.JOB_DEFINITIONS]))).toEqual(['2024', 'render']);
+        const config = new RuntimeConfig(env);
+        expect(config.jobDefinitions.get('render')).toMatchObject({ physicalName: 'render', revision: 7 });
+        expect(config.jobDefinitions.get('2024')).toMatchObject({ physicalName: 'report-2024', revision: 3 });
+      });
+
+      it('takes the name as well from a name:revision, for a physical name only CloudFormation knows', () => {
+        const config = new RuntimeConfig(encodeConfig({ jobDefinitions: { align: { definition: 'align', revision: 'dev-align-x1y2:12' } } }));
+        expect(config.jobDefinitions.get('align')).toMatchObject({ physicalName: 'dev-align-x1y2', revision: 12 });
+      });
+
+      it('keeps the revision of the definition when the declaration has no revision', () => {
+        const config = new RuntimeConfig(
+          encodeConfig({ jobDefinitions: { align: { definition: 'align:1' }, call: { definition: 'call', revision: '9' } } }),
+        );
         expect(config.jobDefinitions.get('align')?.revision).toBe(1);
         expect(config.jobDefinitions.get('call')?.revision).toBe(9);
       });
 
-      it.each([['4'], ['4,9,2'], ['4,x'], ['0,1'], ['4,1.5']])('throws when the revisions are %j', (revisions) => {
+      it('reads the declarations without their revisions where the variable is not set, as validate does', () => {
+        const { [ENV.JOB_DEFINITIONS]: declarations } = encodeConfig({ jobDefinitions: { align: { definition: 'align', revision: '4' } } });
+        expect(new RuntimeConfig({ [ENV.JOB_DEFINITIONS]: declarations }).jobDefinitions.get('align')).not.toHaveProperty('revision');
+      });
+
+      const declarations = JSON.stringify({ align: { definition: 'align:1', revisionIndex: 0 }, call: { definition: 'call', revisionIndex: 1 } });
+
+      it.each([['4,x'], ['0,1'], ['4,1.5'], ['4,'], ['align:0,2']])('throws when the revisions are %j', (revisions) => {
         expectConfigurationError(
-          read(definitions, { [ENV.JOB_DEFINITION_REVISIONS]: revisions }),
+          read(declarations, { [ENV.JOB_DEFINITION_REVISIONS]: revisions }),
           'PENDANT_JOB_DEFINITION_REVISIONS',
-          `must be 2 comma-separated positive integers, one per job definition, got ${JSON.stringify(revisions)}`,
+          `must be comma-separated revisions (positive integers or name:revision), got ${JSON.stringify(revisions)}`,
         );
       });
+
+      it('throws when a declaration reads a revision that is not there', () => {
+        expectConfigurationError(
+          read(declarations, { [ENV.JOB_DEFINITION_REVISIONS]: '4' }),
+          'PENDANT_JOB_DEFINITION_REVISIONS',
+          'has 1 revisions, but job definition "call" reads revision number 2',
+        );
+      });
+
+      it.each([['-1'], ['1.5'], ['"0"']])('throws when a revisionIndex is %s', (index) => {
+        expectConfigurationError(
+          read(`{"align":{"definition":"align","revisionIndex":${index}}}`, { [ENV.JOB_DEFINITION_REVISIONS]: '4' }),
+          'PENDANT_JOB_DEFINITIONS',
+          `job definition "align": revisionIndex must be a non-negative integer, got ${index}`,
+        );
+      });
+    });
+
+    it('carries each definition\'s platform', () => {
+      const config = new RuntimeConfig(encodeConfig({ jobDefinitions: { align: { definition: 'align', platform: 'FARGATE' }, render: { definition: 'render' } } }));
+      expect(config.jobDefinitions.get('align')?.platform).toBe('FARGATE');
+      expect(config.jobDefinitions.get('render')).not.toHaveProperty('platform');
+    });
+
+    it('throws when a platform is neither FARGATE nor EC2', () => {
+      expectConfigurationError(
+        read('{"align":{"definition":"align","platform":"EKS"}}'),
+        'PENDANT_JOB_DEFINITIONS',
+        'job definition "align": platform must be one of FARGATE, EC2, got "EKS"',
+      );
     });
   });
 
@@ -223,6 +277,29 @@ describe('RuntimeConfig', () => {
     it.each([['[]'], ['{}'], ['"fast"'], ['[1]'], ['[""]'], ['["fast",null]']])('throws when the variable is %s', (value) => {
       expectConfigurationError(read(value), 'PENDANT_JOB_QUEUES', 'must be a non-empty JSON array of job queue ARNs or names');
     });
+
+    it('carries each queue\'s platform and whether it has a fair-share policy, from one list', () => {
+      const env = encodeConfig({
+        jobQueues: [{ queue: QUEUE_ARN, platform: 'FARGATE', fairShare: true }, { queue: 'gpu', platform: 'EC2', fairShare: false }, 'plain'],
+      });
+      expect(JSON.parse(env[ENV.JOB_QUEUES])).toEqual([QUEUE_ARN, 'gpu', 'plain']);
+      expect(new RuntimeConfig(env).jobQueues).toEqual([
+        { queue: QUEUE_ARN, name: 'fast', platform: 'FARGATE', fairShare: true },
+        { queue: 'gpu', name: 'gpu', platform: 'EC2', fairShare: false },
+        { queue: 'plain', name: 'plain' },
+      ]);
+    });
+
+    it.each([['[{}]'], ['[{"platform":"EKS"}]'], ['[{"fairShare":"yes"}]'], ['[{"priority":1}]'], ['{}'], ['[null]']])(
+      'throws when the settings of one queue are %s',
+      (settings) => {
+        expectConfigurationError(
+          () => new RuntimeConfig({ [ENV.JOB_QUEUES]: '["a","b"]', [ENV.JOB_QUEUE_SETTINGS]: settings }).jobQueues,
+          'PENDANT_JOB_QUEUE_SETTINGS',
+          'must be a JSON array of 2 { "platform": "FARGATE" | "EC2", "fairShare": boolean }, one per job queue',
+        );
+      },
+    );
   });
 
   describe.each<[string, 'maxConcurrency' | 'logsMaxResponseBytes', number, number, number]>([

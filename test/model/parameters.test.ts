@@ -252,10 +252,10 @@ describe('checkParameterValues', () => {
     });
 
     it('reports invalid-s3-uri', () => {
-      expect(problemOf(Parameter.s3Prefix(), 's3://bkt/a b')).toEqual({
+      expect(problemOf(Parameter.s3Prefix(), 's3://b kt/a')).toEqual({
         parameter: 'p',
         code: 'invalid-s3-uri',
-        message: 'invalid S3 URI "s3://bkt/a b": must not contain white space or control characters',
+        message: `invalid S3 URI "s3://b kt/a": bucket must be a letter or digit, then at most 254 letters, digits, ".", "-" or "_"`,
       });
     });
 

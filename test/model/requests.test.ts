@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidRequestError, RequestProblem } from '../../lib/model/errors';
 import {
   ENV_NAME_PATTERN,
@@ -237,20 +239,81 @@ describe('parseSubmitRequest', () => {
       jobQueue: 'arn:aws:batch:us-east-1:123456789012:job-queue/fast',
       revision: 3,
       containerOverrides: {
-        command: ['align', '--fast', ''],
+        command: ['align', '--fast', ' '],
         environment: { SAMPLE: 'S1', _DEBUG: '' },
         vcpus: 0.25,
         memoryMiB: 512,
         gpus: 0,
-        instanceType: 'm7g.large',
       },
       arraySize: 10,
       dependsOn: [JOB_ID, { jobId: `${OTHER_JOB_ID}:3`, type: 'N_TO_N' }, { jobId: `${JOB_ID}#1` }],
       jobName: 'run-1',
+      shareIdentifier: 'teamA*',
+      schedulingPriorityOverride: 9999,
     };
     expect(parseSubmitRequest(event)).toEqual({
       ...event,
       dependsOn: [{ jobId: JOB_ID }, { jobId: `${OTHER_JOB_ID}:3`, type: 'N_TO_N' }, { jobId: `${JOB_ID}#1` }],
+    });
+  });
+
+  // AWS Batch API Reference, SubmitJob: shareIdentifier "is limited to 255 alphanumeric characters, and can be
+  // followed by an asterisk (*)"; schedulingPriorityOverride runs from 0 to 9999.
+  describe('shareIdentifier and schedulingPriorityOverride', () => {
+    it.each([['a'], ['teamA1'], ['x'.repeat(255)], [`${'x'.repeat(255)}*`], ['genomics*']])('accepts the share identifier %j', (shareIdentifier) => {
+      expect(parseSubmitRequest({ jobDefinition: 'align', shareIdentifier })).toEqual({ jobDefinition: 'align', shareIdentifier });
+    });
+
+    it.each<[unknown, string]>([
+      ['', 'empty'],
+      ['x'.repeat(256), 'pattern'],
+      [`${'x'.repeat(256)}*`, 'max-length'],
+      ['team-a', 'pattern'],
+      ['team a', 'pattern'],
+      ['*', 'pattern'],
+      ['a**', 'pattern'],
+      ['a*b', 'pattern'],
+      ['équipe', 'pattern'],
+      [7, 'type'],
+    ])('throws when the share identifier is %j', (shareIdentifier, rule) => {
+      expect(rulesOf(parseSubmitRequest, { jobDefinition: 'align', shareIdentifier })).toEqual([['shareIdentifier', rule]]);
+    });
+
+    it.each([[0], [9999]])('accepts the scheduling priority %j', (schedulingPriorityOverride) => {
+      expect(parseSubmitRequest({ jobDefinition: 'align', schedulingPriorityOverride })).toEqual({ jobDefinition: 'align', schedulingPriorityOverride });
+    });
+
+    it.each<[unknown, string]>([
+      [-1, 'range'],
+      [10000, 'range'],
+      [1.5, 'type'],
+      ['5', 'type'],
+    ])('throws when the scheduling priority is %j', (schedulingPriorityOverride, rule) => {
+      expect(rulesOf(parseSubmitRequest, { jobDefinition: 'align', schedulingPriorityOverride })).toEqual([['schedulingPriorityOverride', rule]]);
+    });
+  });
+
+  describe('idempotencyKey', () => {
+    // The README states the rule a caller reads; the parser must apply that rule and no other.
+    const WORDING = '1–256 characters of printable ASCII without spaces, `!` to `~`';
+
+    it('is described in the README exactly as the parser checks it', () => {
+      expect(readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8').replace(/\s+/g, ' ')).toContain(`\`idempotencyKey\` (${WORDING})`);
+    });
+
+    it.each([['!'], ['~'], ['k'.repeat(256)], ['run-7/2024-01-02T03:04:05Z']])('accepts %j', (idempotencyKey) => {
+      expect(parseSubmitRequest({ jobDefinition: 'align', idempotencyKey })).toEqual({ jobDefinition: 'align', idempotencyKey });
+    });
+
+    it.each<[string, string]>([
+      ['', 'empty'],
+      ['k'.repeat(257), 'max-length'],
+      ['run 7', 'pattern'],
+      ['run\t7', 'pattern'],
+      ['clé', 'pattern'],
+      ['a\u007f', 'pattern'],
+    ])('refuses %j', (idempotencyKey, rule) => {
+      expect(rulesOf(parseSubmitRequest, { jobDefinition: 'align', idempotencyKey })).toEqual([['idempotencyKey', rule]]);
     });
   });
 
@@ -263,7 +326,7 @@ describe('parseSubmitRequest', () => {
       {
         field: 'queue',
         rule: 'unknown-field',
-        message: 'is not a field of this request; allowed: jobDefinition, parameters, jobQueue, revision, containerOverrides, arraySize, dependsOn, jobName, idempotencyKey',
+        message: 'is not a field of this request; allowed: jobDefinition, parameters, jobQueue, revision, containerOverrides, arraySize, dependsOn, jobName, idempotencyKey, shareIdentifier, schedulingPriorityOverride',
       },
     ]);
   });
@@ -379,7 +442,7 @@ describe('parseSubmitRequest', () => {
         {
           field: 'containerOverrides.memory',
           rule: 'unknown-field',
-          message: 'is not a field of this request; allowed: command, environment, vcpus, memoryMiB, gpus, instanceType',
+          message: 'is not a field of this request; allowed: command, environment, vcpus, memoryMiB, gpus',
         },
       ]);
     });
@@ -391,6 +454,25 @@ describe('parseSubmitRequest', () => {
       [['x'.repeat(8193)], [['containerOverrides.command[0]', 'max-length']]],
     ])('throws when the command is %j', (command, problems) => {
       expect(rulesOf(parseSubmitRequest, submit({ command }))).toEqual(problems);
+    });
+
+    // AWS Batch API Reference, ContainerOverrides: command must not contain an empty string.
+    it('throws when the command holds an empty string, which Batch refuses', () => {
+      expect(problemsOf(parseSubmitRequest, submit({ command: ['align', '', '--fast'] }))).toEqual([
+        { field: 'containerOverrides.command[1]', rule: 'empty', message: 'must not be empty' },
+      ]);
+    });
+
+    // AWS Batch API Reference, ContainerOverrides: instanceType "only applies to multi-node parallel jobs"; it is not
+    // valid for single-node container jobs or for jobs on Fargate, and pendant submits only single-node jobs.
+    it.each([['m7g.large'], ['p4d.24xlarge'], [''], [5]])('throws when instanceType is %j, which Batch refuses for single-node jobs', (instanceType) => {
+      expect(problemsOf(parseSubmitRequest, submit({ instanceType, vcpus: 1 }))).toEqual([
+        {
+          field: 'containerOverrides.instanceType',
+          rule: 'unsupported',
+          message: 'applies only to multi-node parallel jobs on EC2; AWS Batch refuses it for the single-node jobs pendant submits',
+        },
+      ]);
     });
 
     it.each(['AWS_BATCH_JOB_ID', 'AWS_BATCH', 'aws_batch_ce_name', 'Aws_Batch_X'])('throws when an environment variable is named %s', (name) => {
@@ -434,10 +516,6 @@ describe('parseSubmitRequest', () => {
       ['gpus', -1, 'range'],
       ['gpus', 65, 'range'],
       ['gpus', '1', 'type'],
-      ['instanceType', 'm7g', 'pattern'],
-      ['instanceType', 'M7G.LARGE', 'pattern'],
-      ['instanceType', '', 'empty'],
-      ['instanceType', `m7g.${'x'.repeat(61)}`, 'max-length'],
     ])('throws when %s is %j', (field, value, rule) => {
       expect(rulesOf(parseSubmitRequest, submit({ [field]: value }))).toEqual([[`containerOverrides.${field}`, rule]]);
     });
@@ -449,7 +527,6 @@ describe('parseSubmitRequest', () => {
       ['memoryMiB', 4_194_304],
       ['gpus', 0],
       ['gpus', 64],
-      ['instanceType', 'p4d.24xlarge'],
     ])('accepts %s of %j', (field, value) => {
       expect(parseSubmitRequest(submit({ [field]: value })).containerOverrides).toEqual({ [field]: value });
     });
@@ -473,7 +550,7 @@ describe('parseSubmitRequest', () => {
       ['containerOverrides.environment.AWS_BATCH_X', 'reserved-name'],
     ]);
     expect(error.message).toBe(
-      'invalid request: extra: is not a field of this request; allowed: jobDefinition, parameters, jobQueue, revision, containerOverrides, arraySize, dependsOn, jobName, idempotencyKey [unknown-field]; ' +
+      'invalid request: extra: is not a field of this request; allowed: jobDefinition, parameters, jobQueue, revision, containerOverrides, arraySize, dependsOn, jobName, idempotencyKey, shareIdentifier, schedulingPriorityOverride [unknown-field]; ' +
         'jobDefinition: must not be empty [empty]; ' +
         'arraySize: must be between 2 and 10000, got 1 [range]; ' +
         'dependsOn[0]: must be an AWS Batch job id (a UUID), got "x" [pattern]; ' +
