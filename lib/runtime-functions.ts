@@ -133,23 +133,14 @@ function definitionEntry(definition: JobDefinition): JobDefinitionEntry {
   // The physical name is what DescribeJobDefinitions and SubmitJob take, so "latest" only ever reads this stack's
   // definition. A name known at synth ships in the config file; one only CloudFormation knows travels with the
   // revision as `name:revision`, read from the ARN.
-  const physicalName = physicalNameOf(definition);
-  const known = !Token.isUnresolved(physicalName);
+  const known = !Token.isUnresolved(definition.physicalName);
   return {
-    definition: known ? physicalName : definition.name,
+    definition: known ? definition.physicalName : definition.name,
     parameters: definition.parameters,
     platform: definition.platform,
     // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision>
     revision: known ? definition.revision : Fn.select(1, Fn.split('/', definition.jobDefinitionArn)),
   };
-}
-
-/**
- * The job definition's name in AWS Batch: its `physicalName` where the construct has one (a name unique to the
- * stack), else the declared name. SubmitJob, DescribeJobDefinitions and IAM all take this one.
- */
-function physicalNameOf(definition: JobDefinition): string {
-  return (definition as { physicalName?: string }).physicalName ?? definition.name;
 }
 
 /**
@@ -305,7 +296,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     const submitTargets = [
       ...props.jobQueues.map((queue) => queue.jobQueueArn),
       ...props.jobDefinitions.map((definition) =>
-        stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${physicalNameOf(definition)}:*` }),
+        stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.physicalName}:*` }),
       ),
     ];
     for (let start = 0; start < submitTargets.length; start += SUBMIT_TARGETS_PER_STATEMENT) {
@@ -344,7 +335,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     for (const definition of props.jobDefinitions) {
       acknowledgeWildcard(
         rolePolicy(this.submitFunction),
-        { resource: stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${physicalNameOf(definition)}:*` }) },
+        { resource: stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.physicalName}:*` }) },
         'a request may pin any revision of its job definition, and revisions are numbered by AWS Batch at registration',
       );
     }

@@ -133,7 +133,7 @@ describe('IAM', () => {
   describe('submit', () => {
     it('may submit only to its queues and its definitions, at any revision', () => {
       const queues = platform.jobQueues.map((queue) => ({ 'Fn::GetAtt': [logicalId(queue.jobQueue), 'JobQueueArn'] }));
-      const expected = [...queues, jobDefinitionArn('alpha'), jobDefinitionArn('beta'), jobDefinitionArn('gamma')];
+      const expected = [...queues, ...['alpha', 'beta', 'gamma'].map((name) => jobDefinitionArn(platform.jobDefinition(name).physicalName))];
       expect(sortedJson(resourcesFor(statementsOf('submit'), 'batch:SubmitJob'))).toEqual(sortedJson(expected));
     });
 

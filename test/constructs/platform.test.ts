@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -120,7 +121,11 @@ describe('BatchPlatform', () => {
     it('configures submit with every queue, the first as default', () => {
       const variables = template.toJSON().Resources[logicalId(platform.submitFunction)].Properties.Environment.Variables;
       const queues = JSON.stringify(variables[ENV.JOB_QUEUES]);
-      const positions = platform.jobQueues.map((queue) => queues.indexOf(`"${logicalId(queue.jobQueue)}"`));
+      // A queue with a given name is carried by that name; the others by the name CloudFormation gives, read from the ARN.
+      const positions = platform.jobQueues.map((queue) => {
+        const given = (queue.jobQueue.node.defaultChild as batch.CfnJobQueue).jobQueueName;
+        return given === undefined ? queues.indexOf(`"${logicalId(queue.jobQueue)}"`) : queues.indexOf(`\\"${given}\\"`);
+      });
       expect(positions.every((position) => position > 0)).toBe(true);
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     });

@@ -408,8 +408,8 @@ describe('RuntimeFunctions', () => {
         const shipped = JSON.parse(readFileSync(join(directory, CONFIG_FILE_NAME), 'utf8'));
         expect(Object.keys(shipped)).toEqual(operation === 'submit' ? [ENV.JOB_DEFINITIONS, ENV.JOB_QUEUE_SETTINGS] : [ENV.JOB_DEFINITIONS]);
         expect(JSON.parse(shipped[ENV.JOB_DEFINITIONS])).toEqual({
-          alpha: { definition: 'alpha', parameters: ALPHA_PARAMETERS, platform: 'FARGATE', revisionIndex: 0 },
-          beta: { definition: 'beta', parameters: BETA_PARAMETERS, platform: 'FARGATE', revisionIndex: 1 },
+          alpha: { definition: f.definitions[0].physicalName, parameters: ALPHA_PARAMETERS, platform: 'FARGATE', revisionIndex: 0 },
+          beta: { definition: f.definitions[1].physicalName, parameters: BETA_PARAMETERS, platform: 'FARGATE', revisionIndex: 1 },
         });
       },
     );
@@ -419,8 +419,8 @@ describe('RuntimeFunctions', () => {
       const env = functionEnvironment(directory, { [ENV.JOB_DEFINITION_REVISIONS]: '7,3', [ENV.JOB_QUEUES]: '["queue-a","queue-b"]' });
       const config = RuntimeConfig.fromEnv(env);
       expect([...config.jobDefinitions.values()]).toEqual([
-        { declaredName: 'alpha', physicalName: 'alpha', revision: 7, platform: 'FARGATE', parameters: ALPHA_PARAMETERS },
-        { declaredName: 'beta', physicalName: 'beta', revision: 3, platform: 'FARGATE', parameters: BETA_PARAMETERS },
+        { declaredName: 'alpha', physicalName: f.definitions[0].physicalName, revision: 7, platform: 'FARGATE', parameters: ALPHA_PARAMETERS },
+        { declaredName: 'beta', physicalName: f.definitions[1].physicalName, revision: 3, platform: 'FARGATE', parameters: BETA_PARAMETERS },
       ]);
       expect(config.jobQueues).toEqual([
         { queue: 'queue-a', name: 'queue-a', platform: 'FARGATE', fairShare: false },

@@ -108,7 +108,7 @@ describe('BatchPlatform at scale', () => {
       const expected = [
         { 'Fn::GetAtt': [logicalId(platform.jobQueues[0].jobQueue), 'JobQueueArn'] },
         ...platform.jobDefinitions.map((definition) => ({
-          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':batch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:job-definition/${definition.name}:*`]],
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':batch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:job-definition/${definition.physicalName}:*`]],
         })),
       ];
       expect(sortedJson(resourcesFor(statements, 'batch:SubmitJob'))).toEqual(sortedJson(expected));
@@ -142,7 +142,7 @@ describe('BatchPlatform at scale', () => {
       const declarations = JSON.parse(shipped[ENV.JOB_DEFINITIONS]);
       expect(Object.keys(declarations)).toHaveLength(DEFINITIONS);
       expect(declarations['job-299']).toEqual({
-        definition: 'job-299',
+        definition: platform.jobDefinition('job-299').physicalName,
         parameters: { size: { type: 'integer', min: 1, max: 100, default: 100 } },
         platform: 'FARGATE',
         revisionIndex: 299,
