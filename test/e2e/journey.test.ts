@@ -182,7 +182,7 @@ describe('End to end: the example app deployed into moto', () => {
   }
 
   async function jobDefinitionRevisions() {
-    const response = await moto.batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: 'demo-job' }));
+    const response = await moto.batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: ids.demoJobDefinitionName }));
     return (response.jobDefinitions ?? [])
       .map((definition) => ({
         revision: definition.revision,
@@ -256,12 +256,12 @@ describe('End to end: the example app deployed into moto', () => {
       jobId: expect.any(String),
       jobName: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d_demo-job$/),
       jobArn: expect.stringContaining(firstJob.jobId),
-      jobDefinition: 'demo-job:1',
+      jobDefinition: `${ids.demoJobDefinitionName}:1`,
       jobQueue: jobQueueName(fargateQueue),
     });
     const job = await describeJob(moto.batch, firstJob.jobId);
     expect(job.jobQueue).toBe(fargateQueue);
-    expect(job.jobDefinition).toMatch(/:job-definition\/demo-job:1$/);
+    expect(job.jobDefinition).toBe(`arn:aws:batch:${REGION}:${ACCOUNT}:job-definition/${ids.demoJobDefinitionName}:1`);
     expect(job.parameters).toEqual({ input_object: DEMO_INPUT });
   });
 
@@ -454,7 +454,7 @@ describe('End to end: the example app deployed into moto', () => {
         // /aws/batch/job whatever the definition says), so the logs function reads Batch's default group, as it would
         // for a definition without `awslogs-group`. The events go where the function will look, in the stream the
         // job reports; the deployed definition's own group is checked below, and the unit tests cover reading it.
-        const definitions = (await moto.batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: 'demo-job' }))).jobDefinitions ?? [];
+        const definitions = (await moto.batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: ids.demoJobDefinitionName }))).jobDefinitions ?? [];
         const logOptions = definitions.find((definition) => definition.revision === 1)?.containerProperties?.logConfiguration?.options;
         expect(logOptions?.['awslogs-group']).toBe(await physicalId(ids.jobLogGroup));
 
@@ -505,7 +505,7 @@ describe('End to end: the example app deployed into moto', () => {
     const answer = await operator.send(new InvokeCommand({ FunctionName: names.caller, Payload: Buffer.from(JSON.stringify({ input: DEMO_INPUT })) }));
     const payload = JSON.parse(Buffer.from(answer.Payload!).toString('utf8')) as SubmitResponse;
     expect(answer.FunctionError).toBeUndefined();
-    expect(payload).toEqual(expect.objectContaining({ jobDefinition: 'demo-job:1', jobId: expect.any(String) }));
+    expect(payload).toEqual(expect.objectContaining({ jobDefinition: `${ids.demoJobDefinitionName}:1`, jobId: expect.any(String) }));
     submitted.add(payload.jobId);
     expect((await describeJob(moto.batch, payload.jobId)).parameters).toEqual({ input_object: DEMO_INPUT });
 
@@ -535,9 +535,9 @@ describe('End to end: the example app deployed into moto', () => {
       ]);
       expect(deployed.submit.environment.PENDANT_JOB_DEFINITION_REVISIONS).toBe('2');
       const job = await submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT } });
-      expect(job.jobDefinition).toBe('demo-job:2');
+      expect(job.jobDefinition).toBe(`${ids.demoJobDefinitionName}:2`);
       const detail = await describeJob(moto.batch, job.jobId);
-      expect(detail.jobDefinition).toMatch(/:job-definition\/demo-job:2$/);
+      expect(detail.jobDefinition).toBe(`arn:aws:batch:${REGION}:${ACCOUNT}:job-definition/${ids.demoJobDefinitionName}:2`);
       expect(detail.container?.memory).toBe(4096);
     },
     STEP_TIMEOUT_MILLIS,
@@ -546,9 +546,9 @@ describe('End to end: the example app deployed into moto', () => {
   step('redeploy: a request that pins revision 1 is still submitted at revision 1, and Batch takes the job', async () => {
     const job = await submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT }, revision: 1 });
 
-    expect(job.jobDefinition).toBe('demo-job:1');
+    expect(job.jobDefinition).toBe(`${ids.demoJobDefinitionName}:1`);
     const detail = await describeJob(moto.batch, job.jobId);
-    expect(detail.jobDefinition).toMatch(/:job-definition\/demo-job:1$/);
+    expect(detail.jobDefinition).toBe(`arn:aws:batch:${REGION}:${ACCOUNT}:job-definition/${ids.demoJobDefinitionName}:1`);
     expect(detail.container?.memory).toBe(2048);
     await expect(follow(job.jobId)).resolves.toEqual(expect.objectContaining({ last: expect.objectContaining({ status: 'SUCCEEDED' }) }));
   });

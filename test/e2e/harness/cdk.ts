@@ -26,6 +26,8 @@ export interface ExampleAppIds {
   /** The platform's queues, in the order submit knows them (the first is its default). */
   readonly jobQueues: readonly ResourceId[];
   readonly jobLogGroup: ResourceId;
+  /** The demo job's name in AWS Batch: unique to its stack, unlike the name requests give. */
+  readonly demoJobDefinitionName: string;
 }
 
 /**
@@ -54,6 +56,7 @@ export function synthExampleApp(outdir: string, options: ExampleAppOptions = {})
     },
     jobQueues: platform.platform.jobQueues.map(resourceId),
     jobLogGroup: resourceId(platform.platform.jobLogGroup),
+    demoJobDefinitionName: platform.platform.jobDefinition('demo-job').physicalName,
   };
 }
 
