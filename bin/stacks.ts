@@ -92,14 +92,24 @@ export class CallerStack extends Stack {
     });
     props.runtime.grantSubmit(this.caller);
     // The example caller is not pendant's: its departures from the compliance packs are its own, acknowledged here.
-    acknowledgeInPacks(role, 'IAMNoInlinePolicy', ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'], 'the caller role\'s policy (its log group and the one submit function) is made for this role alone and goes with it');
+    acknowledgeInPacks(
+      role,
+      'IAMNoInlinePolicy',
+      ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'],
+      "the caller role's policy (its log group and the one submit function) is made for this role alone and goes with it",
+    );
     acknowledgeInPacks(
       logGroup,
       'CloudWatchLogGroupEncrypted',
       ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'],
-      "the example caller logs only Lambda's own start, end and report lines and its errors, none of them job data; CloudWatch Logs encrypts them at rest with its own key",
+      "the example caller logs only Lambda's own start, end and report lines and the errors it passes on from submit; CloudWatch Logs encrypts them at rest with its own key, and a key of the example's own would cost more than it protects",
     );
-    acknowledgeInPacks(this.caller, 'LambdaDLQ', ['HIPAA.Security', 'NIST.800.53.R5'], 'the example caller is invoked synchronously (by hand or by the end-to-end test), which a dead-letter queue never sees');
+    acknowledgeInPacks(
+      this.caller,
+      'LambdaDLQ',
+      ['HIPAA.Security', 'NIST.800.53.R5'],
+      'the example caller is invoked synchronously (by hand or by the end-to-end test), which a dead-letter queue never sees',
+    );
     acknowledgeInPacks(
       this.caller,
       'LambdaInsideVPC',
@@ -109,6 +119,7 @@ export class CallerStack extends Stack {
   }
 }
 
+/** Acknowledges one rule of the compliance packs that carry it, on one construct of the example caller. */
 function acknowledgeInPacks(scope: Construct, rule: string, packs: string[], reason: string): void {
   Validations.of(scope).acknowledge(...packs.map((pack) => ({ id: `${pack}-${rule}`, reason })));
 }

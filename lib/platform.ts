@@ -275,8 +275,15 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
     });
     // All traffic, accepted as well: what a job reached is the record an investigation needs, not only what it was
     // refused.
-    const flowLog = vpc.addFlowLog('FlowLog', { trafficType: ec2.FlowLogTrafficType.ALL, destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup) });
-    acknowledgeComplianceRule(flowLog, 'IAMNoInlinePolicy', 'aws-cdk-lib makes the flow log role and its inline policy, which lets VPC Flow Logs write to this one log group only and goes with the flow log');
+    const flowLog = vpc.addFlowLog('FlowLog', {
+      trafficType: ec2.FlowLogTrafficType.ALL,
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+    });
+    acknowledgeComplianceRule(
+      flowLog,
+      'IAMNoInlinePolicy',
+      'aws-cdk-lib makes the flow log role and its inline policy, which lets VPC Flow Logs write to this one log group only and goes with the flow log',
+    );
     acknowledgeComplianceRule(
       vpc,
       'VPCDefaultSecurityGroupClosed',
