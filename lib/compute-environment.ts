@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ValidationError } from './model';
-import { acknowledgeManagedPolicy } from './private/acknowledge';
+import { acknowledgeComplianceRule, acknowledgeManagedPolicy, INLINE_POLICY_REASON } from './private/acknowledge';
 import { addEcsInstancePolicy } from './private/ecs-instance-policy';
 import { hasGpus, isArm64InstanceType } from './private/instance-types';
 
@@ -155,6 +155,7 @@ export class ComputeEnvironment extends Construct {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: 'ECS container agent on AWS Batch instances',
     });
+    acknowledgeComplianceRule(this.instanceRole, 'IAMNoInlinePolicy', INLINE_POLICY_REASON);
     if ((props.instanceRolePolicy ?? InstanceRolePolicy.AWS_MANAGED) === InstanceRolePolicy.AWS_MANAGED) {
       const managed = 'service-role/AmazonEC2ContainerServiceforEC2Role';
       this.instanceRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(managed));

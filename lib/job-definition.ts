@@ -14,7 +14,7 @@ import {
   renderDefaults,
   ValidationError,
 } from './model';
-import { acknowledgeOverflowPolicies, acknowledgeWildcard } from './private/acknowledge';
+import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
 import { parameterAccess } from './private/parameter-access';
 
 export interface JobDefinitionProps {
@@ -218,7 +218,13 @@ export class JobDefinition extends Construct {
     const volumes = this.volumes(where, readonlyRootFilesystem, props);
 
     this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_MONTH });
-    this.executionRole = props.executionRole ?? new iam.Role(this, 'ExecutionRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    if (props.executionRole === undefined) {
+      const executionRole = new iam.Role(this, 'ExecutionRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+      acknowledgeComplianceRule(executionRole, 'IAMNoInlinePolicy', INLINE_POLICY_REASON);
+      this.executionRole = executionRole;
+    } else {
+      this.executionRole = props.executionRole;
+    }
     this.jobRole = this.grantParameters(props);
 
     const containerProps = {
@@ -304,6 +310,7 @@ export class JobDefinition extends Construct {
         assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
         description: `pendant job ${props.name}: reads and writes what its parameters declare`,
       });
+    if (props.jobRole === undefined) acknowledgeComplianceRule(role, 'IAMNoInlinePolicy', INLINE_POLICY_REASON);
     const partition = Stack.of(this).partition;
     const objects = (uris: typeof access.read) => uris.map((uri) => `arn:${partition}:s3:::${uri.bucket}/${uri.key}*`);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects(access.read) }));

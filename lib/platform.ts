@@ -3,14 +3,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ComputeEnvironment, ComputeEnvironmentProps, ComputeKind, CpuArchitecture, JobPlatform, platformOf } from './compute-environment';
 import { JobDefinition, JobDefinitionProps } from './job-definition';
 import { JobQueue, JobQueueProps } from './job-queue';
 import { ValidationError } from './model';
+import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
-import { IRuntimeFunctions, RuntimeFunctions } from './runtime-functions';
+import { FunctionConcurrency, IRuntimeFunctions, RuntimeFunctions } from './runtime-functions';
 
 /** A queue of a platform: its compute, by kind, in the order Batch tries it, and the queue's own options. */
 export interface PlatformQueueOptions extends Omit<JobQueueProps, 'computeEnvironments'> {
@@ -26,7 +27,7 @@ export interface PlatformJobDefinitionOptions extends Omit<JobDefinitionProps, '
 export interface BatchPlatformProps {
   /**
    * The VPC the compute runs in.
-   * @default - a new VPC over two availability zones, one NAT gateway, and flow logs of rejected traffic
+   * @default - a new VPC over two availability zones, one NAT gateway, and flow logs of all its traffic
    */
   readonly vpc?: ec2.IVpc;
   /** The queues; the first is the one submit uses when a request names none. */
@@ -48,6 +49,17 @@ export interface BatchPlatformProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly functionLogRetention?: logs.RetentionDays;
+  /**
+   * How long the flow logs of the VPC the platform makes are kept (none are made for a VPC you pass).
+   * @default logs.RetentionDays.ONE_YEAR - the audit trail history PCI DSS (requirement 10.7) asks for
+   */
+  readonly flowLogRetention?: logs.RetentionDays;
+  /**
+   * Reserved concurrency of each runtime function: a cap on what callers may take of the account's Lambda
+   * concurrency and of the AWS request rates the functions spend, and a guarantee that they get it.
+   * @default - submit, validate and status 10, logs and terminate 5
+   */
+  readonly functionReservedConcurrency?: FunctionConcurrency;
   /** The most bytes one logs response holds. @default 4 MiB */
   readonly logsMaxResponseBytes?: number;
   /** How long submit remembers an idempotency key (one day to a month). @default Duration.days(1) */
@@ -68,8 +80,16 @@ export interface BatchPlatformProps {
  */
 export class BatchPlatform extends Construct implements IRuntimeFunctions {
   public readonly vpc: ec2.IVpc;
-  /** Encrypts the job log group and the functions' log groups. */
+  /**
+   * Encrypts the job log group, the functions' log groups and the flow logs; CloudWatch Logs may use it for those log
+   * groups only.
+   */
   public readonly logKey: kms.Key;
+  /**
+   * The start of the names of every log group the platform makes (`<prefix>/jobs`, `<prefix>/submit`…):
+   * `/pendant/<stack name>/<the platform's path in the stack>`.
+   */
+  public readonly logGroupNamePrefix: string;
   /** Where every job of the platform writes its output. */
   public readonly jobLogGroup: logs.LogGroup;
   /** The role ECS uses to pull images and write logs, shared by every job definition. */
@@ -83,36 +103,34 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
     super(scope, id);
     if (props.jobQueues.length === 0) throw new ValidationError(`platform ${this.node.path}: jobQueues must hold at least one queue`);
 
-    this.vpc = props.vpc ?? this.makeVpc();
-    this.logKey = new kms.Key(this, 'LogKey', { enableKeyRotation: true, description: `pendant ${this.node.path}: log encryption` });
     const stack = Stack.of(this);
-    this.logKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchLogsOfThisAccount',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          // Log group ARNs are colon-separated (log-group:<name>); the default slash form would never match.
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    // Names the key policy can hold before the log groups exist: the groups refer to the key, so the policy cannot
+    // refer to them. The stack's name keeps two deployments of one app in an account apart.
+    this.logGroupNamePrefix = `/pendant/${Aws.STACK_NAME}/${pathInStack(this)}`;
+    this.logKey = new kms.Key(this, 'LogKey', { enableKeyRotation: true, description: `pendant ${this.node.path}: log encryption` });
+    const logGroupNames: string[] = [];
+    if (props.vpc === undefined) {
+      const flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
+        logGroupName: `${this.logGroupNamePrefix}/vpc-flow-logs`,
+        retention: props.flowLogRetention ?? logs.RetentionDays.ONE_YEAR,
+        encryptionKey: this.logKey,
+      });
+      logGroupNames.push(`${this.logGroupNamePrefix}/vpc-flow-logs`);
+      this.vpc = this.makeVpc(flowLogGroup);
+    } else {
+      this.vpc = props.vpc;
+    }
     this.jobLogGroup = new logs.LogGroup(this, 'JobLogGroup', {
+      logGroupName: `${this.logGroupNamePrefix}/jobs`,
       retention: props.jobLogRetention ?? logs.RetentionDays.THREE_MONTHS,
       encryptionKey: this.logKey,
     });
+    logGroupNames.push(`${this.logGroupNamePrefix}/jobs`);
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'pendant: pulls job images and writes job logs',
     });
+    acknowledgeComplianceRule(this.executionRole, 'IAMNoInlinePolicy', INLINE_POLICY_REASON);
 
     const environments = new Map<ComputeKind, ComputeEnvironment>();
     const ec2Architecture = defaultEc2Architecture(props);
@@ -157,10 +175,31 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
       jobQueues: this.jobQueues,
       jobLogGroup: this.jobLogGroup,
       logRetention: props.functionLogRetention,
+      logGroupNamePrefix: this.logGroupNamePrefix,
       logEncryptionKey: this.logKey,
+      reservedConcurrency: props.functionReservedConcurrency,
       logsMaxResponseBytes: props.logsMaxResponseBytes,
       idempotencyWindow: props.idempotencyWindow,
     });
+    this.logKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsOfThisPlatform',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          // CloudWatch Logs names the log group in the encryption context as arn:…:log-group:<name>, colon-separated
+          // and without the :* of IAM's log-group ARNs (CloudWatch Logs User Guide, "Encrypt log data in CloudWatch
+          // Logs using AWS Key Management Service"). Listing the platform's groups keeps every other log group of
+          // the account from being encrypted, or read back, with this key.
+          ArnEquals: {
+            'kms:EncryptionContext:aws:logs:arn': [...logGroupNames, ...this.runtime.logGroupNames].map((name) =>
+              stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+            ),
+          },
+        },
+      }),
+    );
   }
 
   public get validateFunction(): lambda.Function {
@@ -223,9 +262,40 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
     return definition;
   }
 
-  private makeVpc(): ec2.Vpc {
-    const vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways: 1 });
-    vpc.addFlowLog('FlowLog', { trafficType: ec2.FlowLogTrafficType.REJECT });
+  private makeVpc(flowLogGroup: logs.ILogGroup): ec2.Vpc {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      subnetConfiguration: [
+        // The public subnets hold only the NAT gateway, whose address is an Elastic IP: nothing launched there needs
+        // a public address of its own.
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
+        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      ],
+    });
+    // All traffic, accepted as well: what a job reached is the record an investigation needs, not only what it was
+    // refused.
+    const flowLog = vpc.addFlowLog('FlowLog', {
+      trafficType: ec2.FlowLogTrafficType.ALL,
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+    });
+    acknowledgeComplianceRule(
+      flowLog,
+      'IAMNoInlinePolicy',
+      'aws-cdk-lib makes the flow log role and its inline policy, which lets VPC Flow Logs write to this one log group only and goes with the flow log',
+    );
+    acknowledgeComplianceRule(
+      vpc,
+      'VPCDefaultSecurityGroupClosed',
+      "no pendant resource uses the VPC's default security group (each compute environment has its own); closing it takes a custom resource with a Lambda function of its own, so pass a vpc of yours to have it closed",
+    );
+    for (const subnet of vpc.publicSubnets) {
+      acknowledgeComplianceRule(
+        subnet,
+        'VPCNoUnrestrictedRouteToIGW',
+        "the public subnet's route to the internet gateway is what lets the NAT gateway in it give the private subnets, where the jobs run, their way out to image registries and AWS APIs",
+      );
+    }
     return vpc;
   }
 }
@@ -239,6 +309,16 @@ function defaultEc2Architecture(props: BatchPlatformProps): CpuArchitecture {
   const ec2 = (props.jobDefinitions ?? []).filter((definition) => (definition.platform ?? firstPlatform) === JobPlatform.EC2);
   const allArm = ec2.length > 0 && ec2.every((definition) => definition.architecture === CpuArchitecture.ARM64);
   return allArm ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64;
+}
+
+/** The platform's path below its stack, in the characters a log group name allows. */
+function pathInStack(scope: Construct): string {
+  const stack = Stack.of(scope);
+  const scopes = scope.node.scopes;
+  return scopes
+    .slice(scopes.indexOf(stack) + 1)
+    .map((construct) => construct.node.id.replace(/[^A-Za-z0-9_.#-]/g, '-'))
+    .join('/');
 }
 
 function computeId(kind: ComputeKind): string {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { JobDefinition } from './job-definition';
 import { JobQueue } from './job-queue';
 import { ConfigurationError, encodeConfig, ENV, JobDefinitionEntry, JobQueueEntry, ParameterSpecs, RuntimeConfig, S3Uri, ValidationError } from './model';
-import { acknowledgeOverflowPolicies, acknowledgeWildcard } from './private/acknowledge';
+import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
 import { handlerCode, Operation } from './private/handler-code';
 
@@ -42,6 +42,27 @@ export interface RuntimeFunctionsAttributes {
   readonly terminateFunctionArn: string;
 }
 
+/**
+ * A function's reserved concurrency: a number both caps the function and sets that many of the account's concurrent
+ * executions aside for it; `'unreserved'` leaves it on the account's shared pool, uncapped. Lambda keeps at least 100
+ * of the account's concurrency unreserved, so an account whose quota is low (new accounts' often is) may need it.
+ */
+export type ReservedConcurrency = number | 'unreserved';
+
+/** Reserved concurrency per runtime function (Lambda Developer Guide, "Configuring reserved concurrency"). */
+export interface FunctionConcurrency {
+  /** @default 10 */
+  readonly validate?: ReservedConcurrency;
+  /** @default 10 */
+  readonly submit?: ReservedConcurrency;
+  /** @default 10 */
+  readonly status?: ReservedConcurrency;
+  /** @default 5 */
+  readonly logs?: ReservedConcurrency;
+  /** @default 5 */
+  readonly terminate?: ReservedConcurrency;
+}
+
 export interface RuntimeFunctionsProps {
   /** The job definitions the functions validate and submit. */
   readonly jobDefinitions: readonly JobDefinition[];
@@ -54,6 +75,12 @@ export interface RuntimeFunctionsProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Names the functions' log groups `<prefix>/<function>` (e.g. `<prefix>/submit`), so that a key policy can name
+   * them before they exist.
+   * @default - names CloudFormation generates
+   */
+  readonly logGroupNamePrefix?: string;
   /**
    * Encrypts the functions' log groups.
    * @default - CloudWatch Logs' own encryption
@@ -74,6 +101,12 @@ export interface RuntimeFunctionsProps {
    * @default Duration.days(1)
    */
   readonly idempotencyWindow?: Duration;
+  /**
+   * Reserved concurrency per function: what one flood of calls may take of the account's Lambda concurrency and of
+   * the Batch, S3 and CloudWatch Logs request rates the functions spend.
+   * @default - submit, validate and status 10, logs and terminate 5
+   */
+  readonly reservedConcurrency?: FunctionConcurrency;
 }
 
 abstract class RuntimeFunctionsBase extends Construct implements IRuntimeFunctions {
@@ -163,12 +196,20 @@ function pick(variables: Record<string, string>, names: readonly string[]): Reco
  */
 const SUBMIT_TARGETS_PER_STATEMENT = 10;
 
-const SETTINGS: Record<Operation, { id: string; description: string; memorySize: number; timeout: Duration }> = {
-  validate: { id: 'ValidateFunction', description: 'pendant: validate a job request and check its S3 inputs exist', memorySize: 256, timeout: Duration.seconds(30) },
-  submit: { id: 'SubmitFunction', description: 'pendant: validate and submit an AWS Batch job', memorySize: 256, timeout: Duration.seconds(30) },
-  status: { id: 'StatusFunction', description: 'pendant: report the status of AWS Batch jobs', memorySize: 256, timeout: Duration.seconds(60) },
-  logs: { id: 'LogsFunction', description: "pendant: read an AWS Batch job's CloudWatch logs", memorySize: 512, timeout: Duration.seconds(60) },
-  terminate: { id: 'TerminateFunction', description: 'pendant: cancel or terminate an AWS Batch job', memorySize: 256, timeout: Duration.seconds(30) },
+/**
+ * Reserved concurrency by default. submit: SubmitJob is throttled at about 50 requests a second per account and
+ * Region, and a submission lasts a few hundred milliseconds (its S3 checks, the idempotency record, SubmitJob), so 10
+ * at once stay under that rate with room for the account's other submitters, and a flood of calls is throttled by
+ * Lambda before it exhausts the account's concurrency or Batch's rate. validate and status: the same bound for the
+ * S3 and DescribeJobs calls they fan out. logs and terminate: GetLogEvents has a low per-account rate, and stopping
+ * jobs is rare. 40 in all, well inside the default quota of 1,000 less the 100 Lambda keeps unreserved.
+ */
+const SETTINGS: Record<Operation, { id: string; description: string; memorySize: number; timeout: Duration; reservedConcurrency: number }> = {
+  validate: { id: 'ValidateFunction', description: 'pendant: validate a job request and check its S3 inputs exist', memorySize: 256, timeout: Duration.seconds(30), reservedConcurrency: 10 },
+  submit: { id: 'SubmitFunction', description: 'pendant: validate and submit an AWS Batch job', memorySize: 256, timeout: Duration.seconds(30), reservedConcurrency: 10 },
+  status: { id: 'StatusFunction', description: 'pendant: report the status of AWS Batch jobs', memorySize: 256, timeout: Duration.seconds(60), reservedConcurrency: 10 },
+  logs: { id: 'LogsFunction', description: "pendant: read an AWS Batch job's CloudWatch logs", memorySize: 512, timeout: Duration.seconds(60), reservedConcurrency: 5 },
+  terminate: { id: 'TerminateFunction', description: 'pendant: cancel or terminate an AWS Batch job', memorySize: 256, timeout: Duration.seconds(30), reservedConcurrency: 5 },
 };
 
 /**
@@ -196,12 +237,15 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
   public readonly terminateFunction: lambda.Function;
   /** Where submit records idempotency keys. */
   public readonly idempotencyTable: dynamodb.ITable;
+  /** The names of the functions' log groups: as written when `logGroupNamePrefix` is set, references otherwise. */
+  public readonly logGroupNames: readonly string[];
 
   public constructor(scope: Construct, id: string, props: RuntimeFunctionsProps) {
     super(scope, id);
     checkPlacement(`runtime functions ${this.node.path}`, props.jobDefinitions, props.jobQueues);
     checkLogsMaxResponseBytes(this.node.path, props.logsMaxResponseBytes);
     checkIdempotencyWindow(this.node.path, props.idempotencyWindow);
+    checkReservedConcurrency(this.node.path, props.reservedConcurrency);
     const stack = Stack.of(this);
     // One encoding for every function: the declarations (known at synth) ship in the config file beside the bundle,
     // and only the deploy-time values, in their compact form, take room in Lambda's 4 KB environment.
@@ -221,6 +265,13 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
         // Records expire within the idempotency window: nothing in the table outlives a day or so.
         removalPolicy: RemovalPolicy.DESTROY,
       });
+    if (props.idempotencyTable === undefined) {
+      acknowledgeComplianceRule(
+        this.idempotencyTable,
+        'DynamoDBInBackupPlan',
+        'the table holds only idempotency records that expire within the window (a day by default) and point-in-time recovery is on; a backup plan would keep copies of keys long after they stop meaning anything',
+      );
+    }
     // The queue names ship in the file too when every queue was given its name; generated names are known only at
     // deploy time and take the environment's room (about 60 bytes a queue).
     const queuesKnown = !Token.isUnresolved(encoded[ENV.JOB_QUEUES]);
@@ -233,12 +284,15 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     };
     const submitShipped = { ...jobDefinitionsConfig, ...pick(encoded, queuesKnown ? [ENV.JOB_QUEUE_SETTINGS, ENV.JOB_QUEUES] : [ENV.JOB_QUEUE_SETTINGS]) };
 
+    const logGroupNames: string[] = [];
     const make = (operation: Operation, environment: Record<string, string>, shipped: Record<string, string> = {}) => {
       const settings = SETTINGS[operation];
       const logGroup = new logs.LogGroup(this, `${settings.id}LogGroup`, {
+        logGroupName: props.logGroupNamePrefix === undefined ? undefined : `${props.logGroupNamePrefix}/${operation}`,
         retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
         encryptionKey: props.logEncryptionKey,
       });
+      logGroupNames.push(props.logGroupNamePrefix === undefined ? logGroup.logGroupName : `${props.logGroupNamePrefix}/${operation}`);
       const role = new iam.Role(this, `${settings.id}Role`, {
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
         description: `${settings.description} (pendant runtime function role)`,
@@ -247,7 +301,9 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
         new iam.PolicyStatement({ sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
       );
       acknowledgeOverflowPolicies(role);
-      return new lambda.Function(this, settings.id, {
+      acknowledgeComplianceRule(role, 'IAMNoInlinePolicy', INLINE_POLICY_REASON);
+      const reserved = props.reservedConcurrency?.[operation] ?? settings.reservedConcurrency;
+      const fn = new lambda.Function(this, settings.id, {
         code: handlerCode(operation, shipped),
         handler: 'index.handler',
         runtime: lambda.Runtime.NODEJS_24_X,
@@ -259,7 +315,19 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
         logGroup,
         loggingFormat: lambda.LoggingFormat.JSON,
         environment: { POWERTOOLS_SERVICE_NAME: `pendant-${operation}`, ...environment },
+        reservedConcurrentExecutions: reserved === 'unreserved' ? undefined : reserved,
       });
+      acknowledgeComplianceRule(
+        fn,
+        'LambdaDLQ',
+        'callers invoke the function synchronously and get its typed error in the answer; a dead-letter queue receives only failed asynchronous invocations, which pendant does not make',
+      );
+      acknowledgeComplianceRule(
+        fn,
+        'LambdaInsideVPC',
+        'the function calls only AWS service APIs (Batch, S3, CloudWatch Logs, DynamoDB) over TLS with its role; outside the VPC it holds no network path to the jobs or anything else in it',
+      );
+      return fn;
     };
 
     this.validateFunction = make('validate', {}, jobDefinitionsConfig);
@@ -270,6 +338,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
       props.logsMaxResponseBytes === undefined ? {} : encodeConfig({ logsMaxResponseBytes: props.logsMaxResponseBytes }),
     );
     this.terminateFunction = make('terminate', {});
+    this.logGroupNames = logGroupNames;
 
     // validate and submit: HeadObject (s3:GetObject) under the prefixes the parameters declare, and s3:ListBucket on
     // their buckets so that a missing object answers 404 rather than 403.
@@ -388,6 +457,18 @@ function checkIdempotencyWindow(path: string, window: Duration | undefined): voi
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     throw new ValidationError(`runtime functions ${path}: idempotencyWindow is refused by the submit function (${error.message})`);
+  }
+}
+
+/** Refuses at synth time a reserved concurrency Lambda would refuse at deploy time: a whole number, 0 or more. */
+function checkReservedConcurrency(path: string, concurrency: FunctionConcurrency | undefined): void {
+  for (const [operation, value] of Object.entries(concurrency ?? {}) as Array<[string, ReservedConcurrency | undefined]>) {
+    if (value === undefined || value === 'unreserved' || Token.isUnresolved(value)) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new ValidationError(
+        `runtime functions ${path}: reservedConcurrency.${operation} must be a whole number of 0 or more (0 stops every call) or 'unreserved', got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`,
+      );
+    }
   }
 }
 

@@ -20,6 +20,35 @@ export function acknowledgeManagedPolicy(role: iam.IRole, managedPolicyName: str
   Validations.of(role).acknowledge({ id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${managedPolicyName}]`, reason });
 }
 
+/** cdk-nag's compliance packs: HIPAA Security, NIST 800-53 rev. 5 and PCI DSS 3.2.1, by the prefix of their rule ids. */
+export const COMPLIANCE_PACKS = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'] as const;
+type CompliancePack = (typeof COMPLIANCE_PACKS)[number];
+
+/** The compliance rules pendant acknowledges somewhere, and the packs that carry each (cdk-nag 3's pack sources). */
+const COMPLIANCE_RULES = {
+  IAMNoInlinePolicy: COMPLIANCE_PACKS,
+  LambdaInsideVPC: COMPLIANCE_PACKS,
+  LambdaDLQ: ['HIPAA.Security', 'NIST.800.53.R5'],
+  DynamoDBInBackupPlan: ['HIPAA.Security', 'NIST.800.53.R5'],
+  VPCDefaultSecurityGroupClosed: COMPLIANCE_PACKS,
+  VPCNoUnrestrictedRouteToIGW: COMPLIANCE_PACKS,
+} as const satisfies Record<string, readonly CompliancePack[]>;
+export type ComplianceRule = keyof typeof COMPLIANCE_RULES;
+
+/**
+ * Acknowledges one rule of the compliance packs on one construct (and what it holds), in every pack that carries
+ * the rule, with the reason the design departs from it. Only rules whose fix would be wrong for this design are
+ * acknowledged; the others are fixed.
+ */
+export function acknowledgeComplianceRule(scope: IConstruct, rule: ComplianceRule, reason: string): void {
+  Validations.of(scope).acknowledge(...COMPLIANCE_RULES[rule].map((pack) => ({ id: `${pack}-${rule}`, reason })));
+}
+
+/** Why pendant's roles keep inline policies, acknowledged on each role it makes. */
+export const INLINE_POLICY_REASON =
+  'the policy is generated for this one role from what the platform declares, is created, changed and deleted with ' +
+  'the role in one template, and can be attached to no other principal, which a customer-managed policy could';
+
 /**
  * Carries the wildcard acknowledgements of a role's default policy over to the overflow policies CDK splits off it at
  * synth time when its statements outgrow IAM's inline limit (a platform of hundreds of job definitions), each

@@ -1,10 +1,11 @@
-import { Acknowledgment, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Acknowledgment, CfnResource, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { exampleApp } from './example-app';
 
@@ -42,12 +43,24 @@ const WILDCARD_FINDING = /^AwsSolutions-IAM5\[Resource::.+\]$/;
  */
 const ECS_INSTANCE_POLICY_FINDING = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]';
 
+/** The packs run over the example app: AWS Solutions, and the HIPAA, NIST 800-53 rev. 5 and PCI DSS 3.2.1 compliance packs. */
+const PACKS: ReadonlyArray<readonly [string, () => NagPack]> = [
+  ['AwsSolutions', () => new AwsSolutionsChecks()],
+  ['HIPAA.Security', () => new HIPAASecurityChecks()],
+  ['NIST.800.53.R5', () => new NIST80053R5Checks()],
+  ['PCI.DSS.321', () => new PCIDSS321Checks()],
+];
+const PACK_PREFIXES = PACKS.map(([prefix]) => prefix);
+const COMPLIANCE_FINDING = /^(HIPAA\.Security|NIST\.800\.53\.R5|PCI\.DSS\.321)-[A-Za-z0-9]+$/;
+
 function findings(stack: Stack): Array<{ id: string; path: string }> {
-  return new AwsSolutionsChecks()
-    .validateScope(stack)
-    .violations.flatMap((violation) =>
-      violation.violatingResources.map((resource) => ({ id: violation.ruleName, path: resource.constructPath ?? '(no path)' })),
-    );
+  return PACKS.flatMap(([, pack]) =>
+    pack()
+      .validateScope(stack)
+      .violations.flatMap((violation) =>
+        violation.violatingResources.map((resource) => ({ id: violation.ruleName, path: resource.constructPath ?? '(no path)' })),
+      ),
+  );
 }
 
 const example = exampleApp();
@@ -56,12 +69,14 @@ const STACKS = [
   ['PendantCaller', example.caller],
 ] as const;
 const pendantAcknowledgements = acknowledgementsIn(example.app).filter((ack) => !BUILTIN_VALIDATOR.test(ack.id));
+const solutionsAcknowledgements = pendantAcknowledgements.filter((ack) => ack.id.startsWith('AwsSolutions'));
+const complianceAcknowledgements = pendantAcknowledgements.filter((ack) => !ack.id.startsWith('AwsSolutions'));
 
-describe('cdk-nag AwsSolutions', () => {
-  describe.each(STACKS)('Stack: %s', (_id, stack) => {
+describe('cdk-nag packs', () => {
+  describe.each(PACKS.flatMap(([prefix, pack]) => STACKS.map(([id, stack]) => [prefix, id, pack, stack] as const)))('%s over %s', (_prefix, _id, pack, stack) => {
     it('has no unacknowledged finding', () => {
-      const result = new AwsSolutionsChecks().validateScope(stack);
-      expect(result.violations).toEqual([]);
+      const result = pack().validateScope(stack);
+      expect(result.violations.map((violation) => [violation.ruleName, violation.violatingResources.map((resource) => resource.constructPath)])).toEqual([]);
       expect(result.success).toBe(true);
     });
   });
@@ -71,7 +86,7 @@ describe('cdk-nag AwsSolutions', () => {
       expect(pendantAcknowledgements.length).toBeGreaterThan(0);
     });
 
-    it.each(pendantAcknowledgements.map((ack) => [ack.construct.node.path, ack.id, ack] as const))(
+    it.each(solutionsAcknowledgements.map((ack) => [ack.construct.node.path, ack.id, ack] as const))(
       'on %s: %s is one specific finding, on a policy (or the documented managed policy on its role), with a reason',
       (_path, id, ack) => {
         if (id === ECS_INSTANCE_POLICY_FINDING) {
@@ -93,9 +108,36 @@ describe('cdk-nag AwsSolutions', () => {
       },
     );
 
+    it('exist for the compliance packs (the rules whose fix would be wrong for this design)', () => {
+      expect(complianceAcknowledgements.length).toBeGreaterThan(0);
+    });
+
+    it.each(complianceAcknowledgements.map((ack) => [ack.construct.node.path, ack.id, ack] as const))(
+      'on %s: %s is one rule of one compliance pack, on the resource it excuses, with a reason',
+      (_path, id, ack) => {
+        expect(id).toMatch(COMPLIANCE_FINDING);
+        // On a resource's own construct (a role, a function, a log group, a subnet…): not on a platform, a stack or
+        // the app, where it would silence the rule for everything below.
+        expect(ack.construct.node.defaultChild).toBeInstanceOf(CfnResource);
+        expect(typeof ack.reason).toBe('string');
+        const reason = ack.reason as string;
+        expect(reason.length).toBeGreaterThanOrEqual(40);
+        expect(reason.split(/\s+/).length).toBeGreaterThanOrEqual(8);
+        for (const prefix of PACK_PREFIXES) expect(reason).not.toContain(prefix);
+      },
+    );
+
     it("are, apart from pendant's, only the ones aws-cdk-lib makes itself", () => {
       const plain = new Stack(undefined, 'PlainVpc');
-      new ec2.Vpc(plain, 'Vpc', { maxAzs: 2, natGateways: 1 }).addFlowLog('FlowLog', { trafficType: ec2.FlowLogTrafficType.REJECT });
+      const group = new logs.LogGroup(plain, 'FlowLogGroup');
+      new ec2.Vpc(plain, 'Vpc', {
+        maxAzs: 2,
+        natGateways: 1,
+        subnetConfiguration: [
+          { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
+          { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        ],
+      }).addFlowLog('FlowLog', { trafficType: ec2.FlowLogTrafficType.ALL, destination: ec2.FlowLogDestination.toCloudWatchLogs(group) });
       const builtIn = new Set(acknowledgementsIn(plain).map((ack) => ack.id));
       const others = acknowledgementsIn(example.app).filter((ack) => BUILTIN_VALIDATOR.test(ack.id));
       expect(builtIn.size).toBeGreaterThan(0);
@@ -106,7 +148,7 @@ describe('cdk-nag AwsSolutions', () => {
       // The same app, built with pendant's acknowledgements dropped: what cdk-nag finds then is what they silence.
       const acknowledge = Validations.prototype.acknowledge;
       const spy = jest.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (this: Validations, ...rules: Acknowledgment[]) {
-        const kept = rules.filter((rule) => !rule.id.startsWith('AwsSolutions'));
+        const kept = rules.filter((rule) => !PACK_PREFIXES.some((prefix) => rule.id.startsWith(prefix)));
         if (kept.length > 0) acknowledge.apply(this, kept);
       });
       let bare: ReturnType<typeof exampleApp>;

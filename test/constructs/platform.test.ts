@@ -1,10 +1,11 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { CallerStack, DEMO_INPUTS, PlatformStack } from '../../bin/stacks';
 import { BatchPlatform, BatchPlatformProps, ComputeKind, CpuArchitecture, ENV, JobPlatform, Parameter } from '../../lib';
 import { expectValidationError, IMAGE, logicalId, newStack, resourcesFor, roleStatements } from './helpers';
@@ -16,6 +17,31 @@ function synth(props: BatchPlatformProps, vpc?: (stack: Stack) => ec2.IVpc): { s
   const platform = new BatchPlatform(stack, 'Platform', { ...props, vpc: vpc?.(stack) ?? props.vpc });
   return { stack, platform, template: Template.fromStack(stack) };
 }
+
+/** A Fn::Join of strings and references as one string, references as `<Name>`: how a name or ARN reads. */
+function render(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join !== undefined) return join[1].map(render).join(join[0]);
+  const ref = (value as { Ref?: string }).Ref;
+  if (ref !== undefined) return `<${ref}>`;
+  throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
+
+/** The log group ARNs the log key lets CloudWatch Logs use it for, rendered. */
+function keyLogGroupArns(template: Template): string[] {
+  const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+  const statement = key.Properties.KeyPolicy.Statement.find((candidate: { Sid?: string }) => candidate.Sid === 'CloudWatchLogsOfThisPlatform');
+  expect(Object.keys(statement.Condition)).toEqual(['ArnEquals']);
+  return [statement.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn']].flat().map(render);
+}
+
+/** Every log group of the template by name, rendered. */
+function logGroupNames(template: Template): string[] {
+  return Object.values(template.findResources('AWS::Logs::LogGroup')).map((group) => render(group.Properties.LogGroupName));
+}
+
+const LOG_GROUP_ARN = 'arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:';
 
 const FARGATE_QUEUE = { id: 'FargateQueue', compute: [ComputeKind.FARGATE_SPOT, ComputeKind.FARGATE] };
 const EC2_QUEUE = { id: 'Ec2Queue', compute: [ComputeKind.EC2_SPOT, ComputeKind.EC2] };
@@ -33,11 +59,28 @@ describe('BatchPlatform', () => {
     });
     const definitions = Object.values(template.findResources('AWS::Batch::JobDefinition'));
 
-    it('makes a VPC over two zones with one NAT gateway and a flow log of rejected traffic', () => {
+    it('makes a VPC over two zones with one NAT gateway and no public address launched into its public subnets', () => {
       template.resourceCountIs('AWS::EC2::VPC', 1);
       template.resourceCountIs('AWS::EC2::NatGateway', 1);
       template.resourceCountIs('AWS::EC2::Subnet', 4);
-      template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', ResourceId: { Ref: logicalId(platform.vpc) } });
+      const subnets = Object.values(template.findResources('AWS::EC2::Subnet'));
+      expect(subnets.map((subnet) => subnet.Properties.MapPublicIpOnLaunch)).toEqual([false, false, false, false]);
+    });
+
+    it('logs all the VPC\'s traffic, accepted and rejected, to an encrypted log group kept a year (Amazon VPC User Guide, "Flow logs": TrafficType ALL)', () => {
+      template.resourceCountIs('AWS::EC2::FlowLog', 1);
+      const flowLogGroup = platform.node.findChild('FlowLogGroup') as logs.LogGroup;
+      template.hasResourceProperties('AWS::EC2::FlowLog', {
+        TrafficType: 'ALL',
+        ResourceId: { Ref: logicalId(platform.vpc) },
+        ResourceType: 'VPC',
+        LogDestinationType: 'cloud-watch-logs',
+        LogGroupName: { Ref: logicalId(flowLogGroup) },
+      });
+      expect(template.toJSON().Resources[logicalId(flowLogGroup)].Properties).toMatchObject({
+        RetentionInDays: 365,
+        KmsKeyId: { 'Fn::GetAtt': [logicalId(platform.logKey), 'Arn'] },
+      });
     });
 
     it('makes one compute environment per kind, shared by the queues that use it', () => {
@@ -80,41 +123,48 @@ describe('BatchPlatform', () => {
 
     it('sends every job to one encrypted job log group kept three months', () => {
       template.hasResourceProperties('AWS::Logs::LogGroup', {
+        LogGroupName: { 'Fn::Join': ['', ['/pendant/', { Ref: 'AWS::StackName' }, '/Platform/jobs']] },
         RetentionInDays: 90,
         KmsKeyId: { 'Fn::GetAtt': [logicalId(platform.logKey), 'Arn'] },
       });
       for (const definition of definitions) {
         expect(definition.Properties.ContainerProperties.LogConfiguration.Options['awslogs-group']).toEqual({ Ref: logicalId(platform.jobLogGroup) });
       }
-      // The job log group and the five functions' log groups: none per definition.
+      // The job log group, the five functions' log groups and the flow logs: none per definition.
       template.resourceCountIs('AWS::Logs::LogGroup', 1 + 5 + 1);
     });
 
-    it('rotates the log key and lets CloudWatch Logs of this account and region use it', () => {
+    it('rotates the log key and lets CloudWatch Logs of this region use it for the platform\'s log groups only (CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS": the context is arn:…:log-group:<name>)', () => {
       template.hasResourceProperties('AWS::KMS::Key', {
         EnableKeyRotation: true,
         KeyPolicy: Match.objectLike({
           Statement: Match.arrayWith([
             Match.objectLike({
-              Sid: 'CloudWatchLogsOfThisAccount',
+              Sid: 'CloudWatchLogsOfThisPlatform',
               Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
-              Condition: {
-                ArnLike: {
-                  'kms:EncryptionContext:aws:logs:arn': {
-                    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:*']],
-                  },
-                },
-              },
             }),
           ]),
         }),
       });
+      const arns = keyLogGroupArns(template);
+      // Exactly the platform's seven log groups, each by its whole name: no wildcard, no other group.
+      expect(arns.sort()).toEqual(logGroupNames(template).map((name) => `${LOG_GROUP_ARN}${name}`).sort());
+      expect(arns).toHaveLength(7);
+      for (const arn of arns) expect(arn).not.toContain('*');
+      expect(logGroupNames(template).sort()).toEqual(
+        ['jobs', 'vpc-flow-logs', 'validate', 'submit', 'status', 'logs', 'terminate'].map((name) => `/pendant/<AWS::StackName>/Platform/${name}`).sort(),
+      );
+      expect(render(stack.resolve(platform.logGroupNamePrefix))).toBe('/pendant/<AWS::StackName>/Platform');
     });
 
     it('encrypts the functions\' log groups with the log key and keeps them one month', () => {
       for (const fn of [platform.validateFunction, platform.submitFunction, platform.statusFunction, platform.logsFunction, platform.terminateFunction]) {
         const logGroup = template.toJSON().Resources[logicalId(fn.logGroup)];
-        expect(logGroup.Properties).toEqual({ RetentionInDays: 30, KmsKeyId: { 'Fn::GetAtt': [logicalId(platform.logKey), 'Arn'] } });
+        expect(logGroup.Properties).toEqual({
+          LogGroupName: expect.objectContaining({ 'Fn::Join': expect.anything() }),
+          RetentionInDays: 30,
+          KmsKeyId: { 'Fn::GetAtt': [logicalId(platform.logKey), 'Arn'] },
+        });
       }
     });
 
@@ -169,6 +219,49 @@ describe('BatchPlatform', () => {
     template.resourceCountIs('AWS::EC2::VPC', 1);
     template.resourceCountIs('AWS::EC2::FlowLog', 0);
     expect(platform.node.tryFindChild('Vpc')).toBeUndefined();
+    // No flow log group either, so the log key names the job and function log groups only.
+    expect(keyLogGroupArns(template)).toHaveLength(6);
+    expect(keyLogGroupArns(template).sort()).toEqual(logGroupNames(template).map((name) => `${LOG_GROUP_ARN}${name}`).sort());
+  });
+
+  it('names the log groups of a platform nested in constructs by its path in the stack, in the characters log group names allow', () => {
+    const stack = newStack();
+    const platform = new BatchPlatform(new Construct(new Construct(stack, 'Team A'), 'Batch'), 'Platform', { jobQueues: [FARGATE_QUEUE] });
+    expect(render(stack.resolve(platform.logGroupNamePrefix))).toBe('/pendant/<AWS::StackName>/Team-A/Batch/Platform');
+    expect(keyLogGroupArns(Template.fromStack(stack))).toContain(`${LOG_GROUP_ARN}/pendant/<AWS::StackName>/Team-A/Batch/Platform/jobs`);
+  });
+
+  it('keeps the flow logs as long as asked', () => {
+    const { platform, template } = synth({ jobQueues: [FARGATE_QUEUE], flowLogRetention: logs.RetentionDays.TWO_YEARS });
+    expect(template.toJSON().Resources[logicalId(platform.node.findChild('FlowLogGroup') as logs.LogGroup)].Properties.RetentionInDays).toBe(731);
+  });
+
+  describe('reserved concurrency (Lambda Developer Guide, "Configuring reserved concurrency")', () => {
+    const reserved = (template: Template, platform: BatchPlatform) =>
+      Object.fromEntries(
+        (['validate', 'submit', 'status', 'logs', 'terminate'] as const).map((operation) => [
+          operation,
+          template.toJSON().Resources[logicalId(platform.runtime[`${operation}Function`])].Properties.ReservedConcurrentExecutions,
+        ]),
+      );
+
+    it('caps every function by default: submit 10, under SubmitJob\'s rate of about 50 a second per account (AWS Batch quotas)', () => {
+      const { platform, template } = synth({ jobQueues: [FARGATE_QUEUE] });
+      expect(reserved(template, platform)).toEqual({ validate: 10, submit: 10, status: 10, logs: 5, terminate: 5 });
+    });
+
+    it('takes a number, 0 (which stops every call) or "unreserved" per function', () => {
+      const { platform, template } = synth({ jobQueues: [FARGATE_QUEUE], functionReservedConcurrency: { submit: 25, status: 'unreserved', terminate: 0 } });
+      expect(reserved(template, platform)).toEqual({ validate: 10, submit: 25, status: undefined, logs: 5, terminate: 0 });
+    });
+
+    it.each([-1, 2.5, Number.NaN])('throws for %p, which Lambda refuses', (value) => {
+      expectValidationError(
+        () => synth({ jobQueues: [FARGATE_QUEUE], functionReservedConcurrency: { submit: value } }),
+        "runtime functions Test/Platform/Runtime: reservedConcurrency.submit must be a whole number of 0 or more (0 stops every call) or 'unreserved', got",
+        String(value),
+      );
+    });
   });
 
   it('makes only the compute environments its queues use', () => {
@@ -299,16 +392,18 @@ describe('BatchPlatform', () => {
     );
   });
 
-  it('passes the AwsSolutions checks of cdk-nag, with EC2 compute and S3 inputs', () => {
+  it('passes cdk-nag\'s AwsSolutions, HIPAA, NIST 800-53 rev. 5 and PCI DSS 3.2.1 checks, with EC2 compute and S3 inputs', () => {
     const { stack } = synth({
       jobQueues: [FARGATE_QUEUE, EC2_QUEUE],
       jobDefinitions: [
         { name: 'reader', image: IMAGE, command: ['cat', 'Ref::input'], parameters: { input: Parameter.s3Object({ mustExist: true, within: ['s3://my-inputs/in/'] }) } },
       ],
     });
-    const report = new AwsSolutionsChecks().validateScope(stack);
-    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
-    expect(report.success).toBe(true);
+    for (const pack of [new AwsSolutionsChecks(), new HIPAASecurityChecks(), new NIST80053R5Checks(), new PCIDSS321Checks()]) {
+      const report = pack.validateScope(stack);
+      expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+      expect(report.success).toBe(true);
+    }
   });
 
   describe('the example app (bin/stacks.ts)', () => {
