@@ -218,7 +218,11 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
   }
 
   private makeVpc(): ec2.Vpc {
-    const vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    // Every compute environment gets a security group of its own and the functions run outside the VPC, so nothing
+    // uses the default group. Restricting it (what cdk init's `@aws-cdk/aws-ec2:restrictDefaultSecurityGroup` flag
+    // asks) takes a custom-resource Lambda with no log retention in every stack: stated here, the template is the
+    // same whatever the app's flags. Pass your own `vpc` to restrict it.
+    const vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways: 1, restrictDefaultSecurityGroup: false });
     vpc.addFlowLog('FlowLog', { trafficType: ec2.FlowLogTrafficType.REJECT });
     return vpc;
   }
