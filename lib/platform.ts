@@ -81,6 +81,12 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
   public constructor(scope: Construct, id: string, props: BatchPlatformProps) {
     super(scope, id);
     if (props.jobQueues.length === 0) throw new ValidationError(`platform ${this.node.path}: jobQueues must hold at least one queue`);
+    // Caught here rather than by the construct tree, whose error names neither the prop nor the queue.
+    const queueIds = props.jobQueues.map((queue) => queue.id);
+    const duplicateQueue = queueIds.find((queueId, index) => queueIds.indexOf(queueId) !== index);
+    if (duplicateQueue !== undefined) {
+      throw new ValidationError(`platform ${this.node.path}: jobQueues holds two queues with id ${JSON.stringify(duplicateQueue)}; each queue needs an id of its own`);
+    }
 
     this.vpc = props.vpc ?? this.makeVpc();
     this.logKey = new kms.Key(this, 'LogKey', { enableKeyRotation: true, description: `pendant ${this.node.path}: log encryption` });
