@@ -88,7 +88,7 @@ describe('the packed library (npm pack)', () => {
 
   it('takes aws-cdk-lib and constructs from the app (peer dependencies), never a copy of its own', () => {
     expect(pkg.dependencies ?? {}).toEqual({});
-    expect(pkg.peerDependencies).toEqual(expect.objectContaining({ 'aws-cdk-lib': expect.stringMatching(/^\^2\.\d+\.0$/), constructs: '^10.0.0' }));
+    expect(pkg.peerDependencies).toEqual(expect.objectContaining({ 'aws-cdk-lib': expect.stringMatching(/^\^2\.\d+\.0$/), constructs: '^10.5.0' }));
     // The repository builds and tests against a release at least as new as the lowest one it declares.
     expect(pkg.devDependencies['aws-cdk-lib']).toBeDefined();
     expect(pkg.devDependencies.constructs).toBeDefined();

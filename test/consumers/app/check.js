@@ -1,4 +1,4 @@
-// Checks what a consumer app synthesized: `node check.js <cdk.out> <strong|weak|default>`. CommonJS, no
+// Checks what a consumer app synthesized: `node check.js <cdk.out> <strong|weak>`. CommonJS, no
 // dependencies but pendant's own `pendant/testing` entry point, so it runs in every consumer as it is.
 const assert = require('node:assert/strict');
 const { readFileSync } = require('node:fs');
