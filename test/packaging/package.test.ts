@@ -94,6 +94,14 @@ describe('the packed library (npm pack)', () => {
     expect(pkg.devDependencies.constructs).toBeDefined();
   });
 
+  it('has CI install the lowest versions it declares: the min-cdk consumer app pins each peer at its floor', () => {
+    const consumer = JSON.parse(readFileSync(join(root, 'test', 'consumers', 'min-cdk', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const [name, range] of Object.entries(pkg.peerDependencies ?? {})) {
+      expect(range).toMatch(/^\^\d+\.\d+\.\d+$/);
+      expect(`${name}@${consumer.dependencies[name]}`).toBe(`${name}@${range.slice(1)}`);
+    }
+  });
+
   it('makes a package that only an optional entry point (pendant/client) requires an optional peer', () => {
     const optional = Object.entries(pkg.peerDependenciesMeta ?? {})
       .filter(([, meta]) => meta.optional === true)
