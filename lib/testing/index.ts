@@ -82,6 +82,7 @@ function maskText(text: string): string {
  */
 export function normalizeAssetHashes<T>(value: T): T {
   if (typeof value === 'string') return maskText(value) as T;
+  if (value === null || typeof value !== 'object') return value;
   return JSON.parse(maskText(JSON.stringify(value))) as T;
 }
 

@@ -83,6 +83,10 @@ describe('normalizeAssetHashes: what CDK names as an asset', () => {
     expect(masked).toBe(text.split(HASH_A).join('[ASSET_HASH]').split(HASH_B).join('[ASSET_HASH]'));
   });
 
+  it('returns numbers, booleans, null and undefined as they are', () => {
+    for (const value of [42, true, null, undefined]) expect(normalizeAssetHashes(value)).toBe(value);
+  });
+
   it('does not change the value it was given', () => {
     const value = { S3Key: `${HASH_A}.zip` };
     normalizeAssetHashes(value);
