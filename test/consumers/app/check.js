@@ -25,6 +25,7 @@ assert.equal(others.length, 0, 'one invoke statement');
 const reference = JSON.stringify(grant.Resource);
 const exportsOf = Object.values(platform.Outputs ?? {}).filter((output) => output.Export !== undefined);
 if (strength === 'weak') {
+  assert.match(reference, /Fn::GetStackOutput/, "a weak reference reads the platform stack's output");
   assert.doesNotMatch(reference, /Fn::ImportValue/, 'a weak reference is no import');
   assert.equal(exportsOf.length, 0, 'a weak reference exports nothing');
 } else {
