@@ -35,4 +35,19 @@ describe('cdk.json: the quick start', () => {
     expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(5);
     expect(Object.keys(template.findResources('Custom::VpcRestrictDefaultSG'))).toHaveLength(0);
   });
+
+  it("leaves the VPC's default security group unused: every compute environment names groups of the stack's own (AWS Batch API Reference, ComputeResource: securityGroupIds)", () => {
+    const { platform } = exampleApp();
+    const template = Template.fromStack(platform);
+    const groups = new Set(Object.keys(template.findResources('AWS::EC2::SecurityGroup')));
+    const environments = Object.values(template.findResources('AWS::Batch::ComputeEnvironment')) as Array<{
+      Properties: { ComputeResources: { SecurityGroupIds: Array<{ 'Fn::GetAtt': [string, string] }> } };
+    }>;
+    expect(environments.length).toBeGreaterThan(0);
+    for (const environment of environments) {
+      const ids = environment.Properties.ComputeResources.SecurityGroupIds;
+      expect(ids.length).toBeGreaterThan(0);
+      for (const id of ids) expect(groups.has(id['Fn::GetAtt'][0])).toBe(true);
+    }
+  });
 });
