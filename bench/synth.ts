@@ -294,3 +294,54 @@ export function scalingMillis(run: SynthRun): number {
   const validatorStartUp = (c.validateTemplates ?? 0) - (c['CloudFormationValidate.validate'] ?? 0);
   return (c['phase:Construction'] ?? 0) + (c['phase:Synthesis'] ?? 0) - validatorStartUp;
 }
+
+/**
+ * The quick start's `npx cdk synth` of the example app, two ways: as cdk.json runs it, from the TypeScript source
+ * (ts-node, transpile-only), and from the same app compiled to JS first (`node <compiled bin/pendant.js>`, what
+ * cdk.json ran before). Same CLI, same cdk.json context, built-in validation on, a fresh output directory each run.
+ */
+export type QuickStartWay = 'source' | 'compiled';
+
+export interface QuickStartRun {
+  readonly way: QuickStartWay;
+  readonly repetition: number;
+  readonly ok: boolean;
+  readonly wallMillis: number;
+  readonly cpuMillis?: number;
+  readonly maxRssKiB?: number;
+}
+
+export async function measureQuickStartSynth(root: string, out: string, compiledApp: string, repetitions: number, log: (line: string) => void): Promise<QuickStartRun[]> {
+  const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { app: string };
+  const apps: Record<QuickStartWay, string> = { source: cdkJson.app, compiled: `node ${compiledApp}` };
+  const gnuTime = hasGnuTime();
+  const runs: QuickStartRun[] = [];
+  const directory = join(out, 'quick-start');
+  for (let repetition = 0; repetition < repetitions; repetition++) {
+    const order: QuickStartWay[] = repetition % 2 === 0 ? ['source', 'compiled'] : ['compiled', 'source'];
+    for (const way of order) {
+      rmSync(directory, { recursive: true, force: true });
+      mkdirSync(directory, { recursive: true });
+      const timeFile = join(directory, 'time.txt');
+      const env: NodeJS.ProcessEnv = { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' };
+      delete env.CDK_VALIDATION;
+      const cli = [join(root, 'node_modules', '.bin', 'cdk'), 'synth', '--app', apps[way], '-o', join(directory, 'cdk.out'), '--quiet', '--no-notices'];
+      const finished = gnuTime
+        ? await run(GNU_TIME, ['-f', '%e %U %S %M', '-o', timeFile, ...cli], { cwd: root, env, timeoutMillis: SYNTH_TIMEOUT_MILLIS })
+        : await run(cli[0], cli.slice(1), { cwd: root, env, timeoutMillis: SYNTH_TIMEOUT_MILLIS });
+      const timed = gnuTime && existsSync(timeFile) ? parseGnuTime(readFileSync(timeFile, 'utf8')) : undefined;
+      const result: QuickStartRun = {
+        way,
+        repetition,
+        ok: finished.code === 0,
+        wallMillis: finished.wallMillis,
+        cpuMillis: timed && timed.userMillis + timed.systemMillis,
+        maxRssKiB: timed?.maxRssKiB,
+      };
+      runs.push(result);
+      log(`quick start synth from ${way.padEnd(8)} run ${repetition + 1}: ${result.ok ? seconds(result.wallMillis) : `FAILED: ${finished.stderr.slice(-300)}`}`);
+    }
+  }
+  rmSync(directory, { recursive: true, force: true });
+  return runs;
+}

@@ -102,6 +102,12 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
   public constructor(scope: Construct, id: string, props: BatchPlatformProps) {
     super(scope, id);
     if (props.jobQueues.length === 0) throw new ValidationError(`platform ${this.node.path}: jobQueues must hold at least one queue`);
+    // Caught here rather than by the construct tree, whose error names neither the prop nor the queue.
+    const queueIds = props.jobQueues.map((queue) => queue.id);
+    const duplicateQueue = queueIds.find((queueId, index) => queueIds.indexOf(queueId) !== index);
+    if (duplicateQueue !== undefined) {
+      throw new ValidationError(`platform ${this.node.path}: jobQueues holds two queues with id ${JSON.stringify(duplicateQueue)}; each queue needs an id of its own`);
+    }
 
     const stack = Stack.of(this);
     // Names the key policy can hold before the log groups exist: the groups refer to the key, so the policy cannot
@@ -266,6 +272,10 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 1,
+      // Every compute environment has a security group of its own and the functions run outside the VPC, so nothing
+      // uses the default group. Restricting it (cdk init's `@aws-cdk/aws-ec2:restrictDefaultSecurityGroup` flag) takes
+      // a custom-resource Lambda in every stack: stated here, the template is the same whatever the app's flags.
+      restrictDefaultSecurityGroup: false,
       subnetConfiguration: [
         // The public subnets hold only the NAT gateway, whose address is an Elastic IP: nothing launched there needs
         // a public address of its own.

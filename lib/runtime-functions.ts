@@ -33,13 +33,21 @@ export interface IRuntimeFunctions {
   grantTerminate(grantee: iam.IGrantable): iam.Grant;
 }
 
-/** The ARNs of a platform's runtime functions, e.g. from another stack's outputs or from SSM. */
+/**
+ * The ARNs of a platform's runtime functions, e.g. from another stack's outputs or from SSM: only those of the
+ * functions the caller uses need be given (submit alone, say).
+ */
 export interface RuntimeFunctionsAttributes {
-  readonly validateFunctionArn: string;
-  readonly submitFunctionArn: string;
-  readonly statusFunctionArn: string;
-  readonly logsFunctionArn: string;
-  readonly terminateFunctionArn: string;
+  /** @default - none: `validateFunction` and `grantValidate` throw */
+  readonly validateFunctionArn?: string;
+  /** @default - none: `submitFunction` and `grantSubmit` throw */
+  readonly submitFunctionArn?: string;
+  /** @default - none: `statusFunction` and `grantStatus` throw */
+  readonly statusFunctionArn?: string;
+  /** @default - none: `logsFunction` and `grantLogs` throw */
+  readonly logsFunctionArn?: string;
+  /** @default - none: `terminateFunction` and `grantTerminate` throw */
+  readonly terminateFunctionArn?: string;
 }
 
 /**
@@ -218,16 +226,54 @@ const SETTINGS: Record<Operation, { id: string; description: string; memorySize:
  * least-privilege role generated from the job definitions and queues it serves.
  */
 export class RuntimeFunctions extends RuntimeFunctionsBase {
-  /** Functions deployed elsewhere, by ARN, with the same grant methods. */
+  /**
+   * Functions deployed elsewhere, by ARN, with the same grant methods. Give the ARNs of the functions you use; asking
+   * for one whose ARN was not given throws a `ValidationError` naming it.
+   */
   public static fromFunctionArns(scope: Construct, id: string, attributes: RuntimeFunctionsAttributes): IRuntimeFunctions {
-    class Imported extends RuntimeFunctionsBase {
-      public readonly validateFunction = lambda.Function.fromFunctionArn(this, 'ValidateFunction', attributes.validateFunctionArn);
-      public readonly submitFunction = lambda.Function.fromFunctionArn(this, 'SubmitFunction', attributes.submitFunctionArn);
-      public readonly statusFunction = lambda.Function.fromFunctionArn(this, 'StatusFunction', attributes.statusFunctionArn);
-      public readonly logsFunction = lambda.Function.fromFunctionArn(this, 'LogsFunction', attributes.logsFunctionArn);
-      public readonly terminateFunction = lambda.Function.fromFunctionArn(this, 'TerminateFunction', attributes.terminateFunctionArn);
+    const given = Object.entries(attributes).filter(([, arn]) => arn !== undefined);
+    if (given.length === 0) {
+      throw new ValidationError(
+        `runtime functions ${scope.node.path}/${id}: fromFunctionArns needs the ARN of at least one function (validateFunctionArn, submitFunctionArn, statusFunctionArn, logsFunctionArn, terminateFunctionArn)`,
+      );
     }
-    return new Imported(scope, id);
+    class Imported extends RuntimeFunctionsBase {
+      private readonly functions = new Map<Operation, lambda.IFunction>();
+
+      public constructor() {
+        super(scope, id);
+        for (const operation of Object.keys(SETTINGS) as Operation[]) {
+          const arn = attributes[`${operation}FunctionArn`];
+          if (arn !== undefined) this.functions.set(operation, lambda.Function.fromFunctionArn(this, SETTINGS[operation].id, arn));
+        }
+      }
+
+      public get validateFunction() {
+        return this.imported('validate');
+      }
+      public get submitFunction() {
+        return this.imported('submit');
+      }
+      public get statusFunction() {
+        return this.imported('status');
+      }
+      public get logsFunction() {
+        return this.imported('logs');
+      }
+      public get terminateFunction() {
+        return this.imported('terminate');
+      }
+
+      private imported(operation: Operation): lambda.IFunction {
+        const fn = this.functions.get(operation);
+        if (fn === undefined) {
+          const known = [...this.functions.keys()].map((name) => `${name}FunctionArn`).join(', ');
+          throw new ValidationError(`runtime functions ${this.node.path}: the ${operation} function is used, but fromFunctionArns got no ${operation}FunctionArn (given: ${known})`);
+        }
+        return fn;
+      }
+    }
+    return new Imported();
   }
 
   public readonly validateFunction: lambda.Function;

@@ -1,9 +1,15 @@
 import { App } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CallerStack, PlatformStack } from '../../bin/stacks';
 
-/** The example app as bin/pendant.ts builds it (which synthesizes on import, so the tests build their own). */
+/**
+ * The example app as bin/pendant.ts builds it (which synthesizes on import, so the tests build their own), with
+ * cdk.json's context, feature flags included, as `cdk synth` gives it: the snapshots are the templates users get.
+ */
 export function exampleApp(): { app: App; platform: PlatformStack; caller: CallerStack } {
-  const app = new App();
+  const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  const app = new App({ context: cdkJson.context });
   const platform = new PlatformStack(app, 'PendantPlatform', {
     description: 'pendant example: an AWS Batch platform with its runtime functions',
   });
