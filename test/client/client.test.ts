@@ -119,6 +119,10 @@ function summary(jobId: string): JobSummary {
     logStreamName: `demo-job/default/${jobId.replace(/-/g, '')}`,
     attempts: [],
     arrayStatusSummary: null,
+    jobDefinition: 'demo-job:3',
+    dependsOn: [],
+    tags: {},
+    arrayProperties: null,
   };
 }
 

@@ -107,12 +107,15 @@ describe('Function: status', () => {
       expect(response.jobs.map((job) => job.jobId)).toEqual(ids(1000));
     });
 
-    it('summarises each job: times as ISO 8601, attempts, exit code, log stream and array counts', async () => {
-      const [failed, array] = ids(2);
+    it('summarises each job: times as ISO 8601, attempts, exit code, log stream, definition, dependencies, tags and array counts', async () => {
+      const [failed, array, upstream] = ids(3);
       batch.on(DescribeJobsCommand).resolves({
         jobs: [
           detail(failed, {
             jobName: 'align-na12878',
+            jobDefinition: 'arn:aws:batch:us-east-1:123456789012:job-definition/pendant-align:7',
+            dependsOn: [{ jobId: upstream, type: 'SEQUENTIAL' }, { jobId: array }],
+            tags: { project: 'na12878', owner: 'lab' },
             status: 'FAILED',
             statusReason: 'Essential container in task exited',
             createdAt: Date.UTC(2024, 0, 2, 3, 0, 0),
@@ -171,6 +174,10 @@ describe('Function: status', () => {
             },
           ],
           arrayStatusSummary: null,
+          jobDefinition: 'pendant-align:7',
+          dependsOn: [{ jobId: upstream, type: 'SEQUENTIAL' }, { jobId: array }],
+          tags: { project: 'na12878', owner: 'lab' },
+          arrayProperties: null,
         },
         {
           jobId: array,
@@ -184,6 +191,10 @@ describe('Function: status', () => {
           logStreamName: null,
           attempts: [],
           arrayStatusSummary: { SUCCEEDED: 3, RUNNING: 2, RUNNABLE: 1 },
+          jobDefinition: 'd',
+          dependsOn: [],
+          tags: {},
+          arrayProperties: { size: 6 },
         },
       ]);
     });
@@ -371,7 +382,7 @@ describe('Function: status', () => {
     [
       'a field is unknown',
       { jobIds: [jobId(1)], verbose: true },
-      'invalid request: verbose: is not a field of this request; allowed: jobIds, jobId, nextToken [unknown-field]',
+      'invalid request: verbose: is not a field of this request; allowed: jobIds, jobId, nextToken, children [unknown-field]',
     ],
   ])('throws when %s, without calling AWS', async (_case, event, message) => {
     await expectRejection(createHandler({ config: config() })(event), InvalidRequestError, message);

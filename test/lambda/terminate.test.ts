@@ -136,7 +136,7 @@ describe('Function: terminate', () => {
     [
       'a field is unknown',
       { jobId: JOB_ID, reason: REASON, force: true },
-      'invalid request: force: is not a field of this request; allowed: jobId, reason [unknown-field]',
+      'invalid request: force: is not a field of this request; allowed: jobId, jobIds, reason [unknown-field]',
     ],
   ])('throws when %s, without calling AWS', async (_case, event, message) => {
     await expectRejection(createHandler()(event), InvalidRequestError, message);
