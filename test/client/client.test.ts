@@ -10,6 +10,7 @@ import {
   ERROR_TYPES,
   InvalidRequestError,
   InvalidS3UriError,
+  JobStatusResponse,
   JobSummary,
   JobWaitTimeoutError,
   LogEvent,
@@ -24,6 +25,7 @@ import {
   S3ObjectNotFoundError,
   StatusResponse,
   SubmitResponse,
+  TerminateJobsResponse,
   TerminateResponse,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
@@ -214,6 +216,28 @@ describe('PendantClient', () => {
         call: (pendant) => pendant.terminate({ jobId: JOB_ID, reason: 'superseded by a newer run' }),
         request: { jobId: JOB_ID, reason: 'superseded by a newer run' },
         response: { jobId: JOB_ID, previousStatus: 'RUNNING', action: 'terminated' } satisfies TerminateResponse,
+      },
+    ],
+    [
+      'terminateJobs',
+      {
+        operation: 'terminate',
+        call: (pendant) => pendant.terminateJobs({ jobIds: [JOB_ID, OTHER_JOB_ID], reason: 'superseded by a newer run' }),
+        request: { jobIds: [JOB_ID, OTHER_JOB_ID], reason: 'superseded by a newer run' },
+        response: {
+          jobs: [{ jobId: JOB_ID, previousStatus: 'RUNNING', action: 'terminated' }],
+          notFound: [OTHER_JOB_ID],
+          failed: [],
+        } satisfies TerminateJobsResponse,
+      },
+    ],
+    [
+      'children',
+      {
+        operation: 'status',
+        call: (pendant) => pendant.children(JOB_ID, { status: 'FAILED', limit: 500 }),
+        request: { jobId: JOB_ID, children: { status: 'FAILED', limit: 500 } },
+        response: { ...summary(JOB_ID), children: { status: 'FAILED', jobs: [], nextToken: null } } satisfies JobStatusResponse,
       },
     ],
   ];
