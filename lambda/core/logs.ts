@@ -167,17 +167,11 @@ async function getPage(logs: LogsGateway, jobId: string, logGroupName: string, c
 }
 
 /**
- * The stream of attempt `attempt` (from 1). An attempt the job has not made is refused naming the attempts it has;
- * one that never reached RUNNING has no stream (`LogStreamNotFoundError`).
+ * The stream of attempt `attempt` (from 1). An attempt the job has not made (yet), or one that never reached
+ * RUNNING, has no stream: `LogStreamNotFoundError`, as for a job that has not started.
  */
 function attemptStream(job: JobDetail, attempt: number, logGroupName: string): string {
-  const streams = attemptStreamsOf(job);
-  if (attempt > streams.length) {
-    throw new InvalidRequestError([
-      { field: 'attempt', rule: 'no-such-attempt', message: `job ${job.jobId} has made ${streams.length} attempt${streams.length === 1 ? '' : 's'}, not ${attempt}` },
-    ]);
-  }
-  const stream = streams[attempt - 1];
+  const stream = attemptStreamsOf(job)[attempt - 1] ?? null;
   if (stream === null) throw new LogStreamNotFoundError(job.jobId!, logGroupName, null);
   return stream;
 }

@@ -89,11 +89,8 @@ export async function jobWithChildren(deps: StatusDeps, jobId: string, children:
   // A token that is not one of ours is refused before any AWS call.
   const resume = children.nextToken === undefined ? undefined : decodeChildrenToken(children.nextToken, jobId, children.status);
   const job = summarizeJob(await describeJob(deps.batch, jobId, deps));
-  if (job.arrayProperties?.size === undefined) {
-    throw new InvalidRequestError([
-      { field: 'children', rule: 'not-an-array', message: `job ${jobId} is not an array parent; only an array job has children to list` },
-    ]);
-  }
+  // A job that is not an array parent has no children: the answer is an empty last page, without asking ListJobs.
+  if (job.arrayProperties?.size === undefined) return { ...job, children: { status: children.status, jobs: [], nextToken: null } };
   const page = await deps.batch.listChildren({
     arrayJobId: jobId,
     status: children.status,

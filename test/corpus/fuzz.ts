@@ -312,9 +312,9 @@ const KNOWN_PATHS: Record<HandlerName, Path[]> = {
     ['containerOverrides'], ['containerOverrides', 'command'], ['containerOverrides', 'command', 0], ['containerOverrides', 'environment'], ['containerOverrides', 'environment', 'SAMPLE'],
     ['containerOverrides', 'vcpus'], ['containerOverrides', 'memoryMiB'], ['containerOverrides', 'gpus'], ['containerOverrides', 'instanceType'],
   ],
-  status: [['jobId'], ['jobIds'], ['jobIds', 0], ['nextToken']],
-  logs: [['jobId'], ['nextToken'], ['limit']],
-  terminate: [['jobId'], ['reason']],
+  status: [['jobId'], ['jobIds'], ['jobIds', 0], ['nextToken'], ['children'], ['children', 'status'], ['children', 'nextToken'], ['children', 'limit']],
+  logs: [['jobId'], ['nextToken'], ['limit'], ['attempt'], ['fromEnd']],
+  terminate: [['jobId'], ['reason'], ['jobIds'], ['jobIds', 0]],
 };
 
 const STRING_UNITS = ['grapheme', 'grapheme-ascii', 'binary', 'binary-ascii'] as const;

@@ -515,9 +515,9 @@ describe('Function: logs, attempts and the tail', () => {
     expect(messages(await logsFunction()({ jobId: JOB_ID, attempt: 2 }))).toEqual(['second 0']);
   });
 
-  it('throws when the job has not made the attempt asked for, naming the attempts it has', async () => {
+  it('throws LogStreamNotFoundError for an attempt the job has not made', async () => {
     jobIn('RUNNING');
-    await expectRejection(logsFunction()({ jobId: JOB_ID, attempt: 3 }), InvalidRequestError, `invalid request: attempt: job ${JOB_ID} has made 1 attempt, not 3 [no-such-attempt]`);
+    await expectRejection(logsFunction()({ jobId: JOB_ID, attempt: 3 }), LogStreamNotFoundError, `job ${JOB_ID} has no log stream yet`);
     expect(logs.calls()).toHaveLength(0);
   });
 

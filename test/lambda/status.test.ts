@@ -470,13 +470,10 @@ describe('Function: status, an array parent with a page of its children', () => 
     expect(batch.calls()).toHaveLength(0);
   });
 
-  it('throws when the job is not an array parent, without listing', async () => {
+  it('answers an empty last page for a job that is not an array parent, without listing', async () => {
     batch.on(DescribeJobsCommand).resolves({ jobs: [detail(parent)] });
-    await expectRejection(
-      createHandler({ config: config() })({ jobId: parent, children: { status: 'FAILED' } }),
-      InvalidRequestError,
-      `invalid request: children: job ${parent} is not an array parent; only an array job has children to list [not-an-array]`,
-    );
+    const response = (await createHandler({ config: config() })({ jobId: parent, children: { status: 'FAILED' } })) as JobStatusResponse;
+    expect(response.children).toEqual({ status: 'FAILED', jobs: [], nextToken: null });
     expect(batch).not.toHaveReceivedCommand(ListJobsCommand);
   });
 
