@@ -121,11 +121,18 @@ export function definitionRevisionOf(jobDefinition: string | undefined): string 
   return slash === -1 ? jobDefinition : jobDefinition.slice(slash + 'job-definition/'.length);
 }
 
+function indexOfChildId(jobId: string | undefined): number | null {
+  const match = /:(\d+)$/.exec(jobId ?? '');
+  return match === null ? null : Number(match[1]);
+}
+
 /** An array child as ListJobs lists it. */
 export function summarizeChild(job: BatchJobSummary): ChildJobSummary {
   return {
     jobId: job.jobId!,
-    index: job.arrayProperties?.index ?? null,
+    // ListJobs reports the index in arrayProperties; a child's id also ends in it (`<parent>:<index>`, AWS Batch User
+    // Guide, "Array jobs"), which is read where an endpoint leaves arrayProperties out (moto 5.2.1 does).
+    index: job.arrayProperties?.index ?? indexOfChildId(job.jobId),
     status: statusOf(job as JobDetail),
     statusReason: job.statusReason ?? null,
     exitCode: job.container?.exitCode ?? null,
