@@ -2,5 +2,6 @@ export * from './model';
 export * from './compute-environment';
 export * from './job-queue';
 export * from './job-definition';
+export * from './multi-node-job-definition';
 export * from './runtime-functions';
 export * from './platform';

@@ -7,6 +7,8 @@ import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ComputeEnvironment, ComputeEnvironmentProps, ComputeKind, CpuArchitecture, JobPlatform, platformOf } from './compute-environment';
 import { JobDefinition, JobDefinitionProps } from './job-definition';
+import { multiNodeDefinitions } from './private/platform-multi-node';
+import { MultiNodeJobDefinition, MultiNodeJobDefinitionProps } from './multi-node-job-definition';
 import { JobQueue, JobQueueProps } from './job-queue';
 import { ValidationError } from './model';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
@@ -34,6 +36,11 @@ export interface BatchPlatformProps {
   readonly jobQueues: PlatformQueueOptions[];
   /** The job definitions the runtime functions validate and submit. */
   readonly jobDefinitions?: PlatformJobDefinitionOptions[];
+  /**
+   * Multi-node parallel job definitions (EC2 only); their execution role and log group are the platform's.
+   * @default - none
+   */
+  readonly multiNodeJobDefinitions?: MultiNodeJobDefinitionProps[];
   /**
    * Settings per compute kind, shared by every queue that uses the kind.
    * @default - each kind's defaults (64 vCPUs at most, private subnets)
@@ -97,6 +104,7 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
   public readonly computeEnvironments: ReadonlyMap<ComputeKind, ComputeEnvironment>;
   public readonly jobQueues: readonly JobQueue[];
   public readonly jobDefinitions: readonly JobDefinition[];
+  public readonly multiNodeJobDefinitions: readonly MultiNodeJobDefinition[];
   public readonly runtime: RuntimeFunctions;
 
   public constructor(scope: Construct, id: string, props: BatchPlatformProps) {
@@ -176,8 +184,10 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
       });
     });
     checkPlacement(`platform ${this.node.path}`, this.jobDefinitions, this.jobQueues);
+    this.multiNodeJobDefinitions = multiNodeDefinitions(this, props.multiNodeJobDefinitions ?? [], names);
     this.runtime = new RuntimeFunctions(this, 'Runtime', {
       jobDefinitions: this.jobDefinitions,
+      multiNodeJobDefinitions: this.multiNodeJobDefinitions,
       jobQueues: this.jobQueues,
       jobLogGroup: this.jobLogGroup,
       logRetention: props.functionLogRetention,
