@@ -80,6 +80,7 @@ export function summarizeJob(job: JobDetail): JobSummary {
     stoppedAt: isoTime(attempt.stoppedAt),
   }));
   const summary = job.arrayProperties?.statusSummary;
+  const nodes = nodesOf(job);
   return {
     jobId: job.jobId!,
     jobName: job.jobName ?? '',
@@ -96,6 +97,20 @@ export function summarizeJob(job: JobDetail): JobSummary {
     dependsOn: (job.dependsOn ?? []).filter((dependency) => dependency.jobId !== undefined).map(dependencyOf),
     tags: { ...(job.tags ?? {}) },
     arrayProperties: arrayPropertiesOf(job),
+    ...(nodes !== null && { nodes }),
+  };
+}
+
+/** A multi-node parallel parent's node count and main node, or a node's index (AWS Batch API Reference, JobDetail). */
+export function nodesOf(job: JobDetail): NonNullable<JobSummary['nodes']> | null {
+  const parent = job.nodeProperties;
+  const node = job.nodeDetails;
+  if (parent === undefined && node === undefined) return null;
+  return {
+    ...(parent?.numNodes !== undefined && { numNodes: parent.numNodes }),
+    ...(parent?.mainNode !== undefined && { mainNode: parent.mainNode }),
+    ...(node?.nodeIndex !== undefined && { nodeIndex: node.nodeIndex }),
+    ...(node?.isMainNode !== undefined && { isMainNode: node.isMainNode }),
   };
 }
 

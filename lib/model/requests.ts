@@ -250,6 +250,11 @@ export interface JobSummary {
   readonly tags: Record<string, string>;
   /** An array parent's `size`, an array child's `index`; null for a job that is neither. */
   readonly arrayProperties: { readonly size?: number; readonly index?: number } | null;
+  /**
+   * A multi-node parallel job's `numNodes` and `mainNode` (its nodes are `<jobId>#0`, `<jobId>#1`…, each with a status
+   * and a log stream of its own), or a node's `nodeIndex` and `isMainNode`; absent for a single-node job.
+   */
+  readonly nodes?: { readonly numNodes?: number; readonly mainNode?: number; readonly nodeIndex?: number; readonly isMainNode?: boolean };
 }
 
 /** An array child as ListJobs reports it. */
