@@ -5,7 +5,7 @@ import 'aws-sdk-client-mock-jest';
 import { createHandler as createLogsHandler } from '../../lambda/handlers/logs';
 import { createHandler as createStatusHandler } from '../../lambda/handlers/status';
 import { createHandler as createTerminateHandler } from '../../lambda/handlers/terminate';
-import { encodeConfig, InvalidRequestError, RuntimeConfig } from '../../lib/model';
+import { encodeConfig, InvalidRequestError, RuntimeConfig, StatusResponse } from '../../lib/model';
 import { expectRejection } from '../support/errors';
 
 const batch = mockClient(BatchClient);
@@ -24,7 +24,7 @@ const parent: JobDetail = {
   status: 'RUNNING',
   createdAt: T0,
   startedAt: T0,
-  nodeProperties: { numNodes: 3, mainNode: 0 },
+  nodeProperties: { numNodes: 3, mainNode: 0, nodeRangeProperties: [] },
 };
 const node = (index: number): JobDetail => ({
   jobId: `${PARENT}#${index}`,
@@ -48,7 +48,7 @@ beforeEach(() => {
 
 describe('Function: status › multi-node parallel jobs', () => {
   it("reports a parent's node count and main node, and each node by <jobId>#<node> with its index", async () => {
-    const response = await createStatusHandler({ config })({ jobIds: [PARENT, `${PARENT}#0`, `${PARENT}#2`] });
+    const response = (await createStatusHandler({ config })({ jobIds: [PARENT, `${PARENT}#0`, `${PARENT}#2`] })) as StatusResponse;
 
     expect(response.notFound).toEqual([]);
     expect(response.jobs.map((job) => [job.jobId, job.nodes, job.logStreamName])).toEqual([
