@@ -1,6 +1,7 @@
 import { InvalidRequestError, RequestProblem } from './errors';
 import { isValidName, MAX_NAME_LENGTH } from './job-name';
 import { JobStatus } from './job-status';
+import type { JobSummarySource, JobTransition } from './job-events';
 import { LogEvent } from './log-event';
 import { ParameterProblem } from './parameters';
 
@@ -120,13 +121,20 @@ export interface SubmitResponse {
   readonly jobQueue: string;
 }
 
-export type StatusRequest =
+export type StatusRequest = (
   | {
       readonly jobIds: readonly string[];
       /** From a previous response that ran short of time: the same `jobIds` resume with the batches not yet asked. */
       readonly nextToken?: string;
     }
-  | { readonly jobId: string };
+  | { readonly jobId: string }
+) & {
+  /**
+   * Add each job's `history` of state transitions from the job events table (needs the `JobEvents` construct).
+   * @default false
+   */
+  readonly history?: boolean;
+};
 
 export interface JobAttemptSummary {
   readonly exitCode: number | null;
@@ -150,6 +158,15 @@ export interface JobSummary {
   readonly attempts: JobAttemptSummary[];
   /** For array jobs: how many children are in each status. */
   readonly arrayStatusSummary: Partial<Record<JobStatus, number>> | null;
+  /**
+   * `'job-events'` when the answer came from the job events table (the `JobEvents` construct) and Batch was not
+   * asked: it is the job as of `recordedAt`, the time of the latest state change recorded. Absent when Batch answered.
+   */
+  readonly source?: JobSummarySource;
+  /** With `source`: when Batch emitted the state change the answer reflects (ISO 8601). */
+  readonly recordedAt?: string;
+  /** Only when the request asked for `history`: the job's recorded state transitions, oldest first. */
+  readonly history?: JobTransition[];
 }
 
 export interface StatusResponse {
@@ -471,11 +488,16 @@ function parseOverrides(reader: EventReader, value: unknown): ContainerOverrides
 }
 
 export function parseStatusRequest(event: unknown): StatusRequest {
-  const { reader, fields } = begin(event, ['jobIds', 'jobId', 'nextToken']);
+  const { reader, fields } = begin(event, ['jobIds', 'jobId', 'nextToken', 'history']);
+  let history: { history?: boolean } = {};
+  if (fields.history !== undefined) {
+    if (typeof fields.history === 'boolean') history = { history: fields.history };
+    else reader.problem('history', 'type', `must be true or false, got ${typeName(fields.history)}`);
+  }
   if (fields.jobId !== undefined) {
     if (fields.jobIds !== undefined) reader.problem('', 'exclusive', 'give either jobId or jobIds, not both');
     if (fields.nextToken !== undefined) reader.problem('nextToken', 'exclusive', 'goes with jobIds, not with jobId');
-    return reader.finish({ jobId: reader.jobId(fields.jobId, 'jobId')! });
+    return reader.finish({ jobId: reader.jobId(fields.jobId, 'jobId')!, ...history });
   }
   const nextToken =
     fields.nextToken === undefined || fields.nextToken === null
@@ -489,7 +511,7 @@ export function parseStatusRequest(event: unknown): StatusRequest {
     reader.problem('jobIds', 'max-items', `must name at most ${LIMITS.MAX_STATUS_JOB_IDS} jobs, got ${ids.length}`);
   } else {
     const jobIds = ids.map((id, index) => reader.jobId(id, `jobIds[${index}]`)!);
-    return reader.finish(nextToken === undefined ? { jobIds } : { jobIds, nextToken });
+    return reader.finish(nextToken === undefined ? { jobIds, ...history } : { jobIds, nextToken, ...history });
   }
   return reader.finish({ jobIds: [] });
 }
