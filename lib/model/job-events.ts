@@ -1,4 +1,5 @@
 import { isTerminal, JOB_STATUSES, JobStatus } from './job-status';
+import type { JobStateChange } from './job-state-change';
 
 /**
  * The job events table the `JobEvents` construct makes and its recorder writes: per job (partition key `jobId`), one
@@ -23,17 +24,13 @@ export interface JobTransition {
   readonly time: string;
   /** The job's `statusReason` at that moment, if any. */
   readonly reason: string | null;
-  /** The attempt the transition belongs to, counted from 1. */
+  /** The attempt the transition belongs to, counted from 1 (0: the job ended before any attempt started). */
   readonly attempt: number;
 }
 
-/**
- * The attempt a transition belongs to. A job detail lists the attempts that have ended, so a job on its way to run
- * (RUNNABLE … RUNNING) is on the attempt after them; an ended job's last attempt is the last one listed (a job
- * cancelled before it ever ran has none, and counts as its first).
- */
-export function attemptOf(status: JobStatus, endedAttempts: number): number {
-  return isTerminal(status) ? Math.max(endedAttempts, 1) : endedAttempts + 1;
+/** The transition a job state change event announces. */
+export function transitionOf(change: JobStateChange): JobTransition {
+  return { status: change.job.status, time: change.time, reason: change.job.statusReason, attempt: change.attempt };
 }
 
 /**
@@ -54,3 +51,14 @@ export function transitionEntry(transition: Pick<JobTransition, 'status' | 'atte
 
 /** Where a status answer came from: `'job-events'` when the job events table answered it and Batch was not asked. */
 export type JobSummarySource = 'job-events';
+
+/**
+ * The CloudWatch metric the recorder publishes for each transition it records (embedded metric format): the count
+ * of jobs entering each status, per queue. The dashboard and alarms of `PlatformMonitoring` read it.
+ */
+export const JOB_TRANSITIONS_METRIC = {
+  namespace: 'pendant',
+  metricName: 'JobTransitions',
+  /** The queue's name, and the status the job entered. */
+  dimensions: { jobQueue: 'JobQueue', status: 'Status' },
+} as const;
