@@ -5,3 +5,4 @@ export * from './job-definition';
 export * from './runtime-functions';
 export * from './platform';
 export * from './job-events';
+export * from './monitoring';
