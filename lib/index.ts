@@ -4,3 +4,5 @@ export * from './job-queue';
 export * from './job-definition';
 export * from './runtime-functions';
 export * from './platform';
+export * from './job-events';
+export * from './monitoring';

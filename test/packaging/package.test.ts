@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = join(__dirname, '..', '..');
-const HANDLERS = ['validate', 'submit', 'status', 'logs', 'terminate'];
+const HANDLERS = ['validate', 'submit', 'status', 'logs', 'terminate', 'record'];
 
 interface PackageJson {
   readonly license: string;
@@ -63,7 +63,7 @@ describe('the packed library (npm pack)', () => {
   const types = packagesNamed(filesUnder(join(root, 'dist', 'lib'), '.d.ts'), TYPE_IMPORT);
   const declared = { ...pkg.dependencies, ...pkg.peerDependencies };
 
-  it('ships the license, the README, the library and the five handler bundles, and nothing of the repository besides', () => {
+  it('ships the license, the README, the library and the handler bundles, and nothing of the repository besides', () => {
     expect(packed).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/lib/index.js', 'dist/lib/index.d.ts']));
     for (const name of HANDLERS) expect(packed).toContain(`dist/lambda/${name}/index.js`);
     const outside = packed.filter((path) => !path.startsWith('dist/lib/') && !path.startsWith('dist/lambda/'));
