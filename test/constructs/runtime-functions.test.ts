@@ -17,7 +17,7 @@ import {
   JobDefinition,
   JobQueue,
   Parameter,
-  ParameterSpecs,
+  JobDefinitionProps,
   RuntimeConfig,
   RuntimeFunctions,
   RuntimeFunctionsProps,
@@ -28,10 +28,12 @@ import { expectValidationError, functionStatements, IMAGE, logicalId, newStack, 
 
 jest.setTimeout(60_000);
 
-const ALPHA_PARAMETERS: ParameterSpecs = {
+type Parameters = JobDefinitionProps['parameters'];
+
+const ALPHA_PARAMETERS: Parameters = {
   input_object: Parameter.s3Object({ mustExist: true, within: ['s3://my-inputs/in/'], description: 'what to read' }),
 };
-const BETA_PARAMETERS: ParameterSpecs = { threads: Parameter.integer({ min: 1, max: 8, default: 2 }) };
+const BETA_PARAMETERS: Parameters = { threads: Parameter.integer({ min: 1, max: 8, default: 2 }) };
 
 interface Fixture {
   readonly stack: Stack;
@@ -44,7 +46,7 @@ interface Fixture {
 
 interface Options {
   /** Replaces alpha's parameter declarations. */
-  readonly alphaParameters?: ParameterSpecs;
+  readonly alphaParameters?: Parameters;
   /** More props for the runtime functions, made in the fixture's stack. */
   readonly props?: (stack: Stack) => Partial<RuntimeFunctionsProps>;
 }
