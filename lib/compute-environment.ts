@@ -105,6 +105,7 @@ export interface ComputeEnvironmentProps extends ComputeEnvironmentOptions {
  * A managed AWS Batch compute environment with secure defaults: private subnets, no public IPs; for EC2, an
  * IMDSv2-only launch template, encrypted gp3 root volumes and the documented ECS instance role policy.
  *
+ * @exampleMetadata fixture=construct
  * @example
  * const spot = new ComputeEnvironment(this, 'Spot', { kind: ComputeKind.FARGATE_SPOT, vpc });
  */

@@ -171,6 +171,7 @@ const MAX_NAME_LENGTH = 128;
  * log group with retention, a job role that reaches only the S3 locations its parameters declare. Each deploy that
  * changes it registers a new revision of a name of this stack's own and, by default, keeps the previous one ACTIVE.
  *
+ * @exampleMetadata fixture=construct
  * @example
  * new JobDefinition(this, 'Demo', {
  *   name: 'demo-job',

@@ -48,6 +48,7 @@ export interface JobQueueProps extends JobQueueOptions {
  * An AWS Batch job queue over pendant compute environments, refusing at synth time what AWS refuses at deploy
  * time (more than three environments, EC2 mixed with Fargate), and cancelling jobs stuck in RUNNABLE by default.
  *
+ * @exampleMetadata fixture=construct
  * @example
  * const queue = new JobQueue(this, 'Queue', { computeEnvironments: [fargateSpot, fargate] });
  */

@@ -63,8 +63,9 @@ export interface S3PrefixParameterOptions extends ParameterOptionsBase {
  * A typed job definition parameter: its default goes into the job definition, and the runtime functions check every
  * submission against it. A parameter without a default is required.
  *
+ * @exampleMetadata fixture=construct
  * @example
- * parameters: { reads: Parameter.s3Object({ mustExist: true, within: ['s3://inputs/'] }), threads: Parameter.integer({ min: 1, max: 64 }) }
+ * const align = { reads: Parameter.s3Object({ mustExist: true, within: ['s3://inputs/'] }), threads: Parameter.integer({ min: 1, max: 64 }) };
  */
 export class Parameter {
   /** A string, with optional length bounds and a whole-string pattern. */

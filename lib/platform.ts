@@ -86,6 +86,7 @@ export interface BatchPlatformProps {
  * `aws_batch` constructs, one encrypted job log group, one execution role shared by every job definition (so a stack
  * holds hundreds of them), and the five runtime functions configured with exactly what was deployed.
  *
+ * @exampleMetadata fixture=construct
  * @example
  * const platform = new BatchPlatform(this, 'Platform', {
  *   jobQueues: [{ id: 'Default', compute: [ComputeKind.FARGATE_SPOT, ComputeKind.FARGATE] }],

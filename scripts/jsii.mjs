@@ -93,7 +93,7 @@ writeFileSync(
 const jsii = spawnSync(process.execPath, [join(root, 'node_modules', 'jsii', 'bin', 'jsii'), '--silence-warnings=reserved-word'], {
   cwd: out,
   stdio: 'inherit',
-  env: { ...process.env, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '1' },
+  env: { ...process.env, JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION: '1', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: process.versions.node.split('.')[0] },
 });
 if (jsii.status !== 0) {
   console.error(`error: jsii could not compile lib/constructs.ts (exit ${jsii.status}); the construct API must stay jsii-compatible (README, "Python")`);

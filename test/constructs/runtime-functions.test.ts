@@ -431,6 +431,16 @@ describe('RuntimeFunctions', () => {
       ]);
     });
 
+    // A Python app passes a parameter's options as a struct, whose fields jsii sends in the struct's own order.
+    it('keeps the asset when a declaration is written with its fields in another order', () => {
+      const keys = (fixtureValue: Fixture) =>
+        Object.fromEntries(FUNCTIONS.map(([operation, , property]) => [operation, functionProperties(fixtureValue, property).Code.S3Key]));
+      const reordered = keys(
+        fixture({ alphaParameters: { input_object: Parameter.s3Object({ description: 'what to read', within: ['s3://my-inputs/in/'], mustExist: true }) } }),
+      );
+      expect(reordered).toEqual(keys(f));
+    });
+
     it('keeps the asset when nothing changes and replaces only validate and submit when a declaration does', () => {
       const keys = (fixtureValue: Fixture) =>
         Object.fromEntries(FUNCTIONS.map(([operation, , property]) => [operation, functionProperties(fixtureValue, property).Code.S3Key]));
