@@ -37,6 +37,11 @@ cp -r rosetta "$out/package/rosetta"
 echo '::: python: jsii-rosetta translates the snippets (compiled against the assembly)'
 npx --no-install jsii-rosetta extract "$out/package" >"$out/rosetta.log" 2>&1 || { cat "$out/rosetta.log"; exit 1; }
 node scripts/python-snippets.mjs "$out/package/.jsii.tabl.json" "$out/snippets"
+# The README's own Python blocks (section "Python") are checked with them.
+node -e '
+  const fs = require("fs"); const readme = fs.readFileSync("README.md", "utf8");
+  [...readme.matchAll(/```python\n([\s\S]*?)```/g)].forEach((match, index) =>
+    fs.writeFileSync(`${process.argv[1]}/readme_python_${index + 1}.py`, match[1]));' "$out/snippets"
 
 echo '::: python: jsii-pacmak generates pendant_cdk (code only)'
 npx --no-install jsii-pacmak "$out/package" --targets python --code-only --outdir "$out/dist" \
