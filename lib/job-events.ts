@@ -146,6 +146,9 @@ export class JobEvents extends Construct {
 
     // The status function answers the jobs the table knows from it, and reads their history.
     const statusFunction = platform.runtime.statusFunction;
+    if (!(statusFunction instanceof lambda.Function)) {
+      throw new ValidationError(`JobEvents: the platform's status function must be one this app defines (it gets the table's name in its environment), not an imported one`);
+    }
     for (const [name, value] of Object.entries(encodeConfig({ jobEventsTable: this.table.tableName }))) statusFunction.addEnvironment(name, value);
     this.grantRead(statusFunction);
   }

@@ -133,13 +133,13 @@ export class PlatformMonitoring extends Construct {
 
     const failed = ruleMatches(this.failedJobsRule, 'Failed jobs');
     const blocked = ruleMatches(this.blockedJobsRule, 'Jobs blocking a queue');
-    const functions: Array<[string, lambda.Function]> = [
+    const functions: Array<[string, lambda.IFunction]> = [
       ['validate', platform.validateFunction],
       ['submit', platform.submitFunction],
       ['status', platform.statusFunction],
       ['logs', platform.logsFunction],
       ['terminate', platform.terminateFunction],
-      ...(props.jobEvents ? [['record', props.jobEvents.recorderFunction] as [string, lambda.Function]] : []),
+      ...(props.jobEvents ? [['record', props.jobEvents.recorderFunction] as [string, lambda.IFunction]] : []),
     ];
 
     if (props.alarms ?? true) {
@@ -166,6 +166,8 @@ export class PlatformMonitoring extends Construct {
         const name = operation[0].toUpperCase() + operation.slice(1);
         alarm(`${name}ErrorsAlarm`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 1, `pendant ${platform.node.path}: the ${operation} function failed`);
         alarm(`${name}ThrottlesAlarm`, fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }), 1, `pendant ${platform.node.path}: the ${operation} function was throttled at its reserved concurrency`);
+        // A function the platform imported (fromFunctionArns) has no timeout this app knows: no duration alarm for it.
+        if (!(fn instanceof lambda.Function)) continue;
         const timeout = fn.timeout ?? Duration.seconds(3);
         alarm(
           `${name}DurationAlarm`,
@@ -202,7 +204,7 @@ export class PlatformMonitoring extends Construct {
         );
       }
       widgets.push([new cloudwatch.GraphWidget({ title: 'Failed and blocked jobs', width: 24, left: [failed, blocked] })]);
-      const perFunction = (title: string, metric: (fn: lambda.Function, label: string) => cloudwatch.IMetric) =>
+      const perFunction = (title: string, metric: (fn: lambda.IFunction, label: string) => cloudwatch.IMetric) =>
         new cloudwatch.GraphWidget({ title, width: 6, left: functions.map(([operation, fn]) => metric(fn, operation)) });
       widgets.push([
         perFunction('Invocations', (fn, label) => fn.metricInvocations({ label, statistic: 'Sum' })),

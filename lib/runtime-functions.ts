@@ -73,9 +73,9 @@ export interface FunctionConcurrency {
 
 export interface RuntimeFunctionsProps {
   /** The job definitions the functions validate and submit. */
-  readonly jobDefinitions: readonly JobDefinition[];
+  readonly jobDefinitions: JobDefinition[];
   /** The queues submit may use; the first is the default. */
-  readonly jobQueues: readonly JobQueue[];
+  readonly jobQueues: JobQueue[];
   /** The log group the job definitions write to: the only one the logs function may read. */
   readonly jobLogGroup: logs.ILogGroup;
   /**
@@ -177,7 +177,7 @@ function definitionEntry(definition: JobDefinition): JobDefinitionEntry {
   const known = !Token.isUnresolved(definition.physicalName);
   return {
     definition: known ? definition.physicalName : definition.name,
-    parameters: definition.parameters,
+    parameters: definition._parameterSpecs,
     platform: definition.platform,
     // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision>
     revision: known ? definition.revision : Fn.select(1, Fn.split('/', definition.jobDefinitionArn)),
@@ -276,15 +276,15 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     return new Imported();
   }
 
-  public readonly validateFunction: lambda.Function;
-  public readonly submitFunction: lambda.Function;
-  public readonly statusFunction: lambda.Function;
-  public readonly logsFunction: lambda.Function;
-  public readonly terminateFunction: lambda.Function;
+  public readonly validateFunction: lambda.IFunction;
+  public readonly submitFunction: lambda.IFunction;
+  public readonly statusFunction: lambda.IFunction;
+  public readonly logsFunction: lambda.IFunction;
+  public readonly terminateFunction: lambda.IFunction;
   /** Where submit records idempotency keys. */
   public readonly idempotencyTable: dynamodb.ITable;
   /** The names of the functions' log groups: as written when `logGroupNamePrefix` is set, references otherwise. */
-  public readonly logGroupNames: readonly string[];
+  public readonly logGroupNames: string[];
 
   public constructor(scope: Construct, id: string, props: RuntimeFunctionsProps) {
     super(scope, id);
@@ -388,7 +388,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
 
     // validate and submit: HeadObject (s3:GetObject) under the prefixes the parameters declare, and s3:ListBucket on
     // their buckets so that a missing object answers 404 rather than 403.
-    const inputs = mustExistPrefixes(props.jobDefinitions.map((definition) => definition.parameters));
+    const inputs = mustExistPrefixes(props.jobDefinitions.map((definition) => definition._parameterSpecs));
     if (inputs.length > 0) {
       const objects = inputs.map((uri) => `arn:${stack.partition}:s3:::${uri.bucket}/${uri.key}*`);
       for (const fn of [this.validateFunction, this.submitFunction]) {
@@ -523,7 +523,7 @@ function checkReservedConcurrency(path: string, concurrency: FunctionConcurrency
 }
 
 /** The policy `addToRolePolicy` wrote to, where the function's findings are acknowledged. */
-function rolePolicy(fn: lambda.Function): IConstruct {
+function rolePolicy(fn: lambda.IFunction): IConstruct {
   return fn.role!.node.findChild('DefaultPolicy');
 }
 

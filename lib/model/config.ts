@@ -140,13 +140,26 @@ export interface RuntimeConfigInput {
   readonly jobEventsRetentionSeconds?: number;
 }
 
+/**
+ * The declarations in the order given, each one's fields in alphabetical order: the same declarations encode to the
+ * same text whatever order their fields were written in (a TypeScript object literal, or a struct from Python whose
+ * fields jsii sends in its own order), so the configuration file, and with it the functions' asset hash, only
+ * changes when a declaration does.
+ */
+function canonicalParameters(parameters: ParameterSpecs): ParameterSpecs {
+  return Object.fromEntries(
+    Object.entries(parameters).map(([name, spec]) => [name, Object.fromEntries(Object.entries(spec).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))]),
+  ) as ParameterSpecs;
+}
+
 /** Renders configuration as environment variables. Strings may hold CDK tokens: they are written verbatim. */
 export function encodeConfig(input: RuntimeConfigInput): Record<string, string> {
   const env: Record<string, string> = {};
   if (input.jobDefinitions !== undefined) {
     const revisions: string[] = [];
     const declarations: Record<string, unknown> = {};
-    for (const [declaredName, { revision, ...entry }] of Object.entries(input.jobDefinitions)) {
+    for (const [declaredName, { revision, ...given }] of Object.entries(input.jobDefinitions)) {
+      const entry = given.parameters === undefined ? given : { ...given, parameters: canonicalParameters(given.parameters) };
       declarations[declaredName] = revision === undefined ? entry : { ...entry, revisionIndex: revisions.push(revision) - 1 };
     }
     env[ENV.JOB_DEFINITIONS] = JSON.stringify(declarations);
