@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { App, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BatchPlatform, ComputeKind, IRuntimeFunctions, JobPlatform, Parameter } from '../lib';
+import { BatchPlatform, ComputeKind, IRuntimeFunctions, JobEvents, JobPlatform, Parameter, PlatformMonitoring } from '../lib';
 
 /** Where the demo job's inputs live: the only place its runtime functions may read. */
 export const DEMO_INPUTS = 's3://pendant-demo-inputs/inputs/';
@@ -30,9 +30,14 @@ export interface PlatformStackProps extends StackProps {
 /** What the example app lets a deployment change. */
 export type ExampleAppOptions = Pick<PlatformStackProps, 'demoJobMemory' | 'demoJobImage' | 'logsMaxResponseBytes'>;
 
-/** The platform: a Fargate queue (Spot first), an EC2 Spot queue, and the pendant manual's demo-job. */
+/**
+ * The platform: a Fargate queue (Spot first), an EC2 Spot queue, and the pendant manual's demo-job, with its job
+ * timeline (JobEvents), failure notifications, alarms and dashboard (PlatformMonitoring).
+ */
 export class PlatformStack extends Stack {
   public readonly platform: BatchPlatform;
+  public readonly jobEvents: JobEvents;
+  public readonly monitoring: PlatformMonitoring;
 
   public constructor(scope: Construct, id: string, props: PlatformStackProps = {}) {
     const { demoJobMemory, demoJobImage, logsMaxResponseBytes, ...stackProps } = props;
@@ -56,6 +61,8 @@ export class PlatformStack extends Stack {
       ],
       logsMaxResponseBytes,
     });
+    this.jobEvents = new JobEvents(this, 'JobEvents', { platform: this.platform });
+    this.monitoring = new PlatformMonitoring(this, 'Monitoring', { platform: this.platform, jobEvents: this.jobEvents });
   }
 }
 

@@ -52,11 +52,8 @@ export function platformOf(kind: ComputeKind): JobPlatform {
   return kind === ComputeKind.FARGATE || kind === ComputeKind.FARGATE_SPOT ? JobPlatform.FARGATE : JobPlatform.EC2;
 }
 
-export interface ComputeEnvironmentProps {
-  /** What the environment runs on. */
-  readonly kind: ComputeKind;
-  /** The VPC the environment's tasks or instances run in. */
-  readonly vpc: ec2.IVpc;
+/** A compute environment's settings other than its kind and VPC: what a platform takes per compute kind. */
+export interface ComputeEnvironmentOptions {
   /**
    * Where in the VPC. Tasks and instances get no public IP, so the subnets need a route out (NAT or endpoints).
    * @default - the VPC's private subnets with egress
@@ -97,10 +94,18 @@ export interface ComputeEnvironmentProps {
   readonly computeEnvironmentName?: string;
 }
 
+export interface ComputeEnvironmentProps extends ComputeEnvironmentOptions {
+  /** What the environment runs on. */
+  readonly kind: ComputeKind;
+  /** The VPC the environment's tasks or instances run in. */
+  readonly vpc: ec2.IVpc;
+}
+
 /**
  * A managed AWS Batch compute environment with secure defaults: private subnets, no public IPs; for EC2, an
  * IMDSv2-only launch template, encrypted gp3 root volumes and the documented ECS instance role policy.
  *
+ * @exampleMetadata fixture=construct
  * @example
  * const spot = new ComputeEnvironment(this, 'Spot', { kind: ComputeKind.FARGATE_SPOT, vpc });
  */
@@ -108,7 +113,7 @@ export class ComputeEnvironment extends Construct {
   public readonly kind: ComputeKind;
   public readonly platform: JobPlatform;
   /** The CPU architecture jobs run on here: Fargate runs both (Fargate Spot only X86_64); EC2 the one of its instances. */
-  public readonly architectures: readonly CpuArchitecture[];
+  public readonly architectures: CpuArchitecture[];
   /** Whether jobs that reserve GPUs can be placed here: EC2 with GPU instance types only. */
   public readonly hasGpus: boolean;
   /** The aws-cdk-lib L2 compute environment. */

@@ -1,7 +1,5 @@
 export * from './model';
-export * from './compute-environment';
-export * from './job-queue';
-export * from './job-definition';
-export * from './multi-node-job-definition';
-export * from './runtime-functions';
-export * from './platform';
+export * from './constructs';
+// The constructs' `Parameter` class, which the model's builder object of the same name (`pendant/model`) would
+// otherwise make ambiguous here.
+export { Parameter } from './parameter';

@@ -13,9 +13,12 @@ import {
 } from './model';
 import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkParameters, defaultRetryStrategies, stackUniqueName } from './private/job-definition-rules';
+import { Parameter } from './parameter';
 import { parameterAccess } from './private/parameter-access';
+import { parameterSpecs } from './private/parameter-specs';
 
-export interface JobDefinitionProps {
+/** A job definition's settings other than its execution role and log group: what a platform takes per definition. */
+export interface JobDefinitionOptions {
   /** The name requests to the runtime functions use. */
   readonly name: string;
   /**
@@ -38,7 +41,7 @@ export interface JobDefinitionProps {
    * submission against them.
    * @default - none
    */
-  readonly parameters?: ParameterSpecs;
+  readonly parameters?: { [name: string]: Parameter };
   /**
    * Which compute the definition runs on; it must match its queues' compute environments.
    * @default JobPlatform.FARGATE
@@ -119,6 +122,14 @@ export interface JobDefinitionProps {
    */
   readonly grantParameterAccess?: boolean;
   /**
+   * Keep the previous revision ACTIVE when a deploy registers a new one, so submissions that pin it still work.
+   * @default true
+   */
+  readonly keepPreviousRevisions?: boolean;
+}
+
+export interface JobDefinitionProps extends JobDefinitionOptions {
+  /**
    * The role ECS uses to pull the image and write logs. A platform shares one among all its definitions.
    * @default - a new role for this definition
    */
@@ -128,11 +139,6 @@ export interface JobDefinitionProps {
    * @default - a new log group for this definition, kept one month
    */
   readonly logGroup?: logs.ILogGroup;
-  /**
-   * Keep the previous revision ACTIVE when a deploy registers a new one, so submissions that pin it still work.
-   * @default true
-   */
-  readonly keepPreviousRevisions?: boolean;
 }
 
 /**
@@ -161,6 +167,7 @@ const SCRATCH_VOLUME_NAME = 'scratch';
  * log group with retention, a job role that reaches only the S3 locations its parameters declare. Each deploy that
  * changes it registers a new revision of a name of this stack's own and, by default, keeps the previous one ACTIVE.
  *
+ * @exampleMetadata fixture=construct
  * @example
  * new JobDefinition(this, 'Demo', {
  *   name: 'demo-job',
@@ -180,7 +187,13 @@ export class JobDefinition extends Construct {
   public readonly gpus?: number;
   /** The role the job's code runs as, if it has one. */
   public readonly jobRole?: iam.IRole;
-  public readonly parameters: ParameterSpecs;
+  /** The parameters as declared. */
+  public readonly parameters: { [name: string]: Parameter };
+  /**
+   * The model's declarations of the parameters: what the job definition renders and the runtime functions check.
+   * @internal
+   */
+  public readonly _parameterSpecs: ParameterSpecs;
   /** The aws-cdk-lib L2 job definition. */
   public readonly jobDefinition: batch.EcsJobDefinition;
   /** The ARN of the revision this deploy registered: `arn:…:job-definition/<name>:<revision>`. */
@@ -204,8 +217,9 @@ export class JobDefinition extends Construct {
     this.platform = props.platform ?? JobPlatform.FARGATE;
     this.architecture = props.architecture ?? CpuArchitecture.X86_64;
     this.gpus = props.gpus;
-    this.parameters = props.parameters ?? {};
-    checkParameters(where, this.parameters, props.command);
+    this.parameters = { ...props.parameters };
+    this._parameterSpecs = parameterSpecs(this.parameters);
+    checkParameters(where, this._parameterSpecs, props.command);
     const vcpus = props.vcpus ?? 1;
     checkResources(where, this.platform, vcpus, props);
     const memory = props.memory ?? defaultMemory(this.platform, vcpus);
@@ -250,7 +264,7 @@ export class JobDefinition extends Construct {
     this.jobDefinition = new batch.EcsJobDefinition(this, 'Resource', {
       jobDefinitionName: this.physicalName,
       container,
-      parameters: renderDefaults(this.parameters),
+      parameters: renderDefaults(this._parameterSpecs),
       timeout: props.timeout,
       retryAttempts: props.retryAttempts ?? 3,
       retryStrategies: props.retryStrategies ?? defaultRetryStrategies(this.platform),
@@ -298,7 +312,7 @@ export class JobDefinition extends Construct {
 
   /** The job role, granted what the S3 parameters declare (a role of its own when one is needed and none given). */
   private grantParameters(props: JobDefinitionProps): iam.IRole | undefined {
-    const access = (props.grantParameterAccess ?? true) ? parameterAccess(this.parameters) : { read: [], write: [] };
+    const access = (props.grantParameterAccess ?? true) ? parameterAccess(this._parameterSpecs) : { read: [], write: [] };
     if (access.read.length === 0 && access.write.length === 0) return props.jobRole;
     const role =
       props.jobRole ??

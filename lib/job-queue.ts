@@ -7,9 +7,8 @@ import { ValidationError } from './model';
 /** A job queue holds at most three compute environments. */
 export const MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE = 3;
 
-export interface JobQueueProps {
-  /** Tried in this order: put the cheapest first (Spot before on-demand). All Fargate or all EC2, at most three. */
-  readonly computeEnvironments: ComputeEnvironment[];
+/** A job queue's settings other than its compute environments: what a platform takes per queue. */
+export interface JobQueueOptions {
   /**
    * Among queues sharing compute environments, the higher priority is scheduled first.
    * @default 1
@@ -40,10 +39,16 @@ export interface JobQueueProps {
   readonly jobQueueName?: string;
 }
 
+export interface JobQueueProps extends JobQueueOptions {
+  /** Tried in this order: put the cheapest first (Spot before on-demand). All Fargate or all EC2, at most three. */
+  readonly computeEnvironments: ComputeEnvironment[];
+}
+
 /**
  * An AWS Batch job queue over pendant compute environments, refusing at synth time what AWS refuses at deploy
  * time (more than three environments, EC2 mixed with Fargate), and cancelling jobs stuck in RUNNABLE by default.
  *
+ * @exampleMetadata fixture=construct
  * @example
  * const queue = new JobQueue(this, 'Queue', { computeEnvironments: [fargateSpot, fargate] });
  */
@@ -52,7 +57,7 @@ export class JobQueue extends Construct {
   public readonly jobQueue: batch.JobQueue;
   /** Whether the queue runs Fargate or EC2 jobs. */
   public readonly platform: JobPlatform;
-  public readonly computeEnvironments: readonly ComputeEnvironment[];
+  public readonly computeEnvironments: ComputeEnvironment[];
 
   public constructor(scope: Construct, id: string, props: JobQueueProps) {
     super(scope, id);

@@ -7,8 +7,10 @@ import { Duration, Fn, Size, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CpuArchitecture, JobPlatform } from './compute-environment';
 import { isValidName, LIMITS, MAX_NODES, MultiNodeLayout, ParameterSpecs, renderDefaults, ValidationError } from './model';
+import { Parameter } from './parameter';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkParameters, defaultRetryStrategies, stackUniqueName } from './private/job-definition-rules';
+import { parameterSpecs } from './private/parameter-specs';
 
 /** One node range of a multi-node parallel job: nodes `startNode` to `endNode` run this container. */
 export interface MultiNodeRange {
@@ -60,7 +62,7 @@ export interface MultiNodeJobDefinitionProps {
    */
   readonly instanceType?: ec2.InstanceType;
   /** The typed parameters, declared as for a single-node `JobDefinition`. @default - none */
-  readonly parameters?: ParameterSpecs;
+  readonly parameters?: { [name: string]: Parameter };
   /** How long one attempt may run (at least 60 seconds). @default - no limit */
   readonly timeout?: Duration;
   /** Attempts per job, 1 to 10. @default 3 */
@@ -108,7 +110,13 @@ export class MultiNodeJobDefinition extends Construct {
   public readonly architecture: CpuArchitecture = CpuArchitecture.X86_64;
   /** The most GPUs a node reserves, if any. */
   public readonly gpus?: number;
-  public readonly parameters: ParameterSpecs;
+  /** The parameters as declared. */
+  public readonly parameters: { [name: string]: Parameter };
+  /**
+   * The model's declarations of the parameters: what the job definition renders and the runtime functions check.
+   * @internal
+   */
+  public readonly _parameterSpecs: ParameterSpecs;
   /** The node index of the main node. */
   public readonly mainNode: number;
   /** The nodes a job runs unless a submission overrides `numNodes`. */
@@ -131,14 +139,15 @@ export class MultiNodeJobDefinition extends Construct {
     }
     this.name = props.name;
     this.physicalName = props.physicalName ?? stackUniqueName(this, props.name);
-    this.parameters = props.parameters ?? {};
+    this.parameters = { ...props.parameters };
+    this._parameterSpecs = parameterSpecs(this.parameters);
     const ranges = [...props.nodeRanges].sort((a, b) => a.startNode - b.startNode);
     this.numNodes = checkRanges(where, ranges);
     this.mainNode = props.mainNode ?? 0;
     if (!Number.isInteger(this.mainNode) || this.mainNode < 0 || this.mainNode >= this.numNodes) {
       throw new ValidationError(`${where}: mainNode must be a node of the ranges, 0 to ${this.numNodes - 1}, got ${this.mainNode}`);
     }
-    checkParameters(where, this.parameters, ranges.flatMap((range) => range.command ?? []));
+    checkParameters(where, this._parameterSpecs, ranges.flatMap((range) => range.command ?? []));
     checkRetries(where, props);
     const gpus = ranges.map((range) => range.gpus ?? 0);
     if (Math.max(...gpus) > 0) this.gpus = Math.max(...gpus);
@@ -158,7 +167,7 @@ export class MultiNodeJobDefinition extends Construct {
       mainNode: this.mainNode,
       instanceType: props.instanceType,
       propagateTags: props.propagateTags,
-      parameters: renderDefaults(this.parameters),
+      parameters: renderDefaults(this._parameterSpecs),
       timeout: props.timeout,
       retryAttempts: props.retryAttempts ?? 3,
       retryStrategies: props.retryStrategies ?? defaultRetryStrategies(JobPlatform.EC2),
@@ -193,8 +202,11 @@ export class MultiNodeJobDefinition extends Construct {
     this.revision = Fn.select(6, Fn.split(':', this.jobDefinitionArn));
   }
 
-  /** What the runtime functions are told of the nodes, to check `nodeOverrides` before calling AWS. */
-  public get layout(): MultiNodeLayout {
+  /**
+   * What the runtime functions are told of the nodes, to check `nodeOverrides` before calling AWS.
+   * @internal
+   */
+  public get _layout(): MultiNodeLayout {
     return { mainNode: this.mainNode, numNodes: this.numNodes, ...(this.openRangeStart !== undefined && { openRangeStart: this.openRangeStart }) };
   }
 }

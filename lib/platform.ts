@@ -5,18 +5,18 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ComputeEnvironment, ComputeEnvironmentProps, ComputeKind, CpuArchitecture, JobPlatform, platformOf } from './compute-environment';
-import { JobDefinition, JobDefinitionProps } from './job-definition';
-import { multiNodeDefinitions } from './private/platform-multi-node';
+import { ComputeEnvironment, ComputeEnvironmentOptions, ComputeKind, CpuArchitecture, JobPlatform, platformOf } from './compute-environment';
+import { JobDefinition, JobDefinitionOptions } from './job-definition';
+import { JobQueue, JobQueueOptions } from './job-queue';
 import { MultiNodeJobDefinition, MultiNodeJobDefinitionProps } from './multi-node-job-definition';
-import { JobQueue, JobQueueProps } from './job-queue';
+import { multiNodeDefinitions } from './private/platform-multi-node';
 import { ValidationError } from './model';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
 import { FunctionConcurrency, IRuntimeFunctions, RuntimeFunctions } from './runtime-functions';
 
 /** A queue of a platform: its compute, by kind, in the order Batch tries it, and the queue's own options. */
-export interface PlatformQueueOptions extends Omit<JobQueueProps, 'computeEnvironments'> {
+export interface PlatformQueueOptions extends JobQueueOptions {
   /** The queue's construct id, and the name requests may give as `jobQueue` when `jobQueueName` is set. */
   readonly id: string;
   /** Compute kinds in order: all Fargate or all EC2, at most three. */
@@ -24,7 +24,22 @@ export interface PlatformQueueOptions extends Omit<JobQueueProps, 'computeEnviro
 }
 
 /** A job definition of a platform; its execution role and log group are the platform's. */
-export interface PlatformJobDefinitionOptions extends Omit<JobDefinitionProps, 'executionRole' | 'logGroup'> {}
+export interface PlatformJobDefinitionOptions extends JobDefinitionOptions {}
+
+/**
+ * Settings per compute kind, shared by every queue of the platform that uses the kind. One property per kind (rather
+ * than a map keyed by `ComputeKind`) so that every jsii language can spell it.
+ */
+export interface PlatformComputeEnvironments {
+  /** @default - the kind's defaults */
+  readonly fargate?: ComputeEnvironmentOptions;
+  /** @default - the kind's defaults */
+  readonly fargateSpot?: ComputeEnvironmentOptions;
+  /** @default - the kind's defaults */
+  readonly ec2?: ComputeEnvironmentOptions;
+  /** @default - the kind's defaults */
+  readonly ec2Spot?: ComputeEnvironmentOptions;
+}
 
 export interface BatchPlatformProps {
   /**
@@ -45,7 +60,7 @@ export interface BatchPlatformProps {
    * Settings per compute kind, shared by every queue that uses the kind.
    * @default - each kind's defaults (64 vCPUs at most, private subnets)
    */
-  readonly computeEnvironments?: Partial<Record<ComputeKind, Omit<ComputeEnvironmentProps, 'kind' | 'vpc'>>>;
+  readonly computeEnvironments?: PlatformComputeEnvironments;
   /**
    * How long job output is kept.
    * @default logs.RetentionDays.THREE_MONTHS
@@ -78,6 +93,7 @@ export interface BatchPlatformProps {
  * `aws_batch` constructs, one encrypted job log group, one execution role shared by every job definition (so a stack
  * holds hundreds of them), and the five runtime functions configured with exactly what was deployed.
  *
+ * @exampleMetadata fixture=construct
  * @example
  * const platform = new BatchPlatform(this, 'Platform', {
  *   jobQueues: [{ id: 'Default', compute: [ComputeKind.FARGATE_SPOT, ComputeKind.FARGATE] }],
@@ -101,10 +117,11 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
   public readonly jobLogGroup: logs.LogGroup;
   /** The role ECS uses to pull images and write logs, shared by every job definition. */
   public readonly executionRole: iam.Role;
-  public readonly computeEnvironments: ReadonlyMap<ComputeKind, ComputeEnvironment>;
-  public readonly jobQueues: readonly JobQueue[];
-  public readonly jobDefinitions: readonly JobDefinition[];
-  public readonly multiNodeJobDefinitions: readonly MultiNodeJobDefinition[];
+  /** One per compute kind the queues use, in the order the queues first name them. */
+  public readonly computeEnvironments: ComputeEnvironment[];
+  public readonly jobQueues: JobQueue[];
+  public readonly jobDefinitions: JobDefinition[];
+  public readonly multiNodeJobDefinitions: MultiNodeJobDefinition[];
   public readonly runtime: RuntimeFunctions;
 
   public constructor(scope: Construct, id: string, props: BatchPlatformProps) {
@@ -150,14 +167,14 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
     const ec2Architecture = defaultEc2Architecture(props);
     for (const kind of props.jobQueues.flatMap((queue) => queue.compute)) {
       if (environments.has(kind)) continue;
-      const settings = props.computeEnvironments?.[kind];
+      const settings = props.computeEnvironments?.[SETTINGS_KEY[kind]];
       const architecture =
         platformOf(kind) === JobPlatform.EC2 && settings?.instanceTypes === undefined ? (settings?.architecture ?? ec2Architecture) : settings?.architecture;
       const environment = new ComputeEnvironment(this, computeId(kind), { ...settings, architecture, kind, vpc: this.vpc });
       if (environment.instanceRole) this.jobLogGroup.grantWrite(environment.instanceRole);
       environments.set(kind, environment);
     }
-    this.computeEnvironments = environments;
+    this.computeEnvironments = [...environments.values()];
 
     this.jobQueues = props.jobQueues.map(({ id: queueId, compute, ...options }) => {
       return new JobQueue(this, queueId, { ...options, computeEnvironments: compute.map((kind) => environments.get(kind)!) });
@@ -218,23 +235,23 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
     );
   }
 
-  public get validateFunction(): lambda.Function {
+  public get validateFunction(): lambda.IFunction {
     return this.runtime.validateFunction;
   }
 
-  public get submitFunction(): lambda.Function {
+  public get submitFunction(): lambda.IFunction {
     return this.runtime.submitFunction;
   }
 
-  public get statusFunction(): lambda.Function {
+  public get statusFunction(): lambda.IFunction {
     return this.runtime.statusFunction;
   }
 
-  public get logsFunction(): lambda.Function {
+  public get logsFunction(): lambda.IFunction {
     return this.runtime.logsFunction;
   }
 
-  public get terminateFunction(): lambda.Function {
+  public get terminateFunction(): lambda.IFunction {
     return this.runtime.terminateFunction;
   }
 
@@ -256,6 +273,17 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
 
   public grantTerminate(grantee: iam.IGrantable): iam.Grant {
     return this.runtime.grantTerminate(grantee);
+  }
+
+  /** The compute environment of this kind. */
+  public computeEnvironment(kind: ComputeKind): ComputeEnvironment {
+    const environment = this.computeEnvironments.find((candidate) => candidate.kind === kind);
+    if (environment === undefined) {
+      throw new ValidationError(
+        `platform ${this.node.path}: no ${kind} compute environment; no queue uses it (compute environments: ${this.computeEnvironments.map((e) => e.kind).join(', ')})`,
+      );
+    }
+    return environment;
   }
 
   /** The queue with this construct id. */
@@ -340,6 +368,14 @@ function pathInStack(scope: Construct): string {
     .map((construct) => construct.node.id.replace(/[^A-Za-z0-9_.#-]/g, '-'))
     .join('/');
 }
+
+/** Where `BatchPlatformProps.computeEnvironments` holds the settings of each kind. */
+const SETTINGS_KEY: Record<ComputeKind, keyof PlatformComputeEnvironments> = {
+  [ComputeKind.FARGATE]: 'fargate',
+  [ComputeKind.FARGATE_SPOT]: 'fargateSpot',
+  [ComputeKind.EC2]: 'ec2',
+  [ComputeKind.EC2_SPOT]: 'ec2Spot',
+};
 
 function computeId(kind: ComputeKind): string {
   const ids: Record<ComputeKind, string> = {

@@ -74,11 +74,11 @@ export interface FunctionConcurrency {
 
 export interface RuntimeFunctionsProps {
   /** The job definitions the functions validate and submit. */
-  readonly jobDefinitions: readonly JobDefinition[];
+  readonly jobDefinitions: JobDefinition[];
   /** Multi-node parallel job definitions the functions validate and submit too. @default - none */
-  readonly multiNodeJobDefinitions?: readonly MultiNodeJobDefinition[];
+  readonly multiNodeJobDefinitions?: MultiNodeJobDefinition[];
   /** The queues submit may use; the first is the default. */
-  readonly jobQueues: readonly JobQueue[];
+  readonly jobQueues: JobQueue[];
   /** The log group the job definitions write to: the only one the logs function may read. */
   readonly jobLogGroup: logs.ILogGroup;
   /**
@@ -180,11 +180,11 @@ function definitionEntry(definition: JobDefinition | MultiNodeJobDefinition): Jo
   const known = !Token.isUnresolved(definition.physicalName);
   return {
     definition: known ? definition.physicalName : definition.name,
-    parameters: definition.parameters,
+    parameters: definition._parameterSpecs,
     platform: definition.platform,
     // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision>
     revision: known ? definition.revision : Fn.select(1, Fn.split('/', definition.jobDefinitionArn)),
-    ...(definition instanceof MultiNodeJobDefinition && { nodes: definition.layout }),
+    ...(definition instanceof MultiNodeJobDefinition && { nodes: definition._layout }),
   };
 }
 
@@ -280,15 +280,15 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     return new Imported();
   }
 
-  public readonly validateFunction: lambda.Function;
-  public readonly submitFunction: lambda.Function;
-  public readonly statusFunction: lambda.Function;
-  public readonly logsFunction: lambda.Function;
-  public readonly terminateFunction: lambda.Function;
+  public readonly validateFunction: lambda.IFunction;
+  public readonly submitFunction: lambda.IFunction;
+  public readonly statusFunction: lambda.IFunction;
+  public readonly logsFunction: lambda.IFunction;
+  public readonly terminateFunction: lambda.IFunction;
   /** Where submit records idempotency keys. */
   public readonly idempotencyTable: dynamodb.ITable;
   /** The names of the functions' log groups: as written when `logGroupNamePrefix` is set, references otherwise. */
-  public readonly logGroupNames: readonly string[];
+  public readonly logGroupNames: string[];
 
   public constructor(scope: Construct, id: string, props: RuntimeFunctionsProps) {
     super(scope, id);
@@ -393,7 +393,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
 
     // validate and submit: HeadObject (s3:GetObject) under the prefixes the parameters declare, and s3:ListBucket on
     // their buckets so that a missing object answers 404 rather than 403.
-    const inputs = mustExistPrefixes(definitions.map((definition) => definition.parameters));
+    const inputs = mustExistPrefixes(definitions.map((definition) => definition._parameterSpecs));
     if (inputs.length > 0) {
       const objects = inputs.map((uri) => `arn:${stack.partition}:s3:::${uri.bucket}/${uri.key}*`);
       for (const fn of [this.validateFunction, this.submitFunction]) {
@@ -528,7 +528,7 @@ function checkReservedConcurrency(path: string, concurrency: FunctionConcurrency
 }
 
 /** The policy `addToRolePolicy` wrote to, where the function's findings are acknowledged. */
-function rolePolicy(fn: lambda.Function): IConstruct {
+function rolePolicy(fn: lambda.IFunction): IConstruct {
   return fn.role!.node.findChild('DefaultPolicy');
 }
 

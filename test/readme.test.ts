@@ -8,7 +8,7 @@ import { IConstruct } from 'constructs';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { BatchPlatform, ComputeEnvironment, ComputeKind, JobDefinition, JobPlatform, JobQueue, RuntimeFunctions, ValidationError } from '../lib';
+import { BatchPlatform, ComputeEnvironment, ComputeKind, JobDefinition, JobEvents, JobPlatform, JobQueue, PlatformMonitoring, RuntimeFunctions, ValidationError } from '../lib';
 import { batchRuleViolations } from './app/batch-rules';
 
 const root = join(__dirname, '..');
@@ -56,7 +56,7 @@ function runSnippet(source: string): cdk.App[] {
 }
 
 function isPendantConstruct(construct: IConstruct): boolean {
-  return [BatchPlatform, ComputeEnvironment, JobQueue, JobDefinition, RuntimeFunctions].some((type) => construct instanceof type);
+  return [BatchPlatform, ComputeEnvironment, JobQueue, JobDefinition, RuntimeFunctions, JobEvents, PlatformMonitoring].some((type) => construct instanceof type);
 }
 
 /** The snippets that build a stack: each is run, synthesized and checked. */
@@ -123,7 +123,7 @@ describe('README', () => {
     });
   });
 
-  it.each(['BatchPlatform', 'ComputeEnvironment', 'JobQueue', 'JobDefinition', 'RuntimeFunctions', 'PendantClient', 'Parameter', 'S3Uri', 'assetHashSerializer'])(
+  it.each(['BatchPlatform', 'ComputeEnvironment', 'JobQueue', 'JobDefinition', 'RuntimeFunctions', 'JobEvents', 'PlatformMonitoring', 'PendantClient', 'Parameter', 'S3Uri', 'assetHashSerializer'])(
     'shows %s in a snippet that is compiled',
     (name) => {
       expect(snippets().some(({ source }) => new RegExp(`\\bnew ${name}\\b|\\b${name}\\.|\\(${name}\\)`).test(source))).toBe(true);

@@ -1,5 +1,5 @@
 import type { JobDetail, JobSummary as BatchJobSummary } from '@aws-sdk/client-batch';
-import { BatchJobNotFoundError, ChildJobSummary, isJobStatus, JobAttemptSummary, JobDependency, JobStatus, JobSummary } from '../../lib/model';
+import { BatchJobNotFoundError, ChildJobSummary, isJobStatus, isoTime, JobStatus, JobSummary, latestLogStream, summarizeJobDetail } from '../../lib/model';
 import type { BatchGateway } from './ports';
 
 /** How a single-job look-up waits for a job Batch does not list yet. */
@@ -41,13 +41,9 @@ export function statusOf(job: JobDetail): JobStatus {
   return job.status;
 }
 
-/**
- * The stream of the job's latest attempt: Batch names it once an attempt reaches RUNNING. Never built by hand,
- * since its format is Batch's to change.
- */
+/** The stream of the job's latest attempt (one reading of a job detail, in the model). */
 export function logStreamOf(job: JobDetail): string | null {
-  const attempts = job.attempts ?? [];
-  return job.container?.logStreamName ?? attempts[attempts.length - 1]?.container?.logStreamName ?? null;
+  return latestLogStream(job);
 }
 
 /**
@@ -67,73 +63,8 @@ export function logStreamsOf(job: JobDetail): string[] {
   return names.filter((name): name is string => typeof name === 'string' && name !== '');
 }
 
-function isoTime(epochMillis: number | undefined): string | null {
-  return epochMillis === undefined || epochMillis === null ? null : new Date(epochMillis).toISOString();
-}
-
 export function summarizeJob(job: JobDetail): JobSummary {
-  const attempts: JobAttemptSummary[] = (job.attempts ?? []).map((attempt) => ({
-    exitCode: attempt.container?.exitCode ?? null,
-    reason: attempt.container?.reason ?? attempt.statusReason ?? null,
-    logStreamName: attempt.container?.logStreamName ?? null,
-    startedAt: isoTime(attempt.startedAt),
-    stoppedAt: isoTime(attempt.stoppedAt),
-  }));
-  const summary = job.arrayProperties?.statusSummary;
-  const nodes = nodesOf(job);
-  return {
-    jobId: job.jobId!,
-    jobName: job.jobName ?? '',
-    status: statusOf(job),
-    statusReason: job.statusReason ?? null,
-    exitCode: job.container?.exitCode ?? attempts[attempts.length - 1]?.exitCode ?? null,
-    createdAt: isoTime(job.createdAt),
-    startedAt: isoTime(job.startedAt),
-    stoppedAt: isoTime(job.stoppedAt),
-    logStreamName: logStreamOf(job),
-    attempts,
-    arrayStatusSummary: summary === undefined ? null : Object.fromEntries(Object.entries(summary).filter(([status]) => isJobStatus(status))),
-    jobDefinition: definitionRevisionOf(job.jobDefinition),
-    dependsOn: (job.dependsOn ?? []).filter((dependency) => dependency.jobId !== undefined).map(dependencyOf),
-    tags: { ...(job.tags ?? {}) },
-    arrayProperties: arrayPropertiesOf(job),
-    ...(nodes !== null && { nodes }),
-  };
-}
-
-/** A multi-node parallel parent's node count and main node, or a node's index (AWS Batch API Reference, JobDetail). */
-export function nodesOf(job: JobDetail): NonNullable<JobSummary['nodes']> | null {
-  const parent = job.nodeProperties;
-  const node = job.nodeDetails;
-  if (parent === undefined && node === undefined) return null;
-  return {
-    ...(parent?.numNodes !== undefined && { numNodes: parent.numNodes }),
-    ...(parent?.mainNode !== undefined && { mainNode: parent.mainNode }),
-    ...(node?.nodeIndex !== undefined && { nodeIndex: node.nodeIndex }),
-    ...(node?.isMainNode !== undefined && { isMainNode: node.isMainNode }),
-  };
-}
-
-function dependencyOf(dependency: { jobId?: string; type?: string }): JobDependency {
-  const type = dependency.type === 'N_TO_N' || dependency.type === 'SEQUENTIAL' ? dependency.type : undefined;
-  return type === undefined ? { jobId: dependency.jobId! } : { jobId: dependency.jobId!, type };
-}
-
-function arrayPropertiesOf(job: JobDetail): JobSummary['arrayProperties'] {
-  const size = job.arrayProperties?.size;
-  const index = job.arrayProperties?.index;
-  if (size === undefined && index === undefined) return null;
-  return { ...(size !== undefined && size !== null && { size }), ...(index !== undefined && index !== null && { index }) };
-}
-
-/**
- * `name:revision` from the job definition ARN DescribeJobs answers (`arn:…:job-definition/name:revision`); a value
- * that is not an ARN is kept as it is.
- */
-export function definitionRevisionOf(jobDefinition: string | undefined): string | null {
-  if (jobDefinition === undefined || jobDefinition === '') return null;
-  const slash = jobDefinition.lastIndexOf('job-definition/');
-  return slash === -1 ? jobDefinition : jobDefinition.slice(slash + 'job-definition/'.length);
+  return summarizeJobDetail(job);
 }
 
 function indexOfChildId(jobId: string | undefined): number | null {

@@ -1,18 +1,26 @@
 import { JobSummary, parseStatusRequest, RuntimeConfig, StatusRequest, StatusResponse } from '../../lib/model';
 import { SdkBatchGateway } from '../aws/batch';
+import { DynamoJobEventsStore } from '../aws/job-events';
+import type { JobEventsStore } from '../core/job-events';
+import { statusWithEvents } from '../core/job-events';
 import type { BatchGateway } from '../core/ports';
-import { status } from '../core/status';
 import { functionEnvironment } from '../aws/environment';
 import { makeHandler } from './edge';
 
-export function createHandler(deps: { config?: RuntimeConfig; batch?: BatchGateway; sleep?: (millis: number) => Promise<void> } = {}) {
+export function createHandler(
+  deps: { config?: RuntimeConfig; batch?: BatchGateway; events?: JobEventsStore; sleep?: (millis: number) => Promise<void> } = {},
+) {
   const config = deps.config ?? RuntimeConfig.fromEnv(functionEnvironment());
   const batch = deps.batch ?? new SdkBatchGateway();
+  // The job events table, when the JobEvents construct set one: jobs it knows are answered without DescribeJobs.
+  const eventsTable = config.jobEventsTable;
+  const events = deps.events ?? (eventsTable === undefined ? undefined : new DynamoJobEventsStore(eventsTable));
   return makeHandler<StatusRequest, StatusResponse | JobSummary>('status', parseStatusRequest, (request, context) =>
-    status(
+    statusWithEvents(
       {
         config,
         batch,
+        ...(events && { events }),
         ...(deps.sleep && { sleep: deps.sleep }),
         ...(context && { remainingTimeMillis: () => context.getRemainingTimeInMillis() }),
       },

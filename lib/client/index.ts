@@ -88,14 +88,14 @@ export class PendantClient {
     return this.invoke('submit', parseSubmitRequest(request));
   }
 
-  /** The status of up to 1,000 jobs. */
-  public async status(jobIds: readonly string[]): Promise<StatusResponse> {
-    return this.invoke('status', parseStatusRequest({ jobIds }));
+  /** The status of up to 1,000 jobs; `history: true` adds each job's transitions (needs `JobEvents`). */
+  public async status(jobIds: readonly string[], options: { history?: boolean } = {}): Promise<StatusResponse> {
+    return this.invoke('status', parseStatusRequest({ jobIds, ...options }));
   }
 
-  /** The status of one job, or `BatchJobNotFoundError`. */
-  public async jobStatus(jobId: string): Promise<JobSummary> {
-    return this.invoke('status', parseStatusRequest({ jobId }));
+  /** The status of one job, or `BatchJobNotFoundError`; `history: true` adds its transitions (needs `JobEvents`). */
+  public async jobStatus(jobId: string, options: { history?: boolean } = {}): Promise<JobSummary> {
+    return this.invoke('status', parseStatusRequest({ jobId, ...options }));
   }
 
   /** One response's worth of a job's log events; pass `nextToken` back to read on. */

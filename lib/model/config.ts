@@ -36,6 +36,13 @@ export const ENV = {
   IDEMPOTENCY_TABLE: 'PENDANT_IDEMPOTENCY_TABLE',
   /** How long a submission's idempotency key is remembered, in seconds. */
   IDEMPOTENCY_WINDOW_SECONDS: 'PENDANT_IDEMPOTENCY_WINDOW_SECONDS',
+  /**
+   * The DynamoDB table of job state transitions that the `JobEvents` construct records (layout in `job-events.ts`):
+   * set on the recorder, and on the status function, which then answers the jobs the table knows from it.
+   */
+  JOB_EVENTS_TABLE: 'PENDANT_JOB_EVENTS_TABLE',
+  /** How long a recorded transition is kept, in seconds (the recorder sets each item's TTL from it). */
+  JOB_EVENTS_RETENTION_SECONDS: 'PENDANT_JOB_EVENTS_RETENTION_SECONDS',
 } as const;
 
 /**
@@ -55,6 +62,10 @@ export const DEFAULT_MAX_S3_CONCURRENCY = 50;
 /** An idempotency key is remembered for at least a day, and at most a month. */
 export const DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
 export const MAX_IDEMPOTENCY_WINDOW_SECONDS = 30 * 24 * 60 * 60;
+/** Job state transitions are kept a month by default (Batch itself lists a job for at least 7 days), at most a year. */
+export const DEFAULT_JOB_EVENTS_RETENTION_SECONDS = 30 * 24 * 60 * 60;
+export const MIN_JOB_EVENTS_RETENTION_SECONDS = 24 * 60 * 60;
+export const MAX_JOB_EVENTS_RETENTION_SECONDS = 366 * 24 * 60 * 60;
 
 /**
  * Where a job definition or queue runs: a Fargate definition runs only on a queue of Fargate compute environments, an
@@ -142,6 +153,20 @@ export interface RuntimeConfigInput {
   readonly maxS3Concurrency?: number;
   readonly idempotencyTable?: string;
   readonly idempotencyWindowSeconds?: number;
+  readonly jobEventsTable?: string;
+  readonly jobEventsRetentionSeconds?: number;
+}
+
+/**
+ * The declarations in the order given, each one's fields in alphabetical order: the same declarations encode to the
+ * same text whatever order their fields were written in (a TypeScript object literal, or a struct from Python whose
+ * fields jsii sends in its own order), so the configuration file, and with it the functions' asset hash, only
+ * changes when a declaration does.
+ */
+function canonicalParameters(parameters: ParameterSpecs): ParameterSpecs {
+  return Object.fromEntries(
+    Object.entries(parameters).map(([name, spec]) => [name, Object.fromEntries(Object.entries(spec).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))]),
+  ) as ParameterSpecs;
 }
 
 /** Renders configuration as environment variables. Strings may hold CDK tokens: they are written verbatim. */
@@ -150,7 +175,8 @@ export function encodeConfig(input: RuntimeConfigInput): Record<string, string> 
   if (input.jobDefinitions !== undefined) {
     const revisions: string[] = [];
     const declarations: Record<string, unknown> = {};
-    for (const [declaredName, { revision, ...entry }] of Object.entries(input.jobDefinitions)) {
+    for (const [declaredName, { revision, ...given }] of Object.entries(input.jobDefinitions)) {
+      const entry = given.parameters === undefined ? given : { ...given, parameters: canonicalParameters(given.parameters) };
       declarations[declaredName] = revision === undefined ? entry : { ...entry, revisionIndex: revisions.push(revision) - 1 };
     }
     env[ENV.JOB_DEFINITIONS] = JSON.stringify(declarations);
@@ -168,6 +194,8 @@ export function encodeConfig(input: RuntimeConfigInput): Record<string, string> 
   if (input.maxS3Concurrency !== undefined) env[ENV.MAX_S3_CONCURRENCY] = String(input.maxS3Concurrency);
   if (input.idempotencyTable !== undefined) env[ENV.IDEMPOTENCY_TABLE] = input.idempotencyTable;
   if (input.idempotencyWindowSeconds !== undefined) env[ENV.IDEMPOTENCY_WINDOW_SECONDS] = String(input.idempotencyWindowSeconds);
+  if (input.jobEventsTable !== undefined) env[ENV.JOB_EVENTS_TABLE] = input.jobEventsTable;
+  if (input.jobEventsRetentionSeconds !== undefined) env[ENV.JOB_EVENTS_RETENTION_SECONDS] = String(input.jobEventsRetentionSeconds);
   return env;
 }
 
@@ -243,6 +271,16 @@ export class RuntimeConfig {
 
   public get idempotencyWindowSeconds(): number {
     return this.integer(ENV.IDEMPOTENCY_WINDOW_SECONDS, DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, MAX_IDEMPOTENCY_WINDOW_SECONDS);
+  }
+
+  /** The job events table's name, or undefined when the function was deployed without `JobEvents`. */
+  public get jobEventsTable(): string | undefined {
+    const value = this.env[ENV.JOB_EVENTS_TABLE];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  public get jobEventsRetentionSeconds(): number {
+    return this.integer(ENV.JOB_EVENTS_RETENTION_SECONDS, DEFAULT_JOB_EVENTS_RETENTION_SECONDS, MIN_JOB_EVENTS_RETENTION_SECONDS, MAX_JOB_EVENTS_RETENTION_SECONDS);
   }
 
   private required(variable: string): string {

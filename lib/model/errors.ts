@@ -22,10 +22,21 @@ export abstract class PendantError extends Error {
   }
 }
 
+/**
+ * How a pendant `ValidationError` reads as a string, and so in Python: jsii's kernel raises a JavaScript error in
+ * Python as `RuntimeError(String(error))`, so this prefix is how a Python app tells pendant's validation errors from
+ * aws-cdk-lib's (whose `ValidationError` reads `ValidationError: …`).
+ */
+export const VALIDATION_ERROR_PREFIX = 'pendant.ValidationError: ';
+
 /** A problem found at synth time in what a construct was given. */
 export class ValidationError extends PendantError {
   public constructor(message: string) {
     super(message);
+  }
+
+  public override toString(): string {
+    return `${VALIDATION_ERROR_PREFIX}${this.message}`;
   }
 }
 

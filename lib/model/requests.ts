@@ -1,6 +1,7 @@
 import { InvalidRequestError, RequestProblem } from './errors';
 import { isValidName, MAX_NAME_LENGTH } from './job-name';
 import { isJobStatus, JOB_STATUSES, JobStatus } from './job-status';
+import type { JobSummarySource, JobTransition } from './job-events';
 import { LogEvent } from './log-event';
 import { ParameterProblem } from './parameters';
 
@@ -197,7 +198,7 @@ export interface SubmitResponse {
   readonly jobQueue: string;
 }
 
-export type StatusRequest =
+export type StatusRequest = (
   | {
       readonly jobIds: readonly string[];
       /** From a previous response that ran short of time: the same `jobIds` resume with the batches not yet asked. */
@@ -207,7 +208,14 @@ export type StatusRequest =
       readonly jobId: string;
       /** For an array parent: one page of its children in one status (one ListJobs call). @default - no children */
       readonly children?: ChildrenRequest;
-    };
+    }
+) & {
+  /**
+   * Add each job's `history` of state transitions from the job events table (needs the `JobEvents` construct).
+   * @default false
+   */
+  readonly history?: boolean;
+};
 
 /**
  * One page of an array job's children. Batch lists an array's children one status at a time (ListJobs by
@@ -250,6 +258,15 @@ export interface JobSummary {
   readonly tags: Record<string, string>;
   /** An array parent's `size`, an array child's `index`; null for a job that is neither. */
   readonly arrayProperties: { readonly size?: number; readonly index?: number } | null;
+  /**
+   * `'job-events'` when the answer came from the job events table (the `JobEvents` construct) and Batch was not
+   * asked: it is the job as of `recordedAt`, the time of the latest state change recorded. Absent when Batch answered.
+   */
+  readonly source?: JobSummarySource;
+  /** With `source`: when Batch emitted the state change the answer reflects (ISO 8601). */
+  readonly recordedAt?: string;
+  /** Only when the request asked for `history`: the job's recorded state transitions, oldest first. */
+  readonly history?: JobTransition[];
   /**
    * A multi-node parallel job's `numNodes` and `mainNode` (its nodes are `<jobId>#0`, `<jobId>#1`…, each with a status
    * and a log stream of its own), or a node's `nodeIndex` and `isMainNode`; absent for a single-node job.
@@ -354,8 +371,11 @@ export interface TerminateJobsResponse {
 // ---------------------------------------------------------------------------------------------------------------
 // Parsers
 
-/** Collects every problem with an event; `finish` throws `InvalidRequestError` if there is any. */
-class EventReader {
+/**
+ * Collects every problem with an event; `finish` throws `InvalidRequestError` if there is any.
+ * @internal shared by the model's parsers
+ */
+export class EventReader {
   public readonly problems: RequestProblem[] = [];
 
   public problem(field: string, rule: string, message: string): undefined {
@@ -792,13 +812,18 @@ function parseOverrides(reader: EventReader, value: unknown): ContainerOverrides
 }
 
 export function parseStatusRequest(event: unknown): StatusRequest {
-  const { reader, fields } = begin(event, ['jobIds', 'jobId', 'nextToken', 'children']);
+  const { reader, fields } = begin(event, ['jobIds', 'jobId', 'nextToken', 'children', 'history']);
+  let history: { history?: boolean } = {};
+  if (fields.history !== undefined) {
+    if (typeof fields.history === 'boolean') history = { history: fields.history };
+    else reader.problem('history', 'type', `must be true or false, got ${typeName(fields.history)}`);
+  }
   if (fields.jobId !== undefined) {
     if (fields.jobIds !== undefined) reader.problem('', 'exclusive', 'give either jobId or jobIds, not both');
     if (fields.nextToken !== undefined) reader.problem('nextToken', 'exclusive', 'goes with jobIds, not with jobId; a page of children takes children.nextToken');
     const jobId = reader.jobId(fields.jobId, 'jobId')!;
     const children = fields.children === undefined ? undefined : parseChildren(reader, fields.children);
-    return reader.finish(children === undefined ? { jobId } : { jobId, children });
+    return reader.finish(children === undefined ? { jobId, ...history } : { jobId, children, ...history });
   }
   if (fields.children !== undefined) reader.problem('children', 'exclusive', 'goes with jobId (an array parent), not with jobIds');
   const nextToken =
@@ -813,7 +838,7 @@ export function parseStatusRequest(event: unknown): StatusRequest {
     reader.problem('jobIds', 'max-items', `must name at most ${LIMITS.MAX_STATUS_JOB_IDS} jobs, got ${ids.length}`);
   } else {
     const jobIds = ids.map((id, index) => reader.jobId(id, `jobIds[${index}]`)!);
-    return reader.finish(nextToken === undefined ? { jobIds } : { jobIds, nextToken });
+    return reader.finish(nextToken === undefined ? { jobIds, ...history } : { jobIds, nextToken, ...history });
   }
   return reader.finish({ jobIds: [] });
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
-const HANDLERS = ['validate', 'submit', 'status', 'logs', 'terminate'];
+const HANDLERS = ['validate', 'submit', 'status', 'logs', 'terminate', 'record'];
 
 /** Runs the build's own bundle script into a fresh directory and reads the five bundles back. */
 function bundleInto(): Record<string, Buffer> {

@@ -201,6 +201,15 @@ describe('PendantClient', () => {
       },
     ],
     [
+      'jobStatus with history',
+      {
+        operation: 'status',
+        call: (pendant) => pendant.jobStatus(JOB_ID, { history: true }),
+        request: { jobId: JOB_ID, history: true },
+        response: { ...summary(JOB_ID), source: 'job-events', recordedAt: '2026-12-01T10:00:00Z', history: [{ status: 'RUNNING', time: '2026-12-01T10:00:00Z', reason: null, attempt: 1 }] },
+      },
+    ],
+    [
       'logs',
       {
         operation: 'logs',

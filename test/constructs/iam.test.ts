@@ -1,6 +1,7 @@
 // Least privilege, read from the synthesized policies: every statement of every runtime function role, and the
 // absence anywhere in the stack of wildcard actions and AWS-managed policies.
 import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BatchPlatform, ComputeKind, JobPlatform, Parameter } from '../../lib';
 import {
   actionsOf,
@@ -118,7 +119,7 @@ describe('IAM', () => {
     });
 
     it.each(Object.keys(functions) as Array<keyof typeof functions>)('%s writes logs only to its own log group', (operation) => {
-      const own = { 'Fn::GetAtt': [logicalId(functions[operation].logGroup), 'Arn'] };
+      const own = { 'Fn::GetAtt': [logicalId((functions[operation] as lambda.Function).logGroup), 'Arn'] };
       expect(resourcesFor(statementsOf(operation), 'logs:CreateLogStream')).toEqual([own]);
       expect(resourcesFor(statementsOf(operation), 'logs:PutLogEvents')).toEqual([own]);
     });
@@ -281,7 +282,7 @@ describe('IAM', () => {
 
     // AWS Batch User Guide, "Amazon ECS instance role": the documented instance role policy is the one exception.
     it('attaches no managed policy to any role but the ECS instance policy of EC2 instance roles, and defines none', () => {
-      const instanceRoles = [ComputeKind.EC2, ComputeKind.EC2_SPOT].map((kind) => logicalId(platform.computeEnvironments.get(kind)!.instanceRole!));
+      const instanceRoles = [ComputeKind.EC2, ComputeKind.EC2_SPOT].map((kind) => logicalId(platform.computeEnvironment(kind).instanceRole!));
       const ecsInstancePolicy = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role']] };
       for (const [id, resource] of Object.entries(resources)) {
         if (resource.Type !== 'AWS::IAM::Role') continue;
@@ -299,7 +300,7 @@ describe('IAM', () => {
 
     it('lets EC2 instance roles write job logs, as the awslogs driver on EC2 needs', () => {
       for (const kind of [ComputeKind.EC2, ComputeKind.EC2_SPOT]) {
-        const role = platform.computeEnvironments.get(kind)!.instanceRole!;
+        const role = platform.computeEnvironment(kind).instanceRole!;
         expect(resourcesFor(roleStatements(template, logicalId(role)), 'logs:PutLogEvents')).toEqual([
           { 'Fn::GetAtt': [logicalId(platform.jobLogGroup), 'Arn'] },
         ]);

@@ -362,7 +362,7 @@ describe('JobDefinition', () => {
 
     it('exposes the declarations', () => {
       expect(Object.keys(definition.parameters)).toEqual(['text', 'threads', 'dry_run', 'mode', 'input', 'output', 'tag']);
-      expect(definition.parameters.threads).toEqual({ type: 'integer', min: 1, max: 16, default: 4 });
+      expect(definition.parameters.threads._spec).toEqual({ type: 'integer', min: 1, max: 16, default: 4 });
     });
 
     it('throws when the command references an undeclared parameter', () => {

@@ -36,7 +36,7 @@ describe('MultiNodeJobDefinition', () => {
         ],
       },
     });
-    expect(definition.layout).toEqual({ mainNode: 0, numNodes: 4 });
+    expect(definition._layout).toEqual({ mainNode: 0, numNodes: 4 });
   });
 
   it('leaves the last range open-ended when asked, so a submission may set numNodes', () => {
@@ -53,7 +53,7 @@ describe('MultiNodeJobDefinition', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
       NodeProperties: Match.objectLike({ NodeRangeProperties: [Match.objectLike({ TargetNodes: '0:0' }), Match.objectLike({ TargetNodes: '1:' })] }),
     });
-    expect(definition.layout).toEqual({ mainNode: 0, numNodes: 3, openRangeStart: 1 });
+    expect(definition._layout).toEqual({ mainNode: 0, numNodes: 3, openRangeStart: 1 });
   });
 
   it.each<[string, Record<string, unknown>, string]>([

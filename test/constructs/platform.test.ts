@@ -1,3 +1,4 @@
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { App, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -50,7 +51,7 @@ describe('BatchPlatform', () => {
   describe('with a Fargate queue, an EC2 queue and three definitions', () => {
     const { stack, platform, template } = synth({
       jobQueues: [FARGATE_QUEUE, { ...EC2_QUEUE, priority: 10 }, { id: 'Urgent', compute: [ComputeKind.FARGATE], priority: 100, jobQueueName: 'urgent' }],
-      computeEnvironments: { [ComputeKind.EC2]: { instanceTypes: [new ec2.InstanceType('g5.2xlarge')] } },
+      computeEnvironments: { ec2: { instanceTypes: [new ec2.InstanceType('g5.2xlarge')] } },
       jobDefinitions: [
         { name: 'one', image: IMAGE },
         { name: 'two', image: IMAGE, command: ['echo', 'Ref::word'], parameters: { word: Parameter.string({ default: 'hi' }) } },
@@ -85,12 +86,12 @@ describe('BatchPlatform', () => {
 
     it('makes one compute environment per kind, shared by the queues that use it', () => {
       template.resourceCountIs('AWS::Batch::ComputeEnvironment', 4);
-      expect([...platform.computeEnvironments.keys()].sort()).toEqual(Object.values(ComputeKind).sort());
-      const fargate = platform.computeEnvironments.get(ComputeKind.FARGATE)!;
+      expect(platform.computeEnvironments.map((environment) => environment.kind).sort()).toEqual(Object.values(ComputeKind).sort());
+      const fargate = platform.computeEnvironment(ComputeKind.FARGATE);
       expect(platform.jobQueue('FargateQueue').computeEnvironments[1]).toBe(fargate);
       expect(platform.jobQueue('Urgent').computeEnvironments).toEqual([fargate]);
       expect(fargate.node.id).toBe('Fargate');
-      expect(platform.computeEnvironments.get(ComputeKind.EC2_SPOT)!.node.id).toBe('Ec2Spot');
+      expect(platform.computeEnvironment(ComputeKind.EC2_SPOT).node.id).toBe('Ec2Spot');
     });
 
     it('makes the queues in order, with their options', () => {
@@ -159,7 +160,7 @@ describe('BatchPlatform', () => {
 
     it('encrypts the functions\' log groups with the log key and keeps them one month', () => {
       for (const fn of [platform.validateFunction, platform.submitFunction, platform.statusFunction, platform.logsFunction, platform.terminateFunction]) {
-        const logGroup = template.toJSON().Resources[logicalId(fn.logGroup)];
+        const logGroup = template.toJSON().Resources[logicalId((fn as lambda.Function).logGroup)];
         expect(logGroup.Properties).toEqual({
           LogGroupName: expect.objectContaining({ 'Fn::Join': expect.anything() }),
           RetentionInDays: 30,
@@ -268,13 +269,13 @@ describe('BatchPlatform', () => {
     const { platform, template } = synth({ jobQueues: [{ id: 'Queue', compute: [ComputeKind.FARGATE_SPOT] }] });
     template.resourceCountIs('AWS::Batch::ComputeEnvironment', 1);
     template.resourceCountIs('AWS::EC2::LaunchTemplate', 0);
-    expect([...platform.computeEnvironments.keys()]).toEqual([ComputeKind.FARGATE_SPOT]);
+    expect(platform.computeEnvironments.map((environment) => environment.kind)).toEqual([ComputeKind.FARGATE_SPOT]);
   });
 
   it('applies settings per compute kind', () => {
     const { template } = synth({
       jobQueues: [EC2_QUEUE],
-      computeEnvironments: { [ComputeKind.EC2_SPOT]: { maxvCpus: 512, rootVolumeSizeGiB: 100 } },
+      computeEnvironments: { ec2Spot: { maxvCpus: 512, rootVolumeSizeGiB: 100 } },
     });
     template.hasResourceProperties('AWS::Batch::ComputeEnvironment', { ComputeResources: Match.objectLike({ Type: 'SPOT', MaxvCpus: 512 }) });
     template.hasResourceProperties('AWS::Batch::ComputeEnvironment', { ComputeResources: Match.objectLike({ Type: 'EC2', MaxvCpus: 64 }) });
@@ -320,7 +321,7 @@ describe('BatchPlatform', () => {
     const ec2Definition = (props: object = {}) => ({ name: 'ec2-job', image: IMAGE, platform: JobPlatform.EC2, ...props });
     const instanceTypes = (kind: ComputeKind, platform: BatchPlatform) => {
       const resources = Template.fromStack(Stack.of(platform)).toJSON().Resources;
-      return resources[logicalId(platform.computeEnvironments.get(kind)!.computeEnvironment)].Properties.ComputeResources.InstanceTypes;
+      return resources[logicalId(platform.computeEnvironment(kind).computeEnvironment)].Properties.ComputeResources.InstanceTypes;
     };
 
     // AWS Fargate Developer Guide, "Fargate capacity providers": Fargate Spot does not support Linux ARM64.
@@ -360,7 +361,7 @@ describe('BatchPlatform', () => {
         () =>
           synth({
             jobQueues: [{ id: 'Ec2Queue', compute: [ComputeKind.EC2] }],
-            computeEnvironments: { [ComputeKind.EC2]: { instanceTypes: [new ec2.InstanceType('c7g.4xlarge')] } },
+            computeEnvironments: { ec2: { instanceTypes: [new ec2.InstanceType('c7g.4xlarge')] } },
             jobDefinitions: [ec2Definition()],
           }),
         'job definition "ec2-job" is X86_64, but queue Ec2Queue has compute environment Ec2 (EC2) that runs ARM64 only',
@@ -378,10 +379,10 @@ describe('BatchPlatform', () => {
     it('places a GPU definition on a queue with GPU instance types', () => {
       const { platform } = synth({
         jobQueues: [{ id: 'Gpu', compute: [ComputeKind.EC2_SPOT] }],
-        computeEnvironments: { [ComputeKind.EC2_SPOT]: { instanceTypes: [new ec2.InstanceType('g5.2xlarge')] } },
+        computeEnvironments: { ec2Spot: { instanceTypes: [new ec2.InstanceType('g5.2xlarge')] } },
         jobDefinitions: [ec2Definition({ gpus: 1 })],
       });
-      expect(platform.computeEnvironments.get(ComputeKind.EC2_SPOT)!.hasGpus).toBe(true);
+      expect(platform.computeEnvironment(ComputeKind.EC2_SPOT).hasGpus).toBe(true);
     });
   });
 
@@ -419,7 +420,7 @@ describe('BatchPlatform', () => {
         PlatformCapabilities: ['FARGATE'],
       });
       expect(platformStack.platform.jobDefinition('demo-job').physicalName).toMatch(/^demo-job-[0-9a-f]{8}$/);
-      expect(platformStack.platform.jobDefinition('demo-job').parameters.input_object).toMatchObject({ type: 's3-object', mustExist: true, within: [DEMO_INPUTS] });
+      expect(platformStack.platform.jobDefinition('demo-job').parameters.input_object._spec).toMatchObject({ type: 's3-object', mustExist: true, within: [DEMO_INPUTS] });
     });
 
     it('lets the caller invoke the submit function only, through a stack export', () => {

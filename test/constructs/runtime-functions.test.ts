@@ -17,21 +17,24 @@ import {
   JobDefinition,
   JobQueue,
   Parameter,
-  ParameterSpecs,
+  JobDefinitionProps,
   RuntimeConfig,
   RuntimeFunctions,
   RuntimeFunctionsProps,
 } from '../../lib';
 import { bundleDirectory, Operation, OPERATIONS } from '../../lib/private/handler-code';
+import { parameterSpecs } from '../../lib/private/parameter-specs';
 import { functionEnvironment } from '../../lambda/aws/environment';
 import { expectValidationError, functionStatements, IMAGE, logicalId, newStack, resourcesFor, roleStatements, stagedAssetDirectory } from './helpers';
 
 jest.setTimeout(60_000);
 
-const ALPHA_PARAMETERS: ParameterSpecs = {
+type Parameters = JobDefinitionProps['parameters'];
+
+const ALPHA_PARAMETERS: Parameters = {
   input_object: Parameter.s3Object({ mustExist: true, within: ['s3://my-inputs/in/'], description: 'what to read' }),
 };
-const BETA_PARAMETERS: ParameterSpecs = { threads: Parameter.integer({ min: 1, max: 8, default: 2 }) };
+const BETA_PARAMETERS: Parameters = { threads: Parameter.integer({ min: 1, max: 8, default: 2 }) };
 
 interface Fixture {
   readonly stack: Stack;
@@ -44,7 +47,7 @@ interface Fixture {
 
 interface Options {
   /** Replaces alpha's parameter declarations. */
-  readonly alphaParameters?: ParameterSpecs;
+  readonly alphaParameters?: Parameters;
   /** More props for the runtime functions, made in the fixture's stack. */
   readonly props?: (stack: Stack) => Partial<RuntimeFunctionsProps>;
 }
@@ -408,8 +411,8 @@ describe('RuntimeFunctions', () => {
         const shipped = JSON.parse(readFileSync(join(directory, CONFIG_FILE_NAME), 'utf8'));
         expect(Object.keys(shipped)).toEqual(operation === 'submit' ? [ENV.JOB_DEFINITIONS, ENV.JOB_QUEUE_SETTINGS] : [ENV.JOB_DEFINITIONS]);
         expect(JSON.parse(shipped[ENV.JOB_DEFINITIONS])).toEqual({
-          alpha: { definition: f.definitions[0].physicalName, parameters: ALPHA_PARAMETERS, platform: 'FARGATE', revisionIndex: 0 },
-          beta: { definition: f.definitions[1].physicalName, parameters: BETA_PARAMETERS, platform: 'FARGATE', revisionIndex: 1 },
+          alpha: { definition: f.definitions[0].physicalName, parameters: parameterSpecs(ALPHA_PARAMETERS!), platform: 'FARGATE', revisionIndex: 0 },
+          beta: { definition: f.definitions[1].physicalName, parameters: parameterSpecs(BETA_PARAMETERS!), platform: 'FARGATE', revisionIndex: 1 },
         });
       },
     );
@@ -419,13 +422,23 @@ describe('RuntimeFunctions', () => {
       const env = functionEnvironment(directory, { [ENV.JOB_DEFINITION_REVISIONS]: '7,3', [ENV.JOB_QUEUES]: '["queue-a","queue-b"]' });
       const config = RuntimeConfig.fromEnv(env);
       expect([...config.jobDefinitions.values()]).toEqual([
-        { declaredName: 'alpha', physicalName: f.definitions[0].physicalName, revision: 7, platform: 'FARGATE', parameters: ALPHA_PARAMETERS },
-        { declaredName: 'beta', physicalName: f.definitions[1].physicalName, revision: 3, platform: 'FARGATE', parameters: BETA_PARAMETERS },
+        { declaredName: 'alpha', physicalName: f.definitions[0].physicalName, revision: 7, platform: 'FARGATE', parameters: parameterSpecs(ALPHA_PARAMETERS!) },
+        { declaredName: 'beta', physicalName: f.definitions[1].physicalName, revision: 3, platform: 'FARGATE', parameters: parameterSpecs(BETA_PARAMETERS!) },
       ]);
       expect(config.jobQueues).toEqual([
         { queue: 'queue-a', name: 'queue-a', platform: 'FARGATE', fairShare: false },
         { queue: 'queue-b', name: 'queue-b', platform: 'FARGATE', fairShare: false },
       ]);
+    });
+
+    // A Python app passes a parameter's options as a struct, whose fields jsii sends in the struct's own order.
+    it('keeps the asset when a declaration is written with its fields in another order', () => {
+      const keys = (fixtureValue: Fixture) =>
+        Object.fromEntries(FUNCTIONS.map(([operation, , property]) => [operation, functionProperties(fixtureValue, property).Code.S3Key]));
+      const reordered = keys(
+        fixture({ alphaParameters: { input_object: Parameter.s3Object({ description: 'what to read', within: ['s3://my-inputs/in/'], mustExist: true }) } }),
+      );
+      expect(reordered).toEqual(keys(f));
     });
 
     it('keeps the asset when nothing changes and replaces only validate and submit when a declaration does', () => {

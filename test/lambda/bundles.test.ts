@@ -51,3 +51,17 @@ describe.each(OPERATIONS)('Function: %s bundle', (operation) => {
     expect(error!.message).toContain('unexpected: is not a field of this request; allowed: ');
   });
 });
+
+describe('Function: record bundle (JobEvents)', () => {
+  it('exports a handler that throws InvalidRequestError, by name, for an event that is not a Batch job state change', async () => {
+    const handler = load('record').handler as Handler;
+
+    const error = await handler({ source: 'aws.s3' }).then(
+      () => undefined,
+      (reason: unknown) => reason as Error,
+    );
+
+    expect(error!.name).toBe('InvalidRequestError');
+    expect(error!.message).toContain('source: must be "aws.batch", got "aws.s3" [enum]');
+  });
+});

@@ -382,7 +382,7 @@ describe('Function: status', () => {
     [
       'a field is unknown',
       { jobIds: [jobId(1)], verbose: true },
-      'invalid request: verbose: is not a field of this request; allowed: jobIds, jobId, nextToken, children [unknown-field]',
+      'invalid request: verbose: is not a field of this request; allowed: jobIds, jobId, nextToken, children, history [unknown-field]',
     ],
   ])('throws when %s, without calling AWS', async (_case, event, message) => {
     await expectRejection(createHandler({ config: config() })(event), InvalidRequestError, message);

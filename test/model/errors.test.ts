@@ -14,6 +14,7 @@ import {
   IdempotencyConflictError,
   IdempotencyInProgressError,
   ValidationError,
+  VALIDATION_ERROR_PREFIX,
 } from '../../lib/model/errors';
 
 const JOB_ID = '8f6c1b2a-1234-4abc-9def-0123456789ab';
@@ -220,5 +221,18 @@ describe('UnknownJobDefinitionError', () => {
 describe('UnknownJobQueueError', () => {
   it('says "(none)" when no job queue is known', () => {
     expect(new UnknownJobQueueError('slow', []).message).toBe('unknown job queue "slow"; known: (none)');
+  });
+});
+
+describe('ValidationError in Python', () => {
+  // jsii's kernel (@jsii/runtime 1.x, Kernel#_ensureSync) wraps what a construct throws as `new RuntimeError(error)`,
+  // an Error subclass whose message is therefore String(error); jsii's Python runtime raises that message as
+  // Python's RuntimeError. So the string form is what a Python app sees, and its prefix is how it recognises pendant.
+  it('reads as pendant.ValidationError: <message>, its message unchanged', () => {
+    const error = new ValidationError('job queue Queue: priority must be 0 to 1000, got -1');
+    expect(String(error)).toBe('pendant.ValidationError: job queue Queue: priority must be 0 to 1000, got -1');
+    expect(new Error(error as unknown as string).message).toBe(`${VALIDATION_ERROR_PREFIX}${error.message}`);
+    expect(error.message).toBe('job queue Queue: priority must be 0 to 1000, got -1');
+    expect(String(new ConfigurationError('X', 'bad'))).not.toContain(VALIDATION_ERROR_PREFIX);
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = join(__dirname, '..', '..');
-const HANDLERS = ['validate', 'submit', 'status', 'logs', 'terminate'];
+const HANDLERS = ['validate', 'submit', 'status', 'logs', 'terminate', 'record'];
 
 interface PackageJson {
   readonly license: string;
@@ -63,11 +63,30 @@ describe('the packed library (npm pack)', () => {
   const types = packagesNamed(filesUnder(join(root, 'dist', 'lib'), '.d.ts'), TYPE_IMPORT);
   const declared = { ...pkg.dependencies, ...pkg.peerDependencies };
 
-  it('ships the license, the README, the library and the five handler bundles, and nothing of the repository besides', () => {
+  it('ships the license, the README, the library, the jsii assembly and the handler bundles, and nothing of the repository besides', () => {
     expect(packed).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/lib/index.js', 'dist/lib/index.d.ts']));
     for (const name of HANDLERS) expect(packed).toContain(`dist/lambda/${name}/index.js`);
     const outside = packed.filter((path) => !path.startsWith('dist/lib/') && !path.startsWith('dist/lambda/'));
-    expect(outside.sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
+    expect(outside.sort()).toEqual(['.jsii', 'LICENSE', 'README.md', 'package.json']);
+  });
+
+  // jsii's kernel loads the package's main module and finds each type of the assembly by name among its exports: the
+  // Python package works only if dist/lib/index.js, which tsc builds, exports every type jsii compiled, as that type.
+  it('exports from its main module every class and enum of the jsii assembly, for the Python package pendant-cdk', () => {
+    const assembly = JSON.parse(readFileSync(join(root, '.jsii'), 'utf8')) as {
+      name: string;
+      targets: { python: { distName: string; module: string } };
+      types: Record<string, { kind: string; name: string }>;
+    };
+    expect(assembly.name).toBe('pendant');
+    expect(assembly.targets.python).toEqual({ distName: 'pendant-cdk', module: 'pendant_cdk' });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const main = require(join(root, 'dist', 'lib', 'index.js')) as Record<string, unknown>;
+    const values = Object.values(assembly.types).filter((type) => type.kind !== 'interface');
+    expect(values.map((type) => type.name)).toEqual(expect.arrayContaining(['BatchPlatform', 'Parameter', 'ComputeKind']));
+    for (const type of values) expect([type.name, typeof main[type.name]]).toEqual([type.name, type.kind === 'enum' ? 'object' : 'function']);
+    const parameterClass = main.Parameter as { s3Object(options: object): object };
+    expect(parameterClass.s3Object({}).constructor).toBe(main.Parameter);
   });
 
   it("has a LICENSE with the full text of package.json's license (Apache-2.0)", () => {

@@ -1,5 +1,6 @@
 import { BatchClient } from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { BATCH_WITHOUT_DOCKER, ENDPOINT_VARIABLE, motoApi } from './server';
 
@@ -27,6 +28,7 @@ export interface MotoClients {
   readonly batch: BatchClient;
   readonly s3: S3Client;
   readonly logs: CloudWatchLogsClient;
+  readonly dynamodb: DynamoDBClient;
 }
 
 /** A fresh set of clients, so a test can record one set's commands without counting another's. */
@@ -36,6 +38,7 @@ export function motoClients(): MotoClients {
     batch: new BatchClient(common),
     s3: new S3Client({ ...common, forcePathStyle: true }),
     logs: new CloudWatchLogsClient(common),
+    dynamodb: new DynamoDBClient(common),
   };
 }
 
@@ -140,7 +143,7 @@ interface Stack {
  * await handler({ jobIds });
  * expect(calls.count('DescribeJobs')).toBe(3);
  */
-export function recordCalls(client: BatchClient | S3Client | CloudWatchLogsClient, recorder = new CallRecorder()): CallRecorder {
+export function recordCalls(client: BatchClient | S3Client | CloudWatchLogsClient | DynamoDBClient, recorder = new CallRecorder()): CallRecorder {
   (client.middlewareStack as unknown as Stack).add(
     (next, context) => async (args) => {
       recorder.calls.push({ command: context.commandName ?? 'UnknownCommand', input: { ...args.input } });

@@ -15,8 +15,9 @@ import {
   PutLogEventsCommand,
   ResourceAlreadyExistsException,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { JobStatus, S3Uri } from '../../../lib/model';
+import { JOB_EVENTS_TABLE_KEYS, JobStatus, S3Uri } from '../../../lib/model';
 import { awsQuery, setJobTransition, useDockerBackend } from './aws';
 
 /**
@@ -290,4 +291,25 @@ async function ignoreExisting(request: Promise<unknown>): Promise<void> {
   } catch (error) {
     if (!(error instanceof ResourceAlreadyExistsException)) throw error;
   }
+}
+
+/** The job events table as the `JobEvents` construct makes it: keys and TTL attribute from the model. */
+export async function createJobEventsTable(dynamodb: DynamoDBClient, tableName = 'pendant-job-events'): Promise<string> {
+  const { partitionKey, sortKey, timeToLive } = JOB_EVENTS_TABLE_KEYS;
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [
+        { AttributeName: partitionKey, AttributeType: 'S' },
+        { AttributeName: sortKey, AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: partitionKey, KeyType: 'HASH' },
+        { AttributeName: sortKey, KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: timeToLive, Enabled: true } }));
+  return tableName;
 }
