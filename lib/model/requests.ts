@@ -4,6 +4,7 @@ import { JobStatus } from './job-status';
 import { LogEvent } from './log-event';
 import { RESOURCE_LIMITS } from './overrides';
 import { ParameterProblem } from './parameters';
+import { isWellFormedText } from './s3-uri';
 
 /**
  * The events the five runtime functions accept and the responses they give, with the parsers the handlers run
@@ -237,6 +238,7 @@ class EventReader {
   public string(value: unknown, field: string, rules: { min?: number; max: number; pattern?: RegExp; patternText?: string }): string | undefined {
     if (value === undefined) return this.problem(field, 'required', 'is required');
     if (typeof value !== 'string') return this.problem(field, 'type', `must be a string, got ${typeName(value)}`);
+    if (!isWellFormedText(value)) return this.problem(field, 'utf8', 'must be valid Unicode text: it holds a lone UTF-16 surrogate, which has no UTF-8 form');
     const min = rules.min ?? 1;
     if (value.length < min) return this.problem(field, min === 1 ? 'empty' : 'min-length', min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
     if (value.length > rules.max) return this.problem(field, 'max-length', `must be at most ${rules.max} characters, got ${value.length}`);

@@ -13,8 +13,16 @@ const BUCKET_RULE = 'bucket must be a letter or digit, then at most 254 letters,
  * (Amazon S3 User Guide, "Naming Amazon S3 objects"): `s3://bucket/my sample.bam` names a real object.
  */
 const MAX_KEY_BYTES = 1024;
-/** A UTF-16 surrogate without its pair has no UTF-8 encoding, so no key can hold one. */
+/** A UTF-16 surrogate without its pair has no UTF-8 encoding, so no key (nor any text AWS takes) can hold one. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * True when `text` has a UTF-8 form: no lone UTF-16 surrogate. JSON can carry one (`"\ud800"`), JavaScript keeps it,
+ * and an SDK call then fails while encoding it (`URIError` for an S3 key) or sends text AWS cannot read.
+ */
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
 /**
  * Keys S3 would store but pendant refuses, because what reads them next reads them otherwise (Amazon S3 User Guide,
  * "Naming Amazon S3 objects", characters that need special handling or are best avoided): control characters (C0,

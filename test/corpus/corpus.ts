@@ -40,6 +40,8 @@ export const CATEGORIES = [
   'resource-granularity',
   /** A dependency in a form AWS Batch does not document ("Job dependencies"). */
   'dependency-form',
+  /** Text with a lone UTF-16 surrogate, which has no UTF-8 form. */
+  'invalid-utf8',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 

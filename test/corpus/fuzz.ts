@@ -160,6 +160,8 @@ export function awsViolations(call: AwsCall): Violation[] {
     if (!ok) found.push({ rule, message });
   };
   const input = call.input;
+  // Every API takes UTF-8: a string with a lone surrogate has no UTF-8 form.
+  for (const text of stringsIn(input)) check(isWellFormed(text), `${call.operation}.utf8`, `${preview(text)} holds a lone surrogate`);
   switch (call.operation) {
     case 'SubmitJob': {
       const job = input as unknown as SubmitJobInput;
@@ -289,6 +291,12 @@ const FARGATE_MEMORY_BY_VCPU = new Map<number, number[]>([
 
 function range(from: number, to: number, step: number): number[] {
   return Array.from({ length: (to - from) / step + 1 }, (_, index) => from + index * step);
+}
+
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value !== 'object' || value === null) return [];
+  return (Array.isArray(value) ? value : Object.entries(value).flat()).flatMap(stringsIn);
 }
 
 function isWellFormed(text: string): boolean {

@@ -724,6 +724,22 @@ describe('parseLogsRequest', () => {
   });
 });
 
+// A lone surrogate has no UTF-8 form: JSON carries it as "\ud800", and an SDK would fail while encoding it or send text
+// AWS cannot read. Every string a request passes on to AWS is refused with rule utf8.
+describe('text with a lone UTF-16 surrogate', () => {
+  const LONE = 'x\ud800y';
+  it.each<[string, (event: unknown) => unknown, unknown, string]>([
+    ['a command part', parseSubmitRequest, { jobDefinition: 'align', containerOverrides: { command: ['echo', LONE] } }, 'containerOverrides.command[1]'],
+    ['an environment value', parseSubmitRequest, { jobDefinition: 'align', containerOverrides: { environment: { SAMPLE: LONE } } }, 'containerOverrides.environment.SAMPLE'],
+    ['a job name', parseSubmitRequest, { jobDefinition: 'align', jobName: LONE }, 'jobName'],
+    ['a job definition name', parseValidateRequest, { jobDefinition: LONE }, 'jobDefinition'],
+    ['a terminate reason', parseTerminateRequest, { jobId: JOB_ID, reason: LONE }, 'reason'],
+    ['a logs token', parseLogsRequest, { jobId: JOB_ID, nextToken: '\udc00' }, 'nextToken'],
+  ])('refuses it in %s', (_what, parse, event, field) => {
+    expect(problemsOf(parse, event)).toEqual([{ field, rule: 'utf8', message: 'must be valid Unicode text: it holds a lone UTF-16 surrogate, which has no UTF-8 form' }]);
+  });
+});
+
 describe('parseTerminateRequest', () => {
   it('accepts a job id and a reason', () => {
     expect(parseTerminateRequest({ jobId: JOB_ID, reason: 'wrong input' })).toEqual({ jobId: JOB_ID, reason: 'wrong input' });
