@@ -1,3 +1,4 @@
+import type { BatchClient } from '@aws-sdk/client-batch';
 import { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { SdkBatchGateway } from '../lambda/aws/batch';
@@ -8,7 +9,7 @@ import { createHandler as createLogsHandler } from '../lambda/handlers/logs';
 import { createHandler as createStatusHandler } from '../lambda/handlers/status';
 import { createHandler as createSubmitHandler } from '../lambda/handlers/submit';
 import { createHandler as createValidateHandler } from '../lambda/handlers/validate';
-import { DEFAULT_JOB_LOG_GROUP, encodeConfig, LogsResponse, Parameter, ParameterSpecs, RuntimeConfig } from '../lib/model';
+import { DEFAULT_JOB_LOG_GROUP, encodeConfig, JobStatusResponse, LogsResponse, Parameter, ParameterSpecs, RuntimeConfig } from '../lib/model';
 import { CREDENTIALS, motoClients, recordCalls, REGION, resetMoto } from '../test/integration/moto/aws';
 import { BatchEnvironment, createBatchEnvironment, createBucket, putObject, submitJob, submitJobs, WrittenEvent, writeLogEvents } from '../test/integration/moto/fixtures';
 import { median } from './lib/stats';
@@ -36,6 +37,18 @@ export interface StatusFigure {
   readonly describeJobsCalls: number;
   readonly floor: number;
   readonly answered: number;
+  readonly wallMillis: number;
+}
+
+/** An array parent's children read page by page through the status function (`children`), following its tokens. */
+export interface ChildrenFigure {
+  readonly children: number;
+  /** ListJobs `maxResults` asked for (the status request's `children.limit`). */
+  readonly pageSize: number;
+  readonly pages: number;
+  readonly listJobsCalls: number;
+  readonly describeJobsCalls: number;
+  readonly childrenRead: number;
   readonly wallMillis: number;
 }
 
@@ -85,6 +98,7 @@ export interface ThroughputFigure {
 
 export interface MotoFigures {
   readonly status: StatusFigure[];
+  readonly children: ChildrenFigure[];
   readonly logs: LogsFigure[];
   readonly validate: ValidateFigure[];
   readonly throughput: ThroughputFigure[];
@@ -92,6 +106,9 @@ export interface MotoFigures {
 
 export interface MotoOptions {
   readonly statusJobs: readonly number[];
+  /** The size of the array whose children are listed, and the page sizes they are listed in. */
+  readonly arrayChildren: number;
+  readonly childrenPageSizes: readonly number[];
   readonly logEvents: readonly number[];
   readonly validateInputs: readonly number[];
   readonly validateRepetitions: number;
@@ -106,10 +123,11 @@ export async function measureMoto(options: MotoOptions, log: (line: string) => v
   // The handlers log one JSON line per request; thousands of them would bury the bench's own output.
   logger.setLogLevel('SILENT');
   const status = await statusFigures(options, log);
+  const children = await childrenFigures(options, log);
   const logs = await logsFigures(options, log);
   const validate = await validateFigures(options, log);
   const throughput = await throughputFigures(options, log);
-  return { status, logs, validate, throughput };
+  return { status, children, logs, validate, throughput };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -137,6 +155,69 @@ async function statusFigures(options: MotoOptions, log: (line: string) => void):
     const figure = { jobs, describeJobsCalls: calls.count('DescribeJobs'), floor: Math.ceil(jobs / 100), answered, wallMillis };
     figures.push(figure);
     log(`status of ${jobs} jobs: ${figure.describeJobsCalls} DescribeJobs calls (floor ${figure.floor}), ${wallMillis.toFixed(0)} ms`);
+  }
+  return figures;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * moto 5.2.1 answers ListJobs with every job in one page, whatever `maxResults`. This middleware, on the bench's own
+ * client only, pages moto's answer as Batch does: at most `maxResults` jobs and a `nextToken` (here the offset) for
+ * the rest, so the figure counts ListJobs calls against pages that exist. It runs after the call is counted.
+ */
+function pageListJobsAsBatchDoes(client: BatchClient): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (context.commandName !== 'ListJobsCommand') return result;
+      const input = args.input as { maxResults?: number; nextToken?: string };
+      const output = result.output as { jobSummaryList?: unknown[]; nextToken?: string };
+      const all = output.jobSummaryList ?? [];
+      const start = input.nextToken === undefined ? 0 : Number(input.nextToken);
+      const end = start + (input.maxResults ?? 100);
+      output.jobSummaryList = all.slice(start, end);
+      output.nextToken = end < all.length ? String(end) : undefined;
+      return result;
+    },
+    { step: 'initialize', name: 'benchPageListJobs', priority: 'high' },
+  );
+}
+
+async function childrenFigures(options: MotoOptions, log: (line: string) => void): Promise<ChildrenFigure[]> {
+  await resetMoto();
+  const fixtures = motoClients();
+  const environment = await createBatchEnvironment(fixtures.batch);
+  const parent = await submitJob(fixtures.batch, environment, { jobName: 'array', arrayProperties: { size: options.arrayChildren } });
+  const figures: ChildrenFigure[] = [];
+  for (const pageSize of options.childrenPageSizes) {
+    const clients = motoClients();
+    const calls = recordCalls(clients.batch);
+    pageListJobsAsBatchDoes(clients.batch);
+    const handler = createStatusHandler({ config: configFor(environment), batch: new SdkBatchGateway(clients.batch) });
+    const started = performance.now();
+    let childrenRead = 0;
+    let pages = 0;
+    let nextToken: string | null = null;
+    do {
+      const page = (await handler({ jobId: parent, children: { status: 'SUCCEEDED', limit: pageSize, ...(nextToken !== null && { nextToken }) } })) as JobStatusResponse;
+      pages += 1;
+      childrenRead += page.children!.jobs.length;
+      nextToken = page.children!.nextToken;
+    } while (nextToken !== null && pages < 10_000);
+    const wallMillis = performance.now() - started;
+    if (childrenRead !== options.arrayChildren) throw new Error(`children listing read ${childrenRead} of ${options.arrayChildren} children`);
+    const figure = {
+      children: options.arrayChildren,
+      pageSize,
+      pages,
+      listJobsCalls: calls.count('ListJobs'),
+      describeJobsCalls: calls.count('DescribeJobs'),
+      childrenRead,
+      wallMillis,
+    };
+    figures.push(figure);
+    log(`children of an array of ${figure.children}, ${pageSize} a page: ${figure.pages} pages, ${figure.listJobsCalls} ListJobs calls, ${wallMillis.toFixed(0)} ms`);
   }
   return figures;
 }

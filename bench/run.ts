@@ -74,6 +74,8 @@ async function main(): Promise<void> {
       return await measureMoto(
         {
           statusJobs: QUICK ? [1, 101] : [1, 100, 101, 1_000],
+          arrayChildren: QUICK ? 250 : 1_000,
+          childrenPageSizes: QUICK ? [100] : [100, 1_000],
           logEvents: QUICK ? [1_000, 10_000] : [1_000, 10_000, 25_000, 100_000],
           validateInputs: [1, 50],
           validateRepetitions: QUICK ? 3 : 9,

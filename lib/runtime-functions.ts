@@ -465,10 +465,13 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
       { resource: '*' },
       'batch:DescribeJobDefinitions, batch:ListJobs and batch:DescribeJobs have no resource type: IAM accepts only "*"',
     );
-    for (const fn of [this.statusFunction, this.logsFunction, this.terminateFunction]) {
+    for (const fn of [this.logsFunction, this.terminateFunction]) {
       fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'DescribeJobs', actions: ['batch:DescribeJobs'], resources: ['*'] }));
       acknowledgeWildcard(rolePolicy(fn), { resource: '*' }, 'batch:DescribeJobs has no resource type: IAM accepts only "*"');
     }
+    // Status lists an array parent's children page by page (ListJobs by arrayJobId) besides describing jobs.
+    this.statusFunction.addToRolePolicy(new iam.PolicyStatement({ sid: 'DescribeJobs', actions: ['batch:DescribeJobs', 'batch:ListJobs'], resources: ['*'] }));
+    acknowledgeWildcard(rolePolicy(this.statusFunction), { resource: '*' }, 'batch:DescribeJobs and batch:ListJobs have no resource type: IAM accepts only "*"');
     const jobStreams = stack.formatArn({
       service: 'logs',
       resource: 'log-group',
@@ -480,7 +483,8 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
 
     const jobs = stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
     this.terminateFunction.addToRolePolicy(
-      // TerminateJob alone: it cancels the jobs that have not started too, so the function never calls CancelJob.
+      // TerminateJob alone: it cancels the jobs that have not started too, so the function never calls CancelJob. It
+      // also covers TerminateJobs, which has no IAM action of its own (AWS Batch API Reference, TerminateJobs).
       new iam.PolicyStatement({ sid: 'StopJobs', actions: ['batch:TerminateJob'], resources: [jobs] }),
     );
     acknowledgeWildcard(rolePolicy(this.terminateFunction), { resource: jobs }, 'job ids are assigned by AWS Batch at submission; job/* is the narrowest resource TerminateJob takes');

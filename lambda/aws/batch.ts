@@ -2,13 +2,17 @@ import {
   BatchClient,
   DescribeJobsCommand,
   JobDetail,
+  JobStatus,
+  JobSummary,
+  ListJobsCommand,
   SubmitJobCommand,
   TerminateJobCommand,
+  TerminateJobsCommand,
   paginateDescribeJobDefinitions,
   paginateListJobs,
 } from '@aws-sdk/client-batch';
 import { chunk } from '../core/concurrency';
-import { AmbiguousSubmission, type BatchGateway, type SubmitJobInput } from '../core/ports';
+import { AmbiguousSubmission, type BatchGateway, type SubmitJobInput, type TerminateJobsError } from '../core/ports';
 import { batchClient } from './clients';
 
 export class SdkBatchGateway implements BatchGateway {
@@ -77,6 +81,45 @@ export class SdkBatchGateway implements BatchGateway {
   public async terminateJob(jobId: string, reason: string): Promise<void> {
     await this.client.send(new TerminateJobCommand({ jobId, reason }));
   }
+
+  /** Whether the endpoint answered TerminateJobs as an operation it does not have; then TerminateJob is used. */
+  private bulkTerminateMissing = false;
+
+  public async terminateJobs(jobIds: readonly string[], reason: string): Promise<TerminateJobsError[]> {
+    if (!this.bulkTerminateMissing) {
+      try {
+        const response = await this.client.send(new TerminateJobsCommand({ jobs: [...jobIds], reason }));
+        // Batch answers 200 with a per-job `errors` list; a job it cannot find counts as stopped.
+        return (response.errors ?? []).map((error) => ({ jobId: error.job ?? '', code: error.code ?? 'Unknown', message: error.message ?? '' }));
+      } catch (error) {
+        // An endpoint without the operation (an older Batch-compatible endpoint, moto 5.2.1) answers 404 to its path;
+        // Batch's own refusals are 4xx with a type, never 404.
+        if (httpStatusOf(error) !== 404) throw error;
+        this.bulkTerminateMissing = true;
+      }
+    }
+    for (const jobId of jobIds) await this.terminateJob(jobId, reason);
+    return [];
+  }
+
+  public async listChildren(request: { arrayJobId: string; status: JobStatus; maxResults: number; nextToken?: string }): Promise<{
+    jobs: JobSummary[];
+    nextToken?: string;
+  }> {
+    const response = await this.client.send(
+      new ListJobsCommand({
+        arrayJobId: request.arrayJobId,
+        jobStatus: request.status,
+        maxResults: request.maxResults,
+        ...(request.nextToken !== undefined && { nextToken: request.nextToken }),
+      }),
+    );
+    return { jobs: response.jobSummaryList ?? [], ...(response.nextToken && { nextToken: response.nextToken }) };
+  }
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
 
 /** How many jobs of one name a lookup reads: a keyed submission's own name is unique, a caller's may not be. */
@@ -84,6 +127,6 @@ const MAX_NAMESAKES = 1_000;
 
 /** A 4xx (throttling included) means Batch did not act on the request; anything else leaves it open. */
 function isAmbiguous(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  const status = httpStatusOf(error);
   return status === undefined || status >= 500;
 }

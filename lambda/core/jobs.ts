@@ -1,5 +1,5 @@
-import type { JobDetail } from '@aws-sdk/client-batch';
-import { BatchJobNotFoundError, isJobStatus, JobAttemptSummary, JobStatus, JobSummary } from '../../lib/model';
+import type { JobDetail, JobSummary as BatchJobSummary } from '@aws-sdk/client-batch';
+import { BatchJobNotFoundError, ChildJobSummary, isJobStatus, JobAttemptSummary, JobDependency, JobStatus, JobSummary } from '../../lib/model';
 import type { BatchGateway } from './ports';
 
 /** How a single-job look-up waits for a job Batch does not list yet. */
@@ -50,6 +50,17 @@ export function logStreamOf(job: JobDetail): string | null {
   return job.container?.logStreamName ?? attempts[attempts.length - 1]?.container?.logStreamName ?? null;
 }
 
+/**
+ * Each attempt's stream in order, null for an attempt that never reached RUNNING: the finished attempts Batch lists,
+ * then the current one (the job's own stream) when no listed attempt wrote to it.
+ */
+export function attemptStreamsOf(job: JobDetail): Array<string | null> {
+  const streams = (job.attempts ?? []).map((attempt) => attempt.container?.logStreamName || null);
+  const current = job.container?.logStreamName;
+  if (typeof current === 'string' && current !== '' && !streams.includes(current)) streams.push(current);
+  return streams;
+}
+
 /** Every stream the job has written to, one per attempt that reached RUNNING. */
 export function logStreamsOf(job: JobDetail): string[] {
   const names = [job.container?.logStreamName, ...(job.attempts ?? []).map((attempt) => attempt.container?.logStreamName)];
@@ -81,5 +92,52 @@ export function summarizeJob(job: JobDetail): JobSummary {
     logStreamName: logStreamOf(job),
     attempts,
     arrayStatusSummary: summary === undefined ? null : Object.fromEntries(Object.entries(summary).filter(([status]) => isJobStatus(status))),
+    jobDefinition: definitionRevisionOf(job.jobDefinition),
+    dependsOn: (job.dependsOn ?? []).filter((dependency) => dependency.jobId !== undefined).map(dependencyOf),
+    tags: { ...(job.tags ?? {}) },
+    arrayProperties: arrayPropertiesOf(job),
+  };
+}
+
+function dependencyOf(dependency: { jobId?: string; type?: string }): JobDependency {
+  const type = dependency.type === 'N_TO_N' || dependency.type === 'SEQUENTIAL' ? dependency.type : undefined;
+  return type === undefined ? { jobId: dependency.jobId! } : { jobId: dependency.jobId!, type };
+}
+
+function arrayPropertiesOf(job: JobDetail): JobSummary['arrayProperties'] {
+  const size = job.arrayProperties?.size;
+  const index = job.arrayProperties?.index;
+  if (size === undefined && index === undefined) return null;
+  return { ...(size !== undefined && size !== null && { size }), ...(index !== undefined && index !== null && { index }) };
+}
+
+/**
+ * `name:revision` from the job definition ARN DescribeJobs answers (`arn:…:job-definition/name:revision`); a value
+ * that is not an ARN is kept as it is.
+ */
+export function definitionRevisionOf(jobDefinition: string | undefined): string | null {
+  if (jobDefinition === undefined || jobDefinition === '') return null;
+  const slash = jobDefinition.lastIndexOf('job-definition/');
+  return slash === -1 ? jobDefinition : jobDefinition.slice(slash + 'job-definition/'.length);
+}
+
+function indexOfChildId(jobId: string | undefined): number | null {
+  const match = /:(\d+)$/.exec(jobId ?? '');
+  return match === null ? null : Number(match[1]);
+}
+
+/** An array child as ListJobs lists it. */
+export function summarizeChild(job: BatchJobSummary): ChildJobSummary {
+  return {
+    jobId: job.jobId!,
+    // ListJobs reports the index in arrayProperties; a child's id also ends in it (`<parent>:<index>`, AWS Batch User
+    // Guide, "Array jobs"), which is read where an endpoint leaves arrayProperties out (moto 5.2.1 does).
+    index: job.arrayProperties?.index ?? indexOfChildId(job.jobId),
+    status: statusOf(job as JobDetail),
+    statusReason: job.statusReason ?? null,
+    exitCode: job.container?.exitCode ?? null,
+    createdAt: isoTime(job.createdAt),
+    startedAt: isoTime(job.startedAt),
+    stoppedAt: isoTime(job.stoppedAt),
   };
 }

@@ -1,3 +1,4 @@
+import type { JobDetail } from '@aws-sdk/client-batch';
 import {
   DEFAULT_JOB_LOG_GROUP,
   InvalidRequestError,
@@ -9,7 +10,7 @@ import {
   LogStreamNotFoundError,
   RuntimeConfig,
 } from '../../lib/model';
-import { describeJob, logStreamOf, logStreamsOf, statusOf } from './jobs';
+import { attemptStreamsOf, describeJob, logStreamOf, logStreamsOf, statusOf } from './jobs';
 import { type BatchGateway, type LogsGateway, StreamNotFound, TokenRefused } from './ports';
 
 export interface LogsDeps {
@@ -88,9 +89,13 @@ export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<Lo
   if (resumeFrom !== undefined) {
     cursor = resumeFrom;
     if (!logStreamsOf(job).includes(cursor.logStreamName)) throw badToken(`belongs to another job than ${request.jobId}`);
+    if (request.attempt !== undefined && attemptStream(job, request.attempt, logGroupName) !== cursor.logStreamName) {
+      throw badToken(`belongs to another attempt of ${request.jobId} than attempt ${request.attempt}`);
+    }
   } else {
-    const logStreamName = logStreamOf(job);
+    const logStreamName = request.attempt === undefined ? logStreamOf(job) : attemptStream(job, request.attempt, logGroupName);
     if (logStreamName === null) throw new LogStreamNotFoundError(request.jobId, logGroupName, null);
+    if (request.fromEnd === true) return readTail(deps, request, logGroupName, logStreamName, terminal);
     cursor = { logStreamName, token: null, skip: 0 };
   }
 
@@ -144,13 +149,14 @@ export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<Lo
   }
 }
 
-async function getPage(logs: LogsGateway, jobId: string, logGroupName: string, cursor: Cursor, limit: number) {
+async function getPage(logs: LogsGateway, jobId: string, logGroupName: string, cursor: Cursor, limit: number, fromEnd = false) {
   try {
     return await logs.getLogEvents({
       logGroupName,
       logStreamName: cursor.logStreamName,
       ...(cursor.token !== null && { token: cursor.token }),
       limit: Math.max(1, limit),
+      ...(fromEnd && { fromEnd: true }),
     });
   } catch (error) {
     if (error instanceof StreamNotFound) throw new LogStreamNotFoundError(jobId, logGroupName, cursor.logStreamName);
@@ -158,4 +164,59 @@ async function getPage(logs: LogsGateway, jobId: string, logGroupName: string, c
     if (error instanceof TokenRefused) throw badToken('is not a token from a previous logs response');
     throw error;
   }
+}
+
+/**
+ * The stream of attempt `attempt` (from 1). An attempt the job has not made (yet), or one that never reached
+ * RUNNING, has no stream: `LogStreamNotFoundError`, as for a job that has not started.
+ */
+function attemptStream(job: JobDetail, attempt: number, logGroupName: string): string {
+  const stream = attemptStreamsOf(job)[attempt - 1] ?? null;
+  if (stream === null) throw new LogStreamNotFoundError(job.jobId!, logGroupName, null);
+  return stream;
+}
+
+/**
+ * The last `limit` events of a stream, newest last: GetLogEvents from the end, then back page by page (a page holds
+ * at most 1 MB) until `limit` events are read, the byte budget is spent, the head is reached or time runs short. The
+ * newest events are the ones kept. `nextToken` follows the stream forward from its end (for a job still running);
+ * `null` once the job is terminal, since nothing newer can come.
+ */
+async function readTail(deps: LogsDeps, request: LogsRequest, logGroupName: string, logStreamName: string, terminal: boolean): Promise<LogsResponse> {
+  const limit = request.limit ?? LIMITS.MAX_LOG_EVENTS_LIMIT;
+  const budget = deps.config.logsMaxResponseBytes;
+  let bytes = byteLength({ jobId: request.jobId, logGroupName, logStreamName, events: [], nextToken: null }) + TOKEN_ALLOWANCE_BYTES;
+  const pages: LogEvent[][] = [];
+  let count = 0;
+  let backward: string | null = null;
+  let forward: string | undefined;
+  const outOfTime = () => deps.remainingTimeMillis !== undefined && deps.remainingTimeMillis() < SAFETY_MARGIN_MILLIS;
+  for (let full = false; !full && count < limit; ) {
+    if (forward !== undefined && outOfTime()) break;
+    const page = await getPage(deps.logs, request.jobId, logGroupName, { logStreamName, token: backward, skip: 0 }, limit - count, true);
+    forward ??= page.nextForwardToken;
+    const taken: LogEvent[] = [];
+    for (let index = page.events.length - 1; index >= 0 && count < limit; index--) {
+      const event = page.events[index];
+      const size = byteLength(event) + 1;
+      if (bytes + size > budget && count > 0) {
+        full = true;
+        break;
+      }
+      taken.push({ timestamp: event.timestamp, message: event.message, ingestionTime: event.ingestionTime });
+      bytes += size;
+      count += 1;
+    }
+    pages.push(taken.reverse());
+    // The head is reached when CloudWatch answers the token it was given (or none).
+    if (page.nextBackwardToken === undefined || page.nextBackwardToken === backward) break;
+    backward = page.nextBackwardToken;
+  }
+  return {
+    jobId: request.jobId,
+    logGroupName,
+    logStreamName,
+    events: pages.reverse().flat(),
+    nextToken: terminal || forward === undefined ? null : encodeCursor({ logStreamName, token: forward, skip: 0 }),
+  };
 }

@@ -1,4 +1,4 @@
-import type { JobDetail } from '@aws-sdk/client-batch';
+import type { JobDetail, JobStatus as BatchJobStatus, JobSummary as BatchJobSummary } from '@aws-sdk/client-batch';
 import type { LogEvent, S3Uri } from '../../lib/model';
 
 /**
@@ -24,6 +24,23 @@ export interface BatchGateway {
    * (CancelJob would answer success and leave a started job running).
    */
   terminateJob(jobId: string, reason: string): Promise<void>;
+  /**
+   * Stops up to 50 jobs: one TerminateJobs call (it acts as TerminateJob on each), or TerminateJob for each where
+   * the endpoint does not offer TerminateJobs. Answers the jobs Batch reported an error for.
+   */
+  terminateJobs(jobIds: readonly string[], reason: string): Promise<TerminateJobsError[]>;
+  /** One ListJobs page of an array parent's children in one status. */
+  listChildren(request: { arrayJobId: string; status: BatchJobStatus; maxResults: number; nextToken?: string }): Promise<{
+    jobs: BatchJobSummary[];
+    nextToken?: string;
+  }>;
+}
+
+/** One job of a TerminateJobs call that Batch did not stop. */
+export interface TerminateJobsError {
+  readonly jobId: string;
+  readonly code: string;
+  readonly message: string;
 }
 
 /** SubmitJob's input, already rendered into Batch's own shape. */
@@ -65,14 +82,17 @@ export interface S3Gateway {
 export interface LogPage {
   readonly events: LogEvent[];
   readonly nextForwardToken: string;
+  /** Where the page before this one ends; read backward from it. */
+  readonly nextBackwardToken?: string;
 }
 
 export interface LogsGateway {
   /**
-   * One GetLogEvents page read forward from the head (or from `token`). Throws `StreamNotFound` when there is no
+   * One GetLogEvents page read forward from the head (or from `token`); with `fromEnd` and no token, the newest
+   * events of the stream (still oldest first in the page). Throws `StreamNotFound` when there is no
    * stream, `TokenRefused` when CloudWatch refuses `token`.
    */
-  getLogEvents(request: { logGroupName: string; logStreamName: string; token?: string; limit: number }): Promise<LogPage>;
+  getLogEvents(request: { logGroupName: string; logStreamName: string; token?: string; limit: number; fromEnd?: boolean }): Promise<LogPage>;
 }
 
 /** Raised by a `LogsGateway` when the group or stream does not exist. */

@@ -1,7 +1,18 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
-import { InvalidRequestError, JobSummary, LIMITS, RuntimeConfig, StatusRequest, StatusResponse } from '../../lib/model';
+import {
+  ChildrenRequest,
+  InvalidRequestError,
+  isJobStatus,
+  JobStatus,
+  JobStatusResponse,
+  JobSummary,
+  LIMITS,
+  RuntimeConfig,
+  StatusRequest,
+  StatusResponse,
+} from '../../lib/model';
 import { chunk } from './concurrency';
-import { describeJob, summarizeJob } from './jobs';
+import { describeJob, summarizeChild, summarizeJob } from './jobs';
 import type { BatchGateway } from './ports';
 
 export interface StatusDeps {
@@ -65,8 +76,57 @@ export async function jobStatuses(deps: StatusDeps, jobIds: readonly string[], n
  * `BatchJobNotFoundError` once Batch has not listed it for a few seconds.
  */
 export async function status(deps: StatusDeps, request: StatusRequest): Promise<StatusResponse | JobSummary> {
+  if ('jobId' in request && request.children !== undefined) return jobWithChildren(deps, request.jobId, request.children);
   if ('jobId' in request) return summarizeJob(await describeJob(deps.batch, request.jobId, deps));
   return jobStatuses(deps, request.jobIds, request.nextToken);
+}
+
+/**
+ * An array parent and one page of its children in one status: one DescribeJobs and exactly one ListJobs (by
+ * `arrayJobId`), whose token comes back wrapped so that it only resumes the same parent and status.
+ */
+export async function jobWithChildren(deps: StatusDeps, jobId: string, children: ChildrenRequest): Promise<JobStatusResponse> {
+  // A token that is not one of ours is refused before any AWS call.
+  const resume = children.nextToken === undefined ? undefined : decodeChildrenToken(children.nextToken, jobId, children.status);
+  const job = summarizeJob(await describeJob(deps.batch, jobId, deps));
+  // A job that is not an array parent has no children: the answer is an empty last page, without asking ListJobs.
+  if (job.arrayProperties?.size === undefined) return { ...job, children: { status: children.status, jobs: [], nextToken: null } };
+  const page = await deps.batch.listChildren({
+    arrayJobId: jobId,
+    status: children.status,
+    maxResults: children.limit ?? LIMITS.LIST_JOBS_DEFAULT_RESULTS,
+    ...(resume !== undefined && { nextToken: resume }),
+  });
+  return {
+    ...job,
+    children: {
+      status: children.status,
+      jobs: page.jobs.filter((child) => child.jobId !== undefined && isJobStatus(child.status)).map(summarizeChild),
+      nextToken: page.nextToken === undefined ? null : encodeChildrenToken(jobId, children.status, page.nextToken),
+    },
+  };
+}
+
+function encodeChildrenToken(jobId: string, status: JobStatus, batchToken: string): string {
+  return Buffer.from(JSON.stringify([1, jobId, status, batchToken])).toString('base64url');
+}
+
+function decodeChildrenToken(token: string, jobId: string, status: JobStatus): string {
+  const refuse = (message: string) => new InvalidRequestError([{ field: 'children.nextToken', rule: 'token', message }]);
+  let fields: unknown;
+  try {
+    fields = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    fields = undefined;
+  }
+  const [version, parent, tokenStatus, batchToken] = Array.isArray(fields) ? fields : [];
+  if (version !== 1 || typeof parent !== 'string' || typeof tokenStatus !== 'string' || typeof batchToken !== 'string' || batchToken === '') {
+    throw refuse('is not a token from a previous status response');
+  }
+  if (parent !== jobId || tokenStatus !== status) {
+    throw refuse(`belongs to the ${tokenStatus} children of ${parent}; send it with that jobId and children.status`);
+  }
+  return batchToken;
 }
 
 /** A token names the batches left and a fingerprint of the ids, so it only resumes the request it came from. */

@@ -1,4 +1,15 @@
-import { isStarted, isTerminal, TerminateRequest, TerminateResponse } from '../../lib/model';
+import {
+  isStarted,
+  isTerminal,
+  isTerminateJobsRequest,
+  JobStatus,
+  LIMITS,
+  TerminateJobsRequest,
+  TerminateJobsResponse,
+  TerminateRequest,
+  TerminateResponse,
+} from '../../lib/model';
+import { chunk } from './concurrency';
 import { describeJob, statusOf } from './jobs';
 import type { BatchGateway } from './ports';
 
@@ -23,4 +34,47 @@ export async function terminate(deps: TerminateDeps, request: TerminateRequest):
   if (isTerminal(previousStatus)) return { jobId: request.jobId, previousStatus, action: 'none' };
   await deps.batch.terminateJob(request.jobId, request.reason);
   return { jobId: request.jobId, previousStatus, action: isStarted(previousStatus) ? 'terminated' : 'cancelled' };
+}
+
+/**
+ * Stops up to 100 jobs in one request: `ceil(n / 100)` DescribeJobs calls to learn each job's status, then the
+ * unfinished ones in TerminateJobs calls of up to 50 (AWS Batch API Reference, TerminateJobs: the bulk TerminateJob,
+ * under the same `batch:TerminateJob` permission), or one TerminateJob when a single job is left to stop. An array
+ * parent stops its children as with TerminateJob. Ids Batch does not list are `notFound` at once (a list is not
+ * waited for); jobs TerminateJobs reports an error for are `failed`, the rest are in `jobs` in the order asked.
+ */
+export async function terminateJobs(deps: TerminateDeps, request: TerminateJobsRequest): Promise<TerminateJobsResponse> {
+  const distinct = [...new Set(request.jobIds)];
+  const found = new Map<string, JobStatus>();
+  for (const batch of chunk(distinct, LIMITS.DESCRIBE_JOBS_BATCH)) {
+    for (const job of await deps.batch.describeJobs(batch)) {
+      if (job.jobId !== undefined && batch.includes(job.jobId)) found.set(job.jobId, statusOf(job));
+    }
+  }
+  const toStop = distinct.filter((id) => found.has(id) && !isTerminal(found.get(id)!));
+  const errors = new Map<string, { code: string; message: string }>();
+  if (toStop.length === 1) await deps.batch.terminateJob(toStop[0], request.reason);
+  else {
+    for (const batch of chunk(toStop, LIMITS.TERMINATE_JOBS_BATCH)) {
+      for (const error of await deps.batch.terminateJobs(batch, request.reason)) errors.set(error.jobId, { code: error.code, message: error.message });
+    }
+  }
+  const jobs: TerminateResponse[] = [];
+  const failed: Array<TerminateJobsResponse['failed'][number]> = [];
+  for (const jobId of distinct) {
+    const previousStatus = found.get(jobId);
+    if (previousStatus === undefined) continue;
+    const error = errors.get(jobId);
+    if (error !== undefined) failed.push({ jobId, previousStatus, ...error });
+    else jobs.push({ jobId, previousStatus, action: isTerminal(previousStatus) ? 'none' : isStarted(previousStatus) ? 'terminated' : 'cancelled' });
+  }
+  return { jobs, notFound: distinct.filter((id) => !found.has(id)), failed };
+}
+
+/** One job (`{ jobId }`, waited for a moment if Batch does not list it yet) or many (`{ jobIds }`). */
+export async function stopJobs(
+  deps: TerminateDeps,
+  request: TerminateRequest | TerminateJobsRequest,
+): Promise<TerminateResponse | TerminateJobsResponse> {
+  return isTerminateJobsRequest(request) ? terminateJobs(deps, request) : terminate(deps, request);
 }

@@ -1,6 +1,12 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
+  BatchJobFailedError,
+  ChildrenRequest,
+  InvalidRequestError,
+  isTerminal,
+  JobStatusResponse,
   JobSummary,
+  JobWaitTimeoutError,
   LogEvent,
   LogsRequest,
   LogsResponse,
@@ -13,6 +19,8 @@ import {
   StatusResponse,
   SubmitRequest,
   SubmitResponse,
+  TerminateJobsRequest,
+  TerminateJobsResponse,
   TerminateRequest,
   TerminateResponse,
   ValidateRequest,
@@ -32,7 +40,27 @@ export interface PendantClientProps {
   readonly functions: PendantFunctions;
   /** @default - a new LambdaClient with the SDK's default configuration */
   readonly lambda?: LambdaClient;
+  /** How `waitForJob` waits between polls. @default - setTimeout */
+  readonly sleep?: (millis: number) => Promise<void>;
+  /** `waitForJob`'s clock, in milliseconds. @default Date.now */
+  readonly now?: () => number;
 }
+
+export interface WaitForJobOptions {
+  /** How long to wait for the job to finish, in milliseconds. @default 3600000 (an hour) */
+  readonly timeoutMillis?: number;
+  /** Called with the job each time its status (or, for an array, its children's summary) changes, and first seen. */
+  readonly onChange?: (job: JobSummary) => void;
+  /** The first wait between polls, and the wait after every change; at least 1,000. @default 2000 */
+  readonly minIntervalMillis?: number;
+  /** The longest wait between polls: the wait doubles while nothing changes, up to this. @default 30000 */
+  readonly maxIntervalMillis?: number;
+  /** How many of the log's last lines a `BatchJobFailedError` carries (0–10,000). @default 50 */
+  readonly logLines?: number;
+}
+
+/** No caller's waiter polls status more than once a second: at most 60 calls a minute, whatever it asks. */
+const MIN_POLL_INTERVAL_MILLIS = 1_000;
 
 /**
  * Calls a platform's runtime functions with typed requests. A request is checked with the handlers' own parsers
@@ -93,6 +121,90 @@ export class PendantClient {
 
   public async terminate(request: TerminateRequest): Promise<TerminateResponse> {
     return this.invoke('terminate', parseTerminateRequest(request));
+  }
+
+  /** Stops up to 100 jobs in one call (array parents stop their children), and reports each. */
+  public async terminateJobs(request: TerminateJobsRequest): Promise<TerminateJobsResponse> {
+    return this.invoke('terminate', parseTerminateRequest(request));
+  }
+
+  /**
+   * An array parent with one page of its children in `children.status`; pass `children.nextToken` back for the next.
+   *
+   * @example
+   * let page = await pendant.children(arrayJobId, { status: 'FAILED' });
+   * const failed = [...page.children!.jobs];
+   * while (page.children!.nextToken) {
+   *   page = await pendant.children(arrayJobId, { status: 'FAILED', nextToken: page.children!.nextToken });
+   *   failed.push(...page.children!.jobs);
+   * }
+   */
+  public async children(jobId: string, children: ChildrenRequest): Promise<JobStatusResponse> {
+    return this.invoke('status', parseStatusRequest({ jobId, children }));
+  }
+
+  /**
+   * Polls the job's status until it finishes: resolves with it at SUCCEEDED, rejects with `BatchJobFailedError`
+   * (status reason, exit code, the last `logLines` lines of its log) at FAILED, and with `JobWaitTimeoutError` when
+   * `timeoutMillis` passes first. Polls back off from `minIntervalMillis` to `maxIntervalMillis` while nothing
+   * changes and never come closer than a second apart. Needs the status function (and logs, for the log lines).
+   *
+   * @example
+   * const job = await pendant.waitForJob(jobId, { timeoutMillis: 30 * 60_000, onChange: (job) => console.log(job.status) });
+   */
+  public async waitForJob(jobId: string, options: WaitForJobOptions = {}): Promise<JobSummary> {
+    const minInterval = options.minIntervalMillis ?? 2_000;
+    const maxInterval = options.maxIntervalMillis ?? 30_000;
+    const timeout = options.timeoutMillis ?? 3_600_000;
+    const logLines = options.logLines ?? 50;
+    const problems = [
+      ...(!Number.isInteger(minInterval) || minInterval < MIN_POLL_INTERVAL_MILLIS
+        ? [{ field: 'minIntervalMillis', rule: 'range', message: `must be an integer of at least ${MIN_POLL_INTERVAL_MILLIS}, got ${minInterval}` }]
+        : []),
+      ...(!Number.isInteger(maxInterval) || maxInterval < minInterval
+        ? [{ field: 'maxIntervalMillis', rule: 'range', message: `must be an integer of at least minIntervalMillis (${minInterval}), got ${maxInterval}` }]
+        : []),
+      ...(!Number.isInteger(timeout) || timeout < 0 ? [{ field: 'timeoutMillis', rule: 'range', message: `must be a non-negative integer, got ${timeout}` }] : []),
+      ...(!Number.isInteger(logLines) || logLines < 0 || logLines > 10_000
+        ? [{ field: 'logLines', rule: 'range', message: `must be an integer between 0 and 10000, got ${logLines}` }]
+        : []),
+    ];
+    if (problems.length > 0) throw new InvalidRequestError(problems);
+    parseStatusRequest({ jobId });
+
+    const now = this.props.now ?? Date.now;
+    const sleep = this.props.sleep ?? ((millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis)));
+    const deadline = now() + timeout;
+    let interval = minInterval;
+    let seen: string | undefined;
+    for (;;) {
+      const job = await this.jobStatus(jobId);
+      const fingerprint = JSON.stringify([job.status, job.arrayStatusSummary]);
+      if (fingerprint !== seen) {
+        seen = fingerprint;
+        interval = minInterval;
+        options.onChange?.(job);
+      } else {
+        interval = Math.min(maxInterval, interval * 2);
+      }
+      if (job.status === 'SUCCEEDED') return job;
+      if (isTerminal(job.status)) throw new BatchJobFailedError(jobId, job.statusReason, job.exitCode, await this.lastLogLines(jobId, logLines));
+      const left = deadline - now();
+      if (left <= 0) throw new JobWaitTimeoutError(jobId, timeout, job.status);
+      await sleep(Math.min(interval, Math.max(left, MIN_POLL_INTERVAL_MILLIS)));
+    }
+  }
+
+  /** The last lines of the job's log; none when it has no stream, or the client has no logs function. */
+  private async lastLogLines(jobId: string, lines: number): Promise<string[]> {
+    if (lines === 0 || this.props.functions.logs === undefined) return [];
+    try {
+      const tail = await this.logs({ jobId, fromEnd: true, limit: lines });
+      return tail.events.map((event) => event.message);
+    } catch {
+      // The job's failure is the answer; a log that cannot be read (no stream yet, no permission) must not hide it.
+      return [];
+    }
   }
 
   private async invoke<Response>(operation: keyof PendantFunctions, request: unknown): Promise<Response> {

@@ -193,6 +193,32 @@ export class RemoteFunctionError extends PendantError {
   }
 }
 
+/**
+ * `PendantClient.waitForJob` saw the job end FAILED. Carries what Batch says of it and the last lines of its log
+ * (empty when the job never wrote one, or no logs function was given to the client). Thrown by the client only.
+ */
+export class BatchJobFailedError extends PendantError {
+  public constructor(
+    public readonly jobId: string,
+    public readonly statusReason: string | null,
+    public readonly exitCode: number | null,
+    public readonly lastLogLines: readonly string[],
+  ) {
+    super(`batch job ${jobId} failed: ${statusReason ?? 'no status reason'}${exitCode === null ? '' : ` (exit code ${exitCode})`}`);
+  }
+}
+
+/** `PendantClient.waitForJob` gave up: the job had not finished within `timeoutMillis`. Thrown by the client only. */
+export class JobWaitTimeoutError extends PendantError {
+  public constructor(
+    public readonly jobId: string,
+    public readonly timeoutMillis: number,
+    public readonly lastStatus: string,
+  ) {
+    super(`batch job ${jobId} had not finished after ${timeoutMillis} ms; last seen ${lastStatus}`);
+  }
+}
+
 type Revivable = abstract new (...args: never[]) => PendantError;
 
 const REVIVABLE: Record<string, Revivable> = {

@@ -1,6 +1,6 @@
 import { InvalidRequestError, RequestProblem } from './errors';
 import { isValidName, MAX_NAME_LENGTH } from './job-name';
-import { JobStatus } from './job-status';
+import { isJobStatus, JOB_STATUSES, JobStatus } from './job-status';
 import { LogEvent } from './log-event';
 import { RESOURCE_LIMITS } from './overrides';
 import { ParameterProblem } from './parameters';
@@ -37,6 +37,15 @@ export const LIMITS = {
   MAX_EVENT_DEPTH: 16,
   /** Strings pendant takes as identifiers or tokens. */
   MAX_TOKEN_LENGTH: 4096,
+  /** Job ids one terminate request may name. */
+  MAX_TERMINATE_JOB_IDS: 100,
+  /** TerminateJobs takes at most 50 ids a call (AWS Batch API Reference, TerminateJobs). */
+  TERMINATE_JOBS_BATCH: 50,
+  /** ListJobs `maxResults`: 1 to 1,000 a page; 100 when not given (AWS Batch API Reference, ListJobs). */
+  LIST_JOBS_MAX_RESULTS: 1000,
+  LIST_JOBS_DEFAULT_RESULTS: 100,
+  /** A job runs at most 10 attempts (SubmitJob `retryStrategy.attempts`: 1–10). */
+  MAX_ATTEMPTS: 10,
 } as const;
 
 /**
@@ -135,7 +144,23 @@ export type StatusRequest =
       /** From a previous response that ran short of time: the same `jobIds` resume with the batches not yet asked. */
       readonly nextToken?: string;
     }
-  | { readonly jobId: string };
+  | {
+      readonly jobId: string;
+      /** For an array parent: one page of its children in one status (one ListJobs call). @default - no children */
+      readonly children?: ChildrenRequest;
+    };
+
+/**
+ * One page of an array job's children. Batch lists an array's children one status at a time (ListJobs by
+ * `arrayJobId` takes no `filters`, and without a status lists only RUNNING ones), so the status is required.
+ */
+export interface ChildrenRequest {
+  readonly status: JobStatus;
+  /** From the previous page's `children.nextToken`, to read the next page of the same parent and status. */
+  readonly nextToken?: string;
+  /** Children on this page, 1–1,000 (ListJobs `maxResults`). @default 100 */
+  readonly limit?: number;
+}
 
 export interface JobAttemptSummary {
   readonly exitCode: number | null;
@@ -159,6 +184,35 @@ export interface JobSummary {
   readonly attempts: JobAttemptSummary[];
   /** For array jobs: how many children are in each status. */
   readonly arrayStatusSummary: Partial<Record<JobStatus, number>> | null;
+  /** `<name>:<revision>` of the job definition the job runs. */
+  readonly jobDefinition: string | null;
+  /** The jobs this one waits for. */
+  readonly dependsOn: JobDependency[];
+  readonly tags: Record<string, string>;
+  /** An array parent's `size`, an array child's `index`; null for a job that is neither. */
+  readonly arrayProperties: { readonly size?: number; readonly index?: number } | null;
+}
+
+/** An array child as ListJobs reports it. */
+export interface ChildJobSummary {
+  readonly jobId: string;
+  readonly index: number | null;
+  readonly status: JobStatus;
+  readonly statusReason: string | null;
+  readonly exitCode: number | null;
+  readonly createdAt: string | null;
+  readonly startedAt: string | null;
+  readonly stoppedAt: string | null;
+}
+
+/** A job, and for a request with `children`, one page of its children. */
+export interface JobStatusResponse extends JobSummary {
+  readonly children?: {
+    readonly status: JobStatus;
+    readonly jobs: ChildJobSummary[];
+    /** Send it back in `children.nextToken` for the next page; null on the last page. */
+    readonly nextToken: string | null;
+  };
 }
 
 export interface StatusResponse {
@@ -181,6 +235,14 @@ export interface LogsRequest {
   readonly nextToken?: string;
   /** The most events in this response (1–10,000). @default 10000 */
   readonly limit?: number;
+  /** Which attempt's stream to read, from 1 (a job runs at most 10). @default - the latest attempt */
+  readonly attempt?: number;
+  /**
+   * Read the last `limit` events of the stream (newest last) instead of reading from the head; the response's
+   * `nextToken` then follows the stream forward from its end. Not with `nextToken`.
+   * @default false
+   */
+  readonly fromEnd?: boolean;
 }
 
 export interface LogsResponse {
@@ -198,6 +260,12 @@ export interface TerminateRequest {
   readonly reason: string;
 }
 
+/** Up to 100 jobs (array parents included, which stop their children) stopped in one request. */
+export interface TerminateJobsRequest {
+  readonly jobIds: readonly string[];
+  readonly reason: string;
+}
+
 /**
  * What TerminateJob does to a job in the status it was seen in: `cancelled` before STARTING, `terminated` from
  * STARTING on; `none` for a job that had already finished, which is left alone.
@@ -208,6 +276,15 @@ export interface TerminateResponse {
   readonly jobId: string;
   readonly previousStatus: JobStatus;
   readonly action: TerminateAction;
+}
+
+export interface TerminateJobsResponse {
+  /** Each job Batch knows, in the order asked, with what was done to it. */
+  readonly jobs: TerminateResponse[];
+  /** Ids Batch does not list (asked once: a list is not waited for). */
+  readonly notFound: string[];
+  /** Jobs Batch reported an error for (TerminateJobs answers per job): retry them. */
+  readonly failed: Array<{ readonly jobId: string; readonly previousStatus: JobStatus; readonly code: string; readonly message: string }>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -505,12 +582,15 @@ function parseOverrides(reader: EventReader, value: unknown): ContainerOverrides
 }
 
 export function parseStatusRequest(event: unknown): StatusRequest {
-  const { reader, fields } = begin(event, ['jobIds', 'jobId', 'nextToken']);
+  const { reader, fields } = begin(event, ['jobIds', 'jobId', 'nextToken', 'children']);
   if (fields.jobId !== undefined) {
     if (fields.jobIds !== undefined) reader.problem('', 'exclusive', 'give either jobId or jobIds, not both');
-    if (fields.nextToken !== undefined) reader.problem('nextToken', 'exclusive', 'goes with jobIds, not with jobId');
-    return reader.finish({ jobId: reader.jobId(fields.jobId, 'jobId')! });
+    if (fields.nextToken !== undefined) reader.problem('nextToken', 'exclusive', 'goes with jobIds, not with jobId; a page of children takes children.nextToken');
+    const jobId = reader.jobId(fields.jobId, 'jobId')!;
+    const children = fields.children === undefined ? undefined : parseChildren(reader, fields.children);
+    return reader.finish(children === undefined ? { jobId } : { jobId, children });
   }
+  if (fields.children !== undefined) reader.problem('children', 'exclusive', 'goes with jobId (an array parent), not with jobIds');
   const nextToken =
     fields.nextToken === undefined || fields.nextToken === null
       ? undefined
@@ -528,23 +608,70 @@ export function parseStatusRequest(event: unknown): StatusRequest {
   return reader.finish({ jobIds: [] });
 }
 
+/** A job's statuses in the order a job passes through them, for messages. */
+const STATUS_LIST = JOB_STATUSES.join(', ');
+
+function parseChildren(reader: EventReader, value: unknown): ChildrenRequest | undefined {
+  const fields = reader.object(value, 'children', ['status', 'nextToken', 'limit']);
+  if (fields === undefined) return undefined;
+  let status: JobStatus | undefined;
+  if (fields.status === undefined) {
+    reader.problem('children.status', 'required', `is required: Batch lists an array's children one status at a time; one of ${STATUS_LIST}`);
+  } else if (!isJobStatus(fields.status)) {
+    reader.problem('children.status', 'enum', `must be one of ${STATUS_LIST}, got ${preview(fields.status)}`);
+  } else status = fields.status;
+  const children: { -readonly [K in keyof ChildrenRequest]: ChildrenRequest[K] } = { status: status! };
+  if (fields.nextToken !== undefined && fields.nextToken !== null) {
+    children.nextToken = reader.string(fields.nextToken, 'children.nextToken', { max: LIMITS.MAX_TOKEN_LENGTH, pattern: TOKEN_PATTERN, patternText: 'a token from a previous response' });
+  }
+  if (fields.limit !== undefined) children.limit = reader.integer(fields.limit, 'children.limit', 1, LIMITS.LIST_JOBS_MAX_RESULTS);
+  return children;
+}
+
+/** Every token pendant hands out is base64url. */
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]+$/;
+
 export function parseLogsRequest(event: unknown): LogsRequest {
-  const { reader, fields } = begin(event, ['jobId', 'nextToken', 'limit']);
+  const { reader, fields } = begin(event, ['jobId', 'nextToken', 'limit', 'attempt', 'fromEnd']);
   const request: { -readonly [K in keyof LogsRequest]: LogsRequest[K] } = { jobId: reader.jobId(fields.jobId, 'jobId')! };
   if (fields.nextToken !== undefined && fields.nextToken !== null) {
-    request.nextToken = reader.string(fields.nextToken, 'nextToken', { max: LIMITS.MAX_TOKEN_LENGTH, pattern: /^[A-Za-z0-9_-]+$/, patternText: 'a token from a previous response' });
+    request.nextToken = reader.string(fields.nextToken, 'nextToken', { max: LIMITS.MAX_TOKEN_LENGTH, pattern: TOKEN_PATTERN, patternText: 'a token from a previous response' });
   }
   if (fields.limit !== undefined) request.limit = reader.integer(fields.limit, 'limit', 1, LIMITS.MAX_LOG_EVENTS_LIMIT);
+  if (fields.attempt !== undefined) request.attempt = reader.integer(fields.attempt, 'attempt', 1, LIMITS.MAX_ATTEMPTS);
+  if (fields.fromEnd !== undefined) {
+    if (typeof fields.fromEnd !== 'boolean') reader.problem('fromEnd', 'type', `must be a boolean, got ${typeName(fields.fromEnd)}`);
+    else if (fields.fromEnd && request.nextToken !== undefined) {
+      reader.problem('fromEnd', 'exclusive', 'starts a read at the end of the stream; a nextToken resumes one, so send one or the other');
+    } else if (fields.fromEnd) request.fromEnd = true;
+  }
   return reader.finish(request);
 }
 
-export function parseTerminateRequest(event: unknown): TerminateRequest {
-  const { reader, fields } = begin(event, ['jobId', 'reason']);
-  const jobId = reader.jobId(fields.jobId, 'jobId');
-  const reason = fields.reason === undefined
-    ? reader.problem('reason', 'required', 'is required: say why the job is stopped')
-    : reader.string(fields.reason, 'reason', { max: LIMITS.MAX_REASON_LENGTH });
-  return reader.finish({ jobId: jobId!, reason: reason! });
+export function parseTerminateRequest(event: unknown): TerminateRequest | TerminateJobsRequest {
+  const { reader, fields } = begin(event, ['jobId', 'jobIds', 'reason']);
+  const parseReason = () =>
+    fields.reason === undefined
+      ? reader.problem('reason', 'required', 'is required: say why the job is stopped')
+      : reader.string(fields.reason, 'reason', { max: LIMITS.MAX_REASON_LENGTH });
+  if (fields.jobIds === undefined) {
+    const jobId = reader.jobId(fields.jobId, 'jobId');
+    return reader.finish({ jobId: jobId!, reason: parseReason()! });
+  }
+  if (fields.jobId !== undefined) reader.problem('', 'exclusive', 'give either jobId or jobIds, not both');
+  const ids = fields.jobIds;
+  let jobIds: string[] = [];
+  if (!Array.isArray(ids)) reader.problem('jobIds', 'type', `must be an array of job ids, got ${typeName(ids)}`);
+  else if (ids.length === 0) reader.problem('jobIds', 'min-items', 'must name at least one job');
+  else if (ids.length > LIMITS.MAX_TERMINATE_JOB_IDS) {
+    reader.problem('jobIds', 'max-items', `must name at most ${LIMITS.MAX_TERMINATE_JOB_IDS} jobs, got ${ids.length}`);
+  } else jobIds = ids.map((id, index) => reader.jobId(id, `jobIds[${index}]`)!);
+  return reader.finish({ jobIds, reason: parseReason()! });
+}
+
+/** True for a terminate request naming many jobs. */
+export function isTerminateJobsRequest(request: TerminateRequest | TerminateJobsRequest): request is TerminateJobsRequest {
+  return 'jobIds' in request;
 }
 
 /** The dotted path of `key` under `parent`, quoting a key that is not a plain identifier: `parameters."my key"`. */

@@ -3,13 +3,16 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { PendantClient, PendantFunctions } from '../../lib/client';
 import {
+  BatchJobFailedError,
   BatchJobNotFoundError,
   BatchJobSubmissionError,
   ConfigurationError,
   ERROR_TYPES,
   InvalidRequestError,
   InvalidS3UriError,
+  JobStatusResponse,
   JobSummary,
+  JobWaitTimeoutError,
   LogEvent,
   LogsResponse,
   LogStreamNotFoundError,
@@ -22,6 +25,7 @@ import {
   S3ObjectNotFoundError,
   StatusResponse,
   SubmitResponse,
+  TerminateJobsResponse,
   TerminateResponse,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
@@ -119,6 +123,10 @@ function summary(jobId: string): JobSummary {
     logStreamName: `demo-job/default/${jobId.replace(/-/g, '')}`,
     attempts: [],
     arrayStatusSummary: null,
+    jobDefinition: 'demo-job:3',
+    dependsOn: [],
+    tags: {},
+    arrayProperties: null,
   };
 }
 
@@ -208,6 +216,28 @@ describe('PendantClient', () => {
         call: (pendant) => pendant.terminate({ jobId: JOB_ID, reason: 'superseded by a newer run' }),
         request: { jobId: JOB_ID, reason: 'superseded by a newer run' },
         response: { jobId: JOB_ID, previousStatus: 'RUNNING', action: 'terminated' } satisfies TerminateResponse,
+      },
+    ],
+    [
+      'terminateJobs',
+      {
+        operation: 'terminate',
+        call: (pendant) => pendant.terminateJobs({ jobIds: [JOB_ID, OTHER_JOB_ID], reason: 'superseded by a newer run' }),
+        request: { jobIds: [JOB_ID, OTHER_JOB_ID], reason: 'superseded by a newer run' },
+        response: {
+          jobs: [{ jobId: JOB_ID, previousStatus: 'RUNNING', action: 'terminated' }],
+          notFound: [OTHER_JOB_ID],
+          failed: [],
+        } satisfies TerminateJobsResponse,
+      },
+    ],
+    [
+      'children',
+      {
+        operation: 'status',
+        call: (pendant) => pendant.children(JOB_ID, { status: 'FAILED', limit: 500 }),
+        request: { jobId: JOB_ID, children: { status: 'FAILED', limit: 500 } },
+        response: { ...summary(JOB_ID), children: { status: 'FAILED', jobs: [], nextToken: null } } satisfies JobStatusResponse,
       },
     ],
   ];
@@ -488,5 +518,127 @@ describe('PendantClient', () => {
       expect((error as InvalidRequestError).problems).toEqual([expect.objectContaining({ field: 'jobId', rule: 'pattern' })]);
       expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 0);
     });
+  });
+});
+
+describe('PendantClient.waitForJob', () => {
+  /** A clock that only moves when the client sleeps, and a record of every sleep. */
+  function clocked(functions: PendantFunctions = FUNCTIONS) {
+    let now = 0;
+    const sleeps: number[] = [];
+    const pendant = new PendantClient({
+      functions,
+      lambda: new LambdaClient({ region: 'us-east-1' }),
+      now: () => now,
+      sleep: async (millis) => {
+        sleeps.push(millis);
+        now += millis;
+      },
+    });
+    return { pendant, sleeps, elapsed: () => now };
+  }
+
+  /** The status function answers each job in `statuses` in turn, the last one for ever after. */
+  function statusSequence(statuses: Array<Partial<JobSummary>>): void {
+    let call = 0;
+    lambda.on(InvokeCommand, { FunctionName: FUNCTIONS.status }).callsFake(() => answer({ ...summary(JOB_ID), ...statuses[Math.min(call++, statuses.length - 1)] }));
+  }
+
+  const statusCalls = () => sent().filter((call) => call.functionName === FUNCTIONS.status).length;
+
+  beforeEach(() => lambda.reset());
+
+  it('resolves at SUCCEEDED, telling onChange each change once', async () => {
+    statusSequence([{ status: 'RUNNABLE' }, { status: 'RUNNABLE' }, { status: 'RUNNING' }, { status: 'SUCCEEDED', exitCode: 0 }]);
+    const { pendant } = clocked();
+    const seen: string[] = [];
+
+    const job = await pendant.waitForJob(JOB_ID, { onChange: (change) => seen.push(change.status) });
+
+    expect(job).toMatchObject({ jobId: JOB_ID, status: 'SUCCEEDED', exitCode: 0 });
+    expect(seen).toEqual(['RUNNABLE', 'RUNNING', 'SUCCEEDED']);
+    expect(sent()[0].request).toEqual({ jobId: JOB_ID });
+  });
+
+  it('backs off while nothing changes, up to the longest interval, and starts over after a change', async () => {
+    statusSequence([...Array.from({ length: 8 }, () => ({ status: 'RUNNING' as const })), { status: 'SUCCEEDED' }]);
+    const { pendant, sleeps } = clocked();
+
+    await pendant.waitForJob(JOB_ID, { minIntervalMillis: 2_000, maxIntervalMillis: 30_000 });
+
+    expect(sleeps).toEqual([2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000, 30_000]);
+
+    lambda.reset();
+    sleeps.length = 0;
+    statusSequence([{ status: 'RUNNABLE' }, { status: 'RUNNABLE' }, { status: 'RUNNABLE' }, { status: 'RUNNING' }, { status: 'RUNNING' }, { status: 'SUCCEEDED' }]);
+    await pendant.waitForJob(JOB_ID);
+    expect(sleeps).toEqual([2_000, 4_000, 8_000, 2_000, 4_000]);
+  });
+
+  it('polls at most 60 times a minute whatever it is asked, and rejects an interval under a second before any call', async () => {
+    statusSequence([{ status: 'RUNNING' }]);
+    const { pendant, elapsed } = clocked();
+    await expect(pendant.waitForJob(JOB_ID, { minIntervalMillis: 999 })).rejects.toThrow(InvalidRequestError);
+    expect(lambda.calls()).toHaveLength(0);
+
+    await expect(pendant.waitForJob(JOB_ID, { minIntervalMillis: 1_000, maxIntervalMillis: 1_000, timeoutMillis: 600_000 })).rejects.toThrow(JobWaitTimeoutError);
+    expect(statusCalls() / (elapsed() / 60_000)).toBeLessThanOrEqual(61);
+  });
+
+  it('rejects with JobWaitTimeoutError once the timeout passes, naming the last status', async () => {
+    statusSequence([{ status: 'RUNNABLE' }]);
+    const { pendant, elapsed } = clocked();
+
+    const error = await rejection(pendant.waitForJob(JOB_ID, { timeoutMillis: 60_000 }));
+
+    expect(error).toBeInstanceOf(JobWaitTimeoutError);
+    expect(error).toMatchObject({ name: 'JobWaitTimeoutError', jobId: JOB_ID, timeoutMillis: 60_000, lastStatus: 'RUNNABLE' });
+    expect(error.message).toBe(`batch job ${JOB_ID} had not finished after 60000 ms; last seen RUNNABLE`);
+    expect(elapsed()).toBeGreaterThanOrEqual(60_000);
+    expect(elapsed()).toBeLessThan(62_000);
+  });
+
+  it('rejects with BatchJobFailedError carrying the reason, the exit code and the last lines of the log', async () => {
+    statusSequence([{ status: 'RUNNING' }, { status: 'FAILED', statusReason: 'Essential container in task exited', exitCode: 3 }]);
+    lambda.on(InvokeCommand, { FunctionName: FUNCTIONS.logs }).resolves(
+      answer({ jobId: JOB_ID, logGroupName: '/aws/batch/job', logStreamName: 's', events: [event(1), event(2)], nextToken: null }),
+    );
+    const { pendant } = clocked();
+
+    const error = await rejection(pendant.waitForJob(JOB_ID, { logLines: 2 }));
+
+    expect(error).toBeInstanceOf(BatchJobFailedError);
+    expect(error).toMatchObject({ jobId: JOB_ID, statusReason: 'Essential container in task exited', exitCode: 3, lastLogLines: [event(1).message, event(2).message] });
+    expect(error.message).toBe(`batch job ${JOB_ID} failed: Essential container in task exited (exit code 3)`);
+    expect(sent().find((call) => call.functionName === FUNCTIONS.logs)?.request).toEqual({ jobId: JOB_ID, fromEnd: true, limit: 2 });
+  });
+
+  it('still rejects with BatchJobFailedError when the log cannot be read, or no logs function is given', async () => {
+    statusSequence([{ status: 'FAILED', statusReason: 'Task failed to start', exitCode: null }]);
+    lambda.on(InvokeCommand, { FunctionName: FUNCTIONS.logs }).resolves(thrown(new LogStreamNotFoundError(JOB_ID, '/aws/batch/job', null)));
+
+    const withLogs = await rejection(clocked().pendant.waitForJob(JOB_ID));
+    const withoutLogs = await rejection(clocked({ status: FUNCTIONS.status }).pendant.waitForJob(JOB_ID));
+
+    for (const error of [withLogs, withoutLogs]) {
+      expect(error).toBeInstanceOf(BatchJobFailedError);
+      expect(error).toMatchObject({ statusReason: 'Task failed to start', exitCode: null, lastLogLines: [] });
+    }
+  });
+
+  it('passes on the status function\'s errors, such as a job Batch does not know', async () => {
+    lambda.on(InvokeCommand).resolves(thrown(new BatchJobNotFoundError(JOB_ID)));
+    await expect(clocked().pendant.waitForJob(JOB_ID)).rejects.toThrow(BatchJobNotFoundError);
+  });
+
+  it('tells onChange when an array\'s children move though the parent stays RUNNING', async () => {
+    statusSequence([
+      { status: 'RUNNING', arrayStatusSummary: { RUNNING: 2 } },
+      { status: 'RUNNING', arrayStatusSummary: { RUNNING: 1, SUCCEEDED: 1 } },
+      { status: 'SUCCEEDED', arrayStatusSummary: { SUCCEEDED: 2 } },
+    ]);
+    const summaries: unknown[] = [];
+    await clocked().pendant.waitForJob(JOB_ID, { onChange: (job) => summaries.push(job.arrayStatusSummary) });
+    expect(summaries).toEqual([{ RUNNING: 2 }, { RUNNING: 1, SUCCEEDED: 1 }, { SUCCEEDED: 2 }]);
   });
 });

@@ -99,7 +99,8 @@ describe('IAM', () => {
           's3:ListBucket',
         ],
       ],
-      ['status', ['batch:DescribeJobs', 'logs:CreateLogStream', 'logs:PutLogEvents']],
+      // status lists an array's children: ListJobs by arrayJobId.
+      ['status', ['batch:DescribeJobs', 'batch:ListJobs', 'logs:CreateLogStream', 'logs:PutLogEvents']],
       ['logs', ['batch:DescribeJobs', 'logs:CreateLogStream', 'logs:GetLogEvents', 'logs:PutLogEvents']],
       ['terminate', ['batch:DescribeJobs', 'batch:TerminateJob', 'logs:CreateLogStream', 'logs:PutLogEvents']],
     ] as const)('%s may do exactly its own actions', (operation, actions) => {
@@ -165,7 +166,7 @@ describe('IAM', () => {
     it.each([
       ['validate', []],
       ['submit', ['batch:DescribeJobDefinitions', 'batch:DescribeJobs', 'batch:ListJobs']],
-      ['status', ['batch:DescribeJobs']],
+      ['status', ['batch:DescribeJobs', 'batch:ListJobs']],
       ['logs', ['batch:DescribeJobs']],
       ['terminate', ['batch:DescribeJobs']],
     ] as const)('%s has "*" only for the actions IAM scopes no further', (operation, actions) => {
@@ -185,6 +186,13 @@ describe('IAM', () => {
     // CancelJob (which leaves a started job running) and is not allowed to.
     it('may not call CancelJob, which it never uses', () => {
       expect(resourcesFor(statementsOf('terminate'), 'batch:CancelJob')).toEqual([]);
+    });
+
+    // AWS Batch API Reference, TerminateJobs: "There is no separate batch:TerminateJobs IAM action"; the bulk call
+    // needs batch:TerminateJob on each job, which job/* grants. An action named batch:TerminateJobs would be refused.
+    it('stops many jobs under batch:TerminateJob, with no batch:TerminateJobs action', () => {
+      expect(resourcesFor(statementsOf('terminate'), 'batch:TerminateJobs')).toEqual([]);
+      expect(resourcesFor(statementsOf('terminate'), 'batch:TerminateJob')).toEqual([regionalArn('batch', 'job/*')]);
     });
   });
 

@@ -137,9 +137,18 @@ export const VALID_EVENTS: Readonly<Record<HandlerName, readonly unknown[]>> = {
     { jobDefinition: 'align', jobQueue: FAIR_QUEUE_NAME, shareIdentifier: 'lab1', schedulingPriorityOverride: 10, parameters: { input: INPUT } },
     { jobDefinition: 'align', parameters: { input: 's3://pendant-inputs/reads/sample 1 (rerun).fastq' } },
   ],
-  status: [{ jobId: JOB_ID }, { jobIds: [JOB_ID, OTHER_JOB_ID, `${JOB_ID}:0`, `${JOB_ID}#1`] }],
-  logs: [{ jobId: JOB_ID }, { jobId: JOB_ID, limit: 100 }, { jobId: JOB_ID, nextToken: null, limit: 10_000 }],
-  terminate: [{ jobId: JOB_ID, reason: 'sample withdrawn by the lab' }],
+  status: [
+    { jobId: JOB_ID },
+    { jobIds: [JOB_ID, OTHER_JOB_ID, `${JOB_ID}:0`, `${JOB_ID}#1`] },
+    { jobId: JOB_ID, children: { status: 'FAILED', limit: 1000 } },
+  ],
+  logs: [
+    { jobId: JOB_ID },
+    { jobId: JOB_ID, limit: 100 },
+    { jobId: JOB_ID, nextToken: null, limit: 10_000 },
+    { jobId: `${JOB_ID}#2`, attempt: 1, fromEnd: true, limit: 50 },
+  ],
+  terminate: [{ jobId: JOB_ID, reason: 'sample withdrawn by the lab' }, { jobIds: [JOB_ID, `${OTHER_JOB_ID}:3`], reason: 'sample withdrawn by the lab' }],
 };
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
-import type { JobDetail } from '@aws-sdk/client-batch';
+import type { JobDetail, JobStatus } from '@aws-sdk/client-batch';
 import * as fc from 'fast-check';
 import { readLogs } from '../../lambda/core/logs';
-import type { BatchGateway, LogPage, LogsGateway, ObjectState, S3Gateway, SubmitJobInput } from '../../lambda/core/ports';
+import type { BatchGateway, LogPage, LogsGateway, ObjectState, S3Gateway, SubmitJobInput, TerminateJobsError } from '../../lambda/core/ports';
 import { status } from '../../lambda/core/status';
 import { submit } from '../../lambda/core/submit';
-import { terminate } from '../../lambda/core/terminate';
+import { stopJobs } from '../../lambda/core/terminate';
 import { validate } from '../../lambda/core/validate';
 import {
   InvalidRequestError,
+  JOB_STATUSES,
   JobOverridePolicy,
   parseLogsRequest,
   parseStatusRequest,
@@ -34,7 +35,7 @@ import { ALIGN_OVERRIDES, ALIGN_RESOURCES, corpusConfig, CorpusCase, FAIR_QUEUE_
 // A fake AWS that answers every call plausibly and records it
 
 export interface AwsCall {
-  readonly operation: 'DescribeJobs' | 'SubmitJob' | 'ListJobs' | 'DescribeJobDefinitions' | 'TerminateJob' | 'HeadObject' | 'GetLogEvents';
+  readonly operation: 'DescribeJobs' | 'SubmitJob' | 'ListJobs' | 'DescribeJobDefinitions' | 'TerminateJob' | 'TerminateJobs' | 'HeadObject' | 'GetLogEvents';
   readonly input: Record<string, unknown>;
 }
 
@@ -80,6 +81,16 @@ class RecordingAws implements BatchGateway, S3Gateway, LogsGateway {
     this.calls.push({ operation: 'TerminateJob', input: { jobId, reason } });
   }
 
+  public async terminateJobs(jobIds: readonly string[], reason: string): Promise<TerminateJobsError[]> {
+    this.calls.push({ operation: 'TerminateJobs', input: { jobs: [...jobIds], reason } });
+    return [];
+  }
+
+  public async listChildren(request: { arrayJobId: string; status: JobStatus; maxResults: number; nextToken?: string }) {
+    this.calls.push({ operation: 'ListJobs', input: { ...request } });
+    return { jobs: [] };
+  }
+
   public async objectState(uri: S3Uri): Promise<ObjectState> {
     this.calls.push({ operation: 'HeadObject', input: { Bucket: uri.bucket, Key: uri.key } });
     return 'exists';
@@ -97,7 +108,7 @@ const RUNNERS: Record<HandlerName, (event: unknown, config: RuntimeConfig, aws: 
   submit: async (event, config, aws) => submit({ config, batch: aws, s3: aws, now: () => new Date(Date.UTC(2026, 0, 2)) }, parseSubmitRequest(event)),
   status: async (event, config, aws) => status({ config, batch: aws }, parseStatusRequest(event)),
   logs: async (event, config, aws) => readLogs({ config, batch: aws, logs: aws }, parseLogsRequest(event)),
-  terminate: async (event, _config, aws) => terminate({ batch: aws }, parseTerminateRequest(event)),
+  terminate: async (event, _config, aws) => stopJobs({ batch: aws }, parseTerminateRequest(event)),
 };
 
 export type Outcome =
@@ -261,6 +272,14 @@ export function awsViolations(call: AwsCall): Violation[] {
       check(typeof reason === 'string' && reason.length >= 1 && reason.length <= 1024, `${call.operation}.reason`, `reason of ${reason.length} characters (1–1,024)`);
       break;
     }
+    case 'TerminateJobs': {
+      // AWS Batch API Reference, TerminateJobs: up to 50 job ids a call, and the reason TerminateJob takes.
+      const { jobs, reason } = input as { jobs: string[]; reason: string };
+      check(jobs.length >= 1 && jobs.length <= 50, 'TerminateJobs.count', `${jobs.length} ids in one call (1–50)`);
+      for (const id of jobs) check(AWS_JOB_ID.test(id), 'TerminateJobs.jobId', `id ${preview(id)} is not a job id`);
+      check(typeof reason === 'string' && reason.length >= 1 && reason.length <= 1024, 'TerminateJobs.reason', `reason of ${reason.length} characters (1–1,024)`);
+      break;
+    }
     case 'GetLogEvents': {
       const limit = input.limit as number;
       check(Number.isInteger(limit) && limit >= 1 && limit <= 10_000, 'GetLogEvents.limit', `limit ${limit} (1–10,000)`);
@@ -270,6 +289,14 @@ export function awsViolations(call: AwsCall): Violation[] {
       check(AWS_NAME.test(String(input.jobDefinitionName)), 'DescribeJobDefinitions.jobDefinitionName', `name ${preview(input.jobDefinitionName)}`);
       break;
     case 'ListJobs': {
+      if (input.arrayJobId !== undefined) {
+        // AWS Batch API Reference, ListJobs: maxResults 1–1,000; a status, since none lists only RUNNING children.
+        const maxResults = input.maxResults as number;
+        check(AWS_JOB_ID.test(String(input.arrayJobId)), 'ListJobs.arrayJobId', `id ${preview(input.arrayJobId)} is not a job id`);
+        check(Number.isInteger(maxResults) && maxResults >= 1 && maxResults <= 1000, 'ListJobs.maxResults', `maxResults ${maxResults} (1–1,000)`);
+        check(JOB_STATUSES.includes(input.status as JobStatus), 'ListJobs.jobStatus', `status ${preview(input.status)}`);
+        break;
+      }
       const [filter] = input.filters as Array<{ values: string[] }>;
       check(AWS_NAME.test(String(filter.values[0])), 'ListJobs.filters.JOB_NAME', `name ${preview(filter.values[0])}`);
       break;
@@ -360,9 +387,9 @@ const KNOWN_PATHS: Record<HandlerName, Path[]> = {
     ['containerOverrides', 'environment', 'LD_PRELOAD'], ['containerOverrides', 'environment', 'PATH'],
     ['containerOverrides', 'vcpus'], ['containerOverrides', 'memoryMiB'], ['containerOverrides', 'gpus'], ['containerOverrides', 'instanceType'],
   ],
-  status: [['jobId'], ['jobIds'], ['jobIds', 0], ['nextToken']],
-  logs: [['jobId'], ['nextToken'], ['limit']],
-  terminate: [['jobId'], ['reason']],
+  status: [['jobId'], ['jobIds'], ['jobIds', 0], ['nextToken'], ['children'], ['children', 'status'], ['children', 'nextToken'], ['children', 'limit']],
+  logs: [['jobId'], ['nextToken'], ['limit'], ['attempt'], ['fromEnd']],
+  terminate: [['jobId'], ['reason'], ['jobIds'], ['jobIds', 0]],
 };
 
 const STRING_UNITS = ['grapheme', 'grapheme-ascii', 'binary', 'binary-ascii'] as const;

@@ -145,6 +145,8 @@ describe('Integration: idempotent submit', () => {
         findJobs: (queue, name) => real.findJobs(queue, name),
         latestActiveRevision: (name) => real.latestActiveRevision(name),
         terminateJob: (id, reason) => real.terminateJob(id, reason),
+        terminateJobs: (ids, reason) => real.terminateJobs(ids, reason),
+        listChildren: (request) => real.listChildren(request),
         isActiveRevision: (name, revision) => real.isActiveRevision(name, revision),
         submitJob: async (input) => {
           await held;

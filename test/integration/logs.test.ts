@@ -111,6 +111,59 @@ describe('Integration: logs', () => {
     expect(rest.nextToken).toBeNull();
   });
 
+  it('reads the last 50 events of a stream of 25,000 in one GetLogEvents from the end, newest last', async () => {
+    const { fixtures, logsCalls, handler, finishedJob } = await setUp();
+    const { jobId, logStreamName } = await finishedJob();
+    const written = makeEvents(EVENT_COUNT);
+    await writeLogEvents(fixtures.logs, LOG_GROUP, logStreamName, written);
+    logsCalls.clear();
+
+    const tail = await handler({ jobId, fromEnd: true, limit: 50 });
+
+    expect(tail.events.map((event) => event.message)).toEqual(written.slice(-50).map((event) => event.message));
+    // The job has finished: nothing newer can come.
+    expect(tail.nextToken).toBeNull();
+    expect(logsCalls.inputsOf('GetLogEvents')).toEqual([{ logGroupName: LOG_GROUP, logStreamName, startFromHead: false, limit: 50 }]);
+  });
+
+  it('reads a tail longer than a response holds as its newest events, under the byte budget', async () => {
+    const { fixtures, handler, finishedJob } = await setUp();
+    const { jobId, logStreamName } = await finishedJob();
+    const written = makeEvents(EVENT_COUNT);
+    await writeLogEvents(fixtures.logs, LOG_GROUP, logStreamName, written);
+
+    const tail = await handler({ jobId, fromEnd: true, limit: 10_000 });
+
+    expect(jsonBytes(tail)).toBeLessThanOrEqual(BUDGET_BYTES);
+    expect(tail.events.length).toBeGreaterThan(100);
+    expect(tail.events.map((event) => event.message)).toEqual(written.slice(-tail.events.length).map((event) => event.message));
+  });
+
+  it('reads an attempt by its number, and answers LogStreamNotFoundError for one not made', async () => {
+    const { fixtures, handler, finishedJob } = await setUp();
+    const { jobId, logStreamName } = await finishedJob();
+    await writeLogEvents(fixtures.logs, LOG_GROUP, logStreamName, makeEvents(3));
+
+    const first = await handler({ jobId, attempt: 1 });
+
+    expect(first).toMatchObject({ logStreamName, nextToken: null });
+    expect(first.events).toHaveLength(3);
+    await expect(handler({ jobId, attempt: 2 })).rejects.toBeInstanceOf(LogStreamNotFoundError);
+  });
+
+  it("reads an array child's own stream by its id", async () => {
+    const { fixtures, environment, handler } = await setUp();
+    const parent = await submitJob(fixtures.batch, environment, { jobName: 'array', arrayProperties: { size: 2 } });
+    const child = `${parent}:1`;
+    const logStreamName = `${environment.jobDefinitionName}/default/${child}`;
+    await writeLogEvents(fixtures.logs, LOG_GROUP, logStreamName, makeEvents(2));
+
+    const response = await handler({ jobId: child, fromEnd: true, limit: 1 });
+
+    expect(response).toMatchObject({ jobId: child, logStreamName });
+    expect(response.events).toHaveLength(1);
+  });
+
   it('answers an empty stream with no events and no token', async () => {
     const { fixtures, handler, finishedJob } = await setUp();
     const { jobId, logStreamName } = await finishedJob();

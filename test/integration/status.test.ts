@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SdkBatchGateway } from '../../lambda/aws/batch';
 import { createHandler } from '../../lambda/handlers/status';
-import { BatchJobNotFoundError, encodeConfig, JobSummary, RuntimeConfig, StatusResponse } from '../../lib/model';
+import { BatchJobNotFoundError, encodeConfig, JobStatusResponse, JobSummary, RuntimeConfig, StatusResponse } from '../../lib/model';
 import { motoClients, recordCalls, resetMoto } from './moto/aws';
 import { createBatchEnvironment, submitFailedJob, submitHeldJob, submitJob, submitJobs } from './moto/fixtures';
 
@@ -78,6 +78,10 @@ describe('Integration: status', () => {
         logStreamName,
         attempts: [{ exitCode: null, reason: null, logStreamName, startedAt: expect.stringMatching(ISO), stoppedAt: expect.stringMatching(ISO) }],
         arrayStatusSummary: null,
+        jobDefinition: `${environment.jobDefinitionName}:${environment.revision}`,
+        dependsOn: [],
+        tags: {},
+        arrayProperties: null,
       });
       expect(calls.counts()).toEqual({ DescribeJobsCommand: 1 });
     });
@@ -104,6 +108,40 @@ describe('Integration: status', () => {
 
       expect(summary.arrayStatusSummary).toEqual({ SUBMITTED: 0, PENDING: 0, RUNNABLE: 0, STARTING: 0, RUNNING: 0, SUCCEEDED: 3, FAILED: 0 });
       expect(child).toMatchObject({ jobId: `${parent}:2`, status: 'SUCCEEDED' });
+    });
+
+    it('reports the jobs a job depends on and its tags', async () => {
+      const { fixtures, environment, handler } = await setUp();
+      const upstream = await submitJob(fixtures.batch, environment, { jobName: 'upstream' });
+      const jobId = await submitJob(fixtures.batch, environment, {
+        jobName: 'downstream',
+        dependsOn: [{ jobId: upstream, type: 'SEQUENTIAL' }],
+        tags: { project: 'na12878' },
+      });
+
+      const summary = (await handler({ jobId })) as JobSummary;
+
+      expect(summary).toMatchObject({ dependsOn: [{ jobId: upstream, type: 'SEQUENTIAL' }], tags: { project: 'na12878' } });
+    });
+
+    it("lists an array's children of one status with one ListJobs, each with its index", async () => {
+      const { fixtures, environment, calls, handler } = await setUp();
+      const parent = await submitJob(fixtures.batch, environment, { jobName: 'array', arrayProperties: { size: 3 } });
+
+      const succeeded = (await handler({ jobId: parent, children: { status: 'SUCCEEDED' } })) as JobStatusResponse;
+      const failed = (await handler({ jobId: parent, children: { status: 'FAILED' } })) as JobStatusResponse;
+
+      expect(succeeded.arrayProperties).toEqual({ size: 3 });
+      expect(succeeded.children!.jobs.map((child) => [child.jobId, child.index, child.status]).sort()).toEqual([
+        [`${parent}:0`, 0, 'SUCCEEDED'],
+        [`${parent}:1`, 1, 'SUCCEEDED'],
+        [`${parent}:2`, 2, 'SUCCEEDED'],
+      ]);
+      // moto 5.2.1 does not page ListJobs: its one page is the last. Paging is proven in the unit tests.
+      expect(succeeded.children!.nextToken).toBeNull();
+      expect(failed.children).toEqual({ status: 'FAILED', jobs: [], nextToken: null });
+      expect(calls.counts()).toEqual({ DescribeJobsCommand: 2, ListJobsCommand: 2 });
+      expect(calls.inputsOf('ListJobs')[0]).toEqual({ arrayJobId: parent, jobStatus: 'SUCCEEDED', maxResults: 100 });
     });
 
     it('throws BatchJobNotFoundError for an id Batch has not listed after five looks over 3.75 s', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SdkBatchGateway } from '../../lambda/aws/batch';
 import { createHandler } from '../../lambda/handlers/terminate';
-import { BatchJobNotFoundError } from '../../lib/model';
+import { BatchJobNotFoundError, TerminateJobsResponse } from '../../lib/model';
 import { motoClients, recordCalls, resetMoto } from './moto/aws';
 import { createBatchEnvironment, describeJob, HeldStatus, submitFailedJob, submitHeldJob, submitJob } from './moto/fixtures';
 
@@ -77,6 +77,66 @@ describe('Integration: terminate', () => {
 
       expect(calls.counts()).toEqual({ DescribeJobsCommand: 1 });
       expect((await describeJob(fixtures.batch, jobId)).statusReason).not.toBe(reason);
+    });
+  });
+
+  /**
+   * Many jobs in one request. moto 5.2.1 has no TerminateJobs (no `/v1/terminatejobs` route: it answers 404), so this
+   * suite proves the fallback the gateway takes on such an endpoint: one TerminateJobs, answered 404, then TerminateJob
+   * for each job, and TerminateJob straight away on the next request. The bulk path itself (TerminateJobs of up to
+   * 50, its per-job errors) is proven by the unit tests over the SDK's own serialisation (test/lambda/call-counts).
+   */
+  describe('many jobs', () => {
+    it('stops the unfinished ones, leaves the finished ones, reports unknown ids, and falls back to TerminateJob on moto', async () => {
+      const { fixtures, environment, calls, handler } = await setUp();
+      const runnable = await submitHeldJob(fixtures.batch, environment, 'RUNNABLE');
+      const finished = await submitJob(fixtures.batch, environment);
+      const array = await submitJob(fixtures.batch, environment, { jobName: 'array', arrayProperties: { size: 3 } });
+      const unknown = randomUUID();
+
+      const response = (await handler({ jobIds: [runnable, finished, unknown, array], reason })) as TerminateJobsResponse;
+
+      expect(response).toEqual<TerminateJobsResponse>({
+        jobs: [
+          { jobId: runnable, previousStatus: 'RUNNABLE', action: 'cancelled' },
+          { jobId: finished, previousStatus: 'SUCCEEDED', action: 'none' },
+          { jobId: array, previousStatus: 'SUCCEEDED', action: 'none' },
+        ],
+        notFound: [unknown],
+        failed: [],
+      });
+      // One TerminateJob: a single job left to stop costs no more than TerminateJobs would.
+      expect(calls.counts()).toEqual({ DescribeJobsCommand: 1, TerminateJobCommand: 1 });
+      expect((await describeJob(fixtures.batch, runnable)).statusReason).toBe(reason);
+    });
+
+    it('tries TerminateJobs for several unfinished jobs, and on moto, which lacks it, stops each with TerminateJob', async () => {
+      const { fixtures, environment, calls, handler } = await setUp();
+      // In this order: holding a job in STARTING moves moto's jobs on a timer for a moment, which would release a job
+      // already held; a SUBMITTED job is held by the same freeze that keeps the first one where it is.
+      const held = [
+        await submitHeldJob(fixtures.batch, environment, 'STARTING'),
+        await submitHeldJob(fixtures.batch, environment, 'SUBMITTED'),
+      ];
+
+      const response = (await handler({ jobIds: held, reason })) as TerminateJobsResponse;
+      for (const jobId of held) expect((await describeJob(fixtures.batch, jobId)).statusReason).toBe(reason);
+      // moto leaves a held job where it is held, so a second request finds them unfinished and stops them again.
+      const again = (await handler({ jobIds: held, reason: 'second thoughts' })) as TerminateJobsResponse;
+
+      expect(response.jobs.map((job) => job.action)).toEqual(['terminated', 'cancelled']);
+      expect(again.failed).toEqual([]);
+      expect(calls.calls.map((call) => call.command)).toEqual([
+        'DescribeJobsCommand',
+        'TerminateJobsCommand',
+        'TerminateJobCommand',
+        'TerminateJobCommand',
+        'DescribeJobsCommand',
+        'TerminateJobCommand',
+        'TerminateJobCommand',
+      ]);
+      expect(calls.inputsOf('TerminateJobs')).toEqual([{ jobs: held, reason }]);
+      expect(calls.inputsOf('TerminateJob').slice(2)).toEqual(held.map((jobId) => ({ jobId, reason: 'second thoughts' })));
     });
   });
 

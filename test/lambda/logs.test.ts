@@ -463,12 +463,130 @@ describe('Function: logs', () => {
       [
         'a field is unknown',
         { jobId: JOB_ID, startTime: 0 },
-        'invalid request: startTime: is not a field of this request; allowed: jobId, nextToken, limit [unknown-field]',
+        'invalid request: startTime: is not a field of this request; allowed: jobId, nextToken, limit, attempt, fromEnd [unknown-field]',
       ],
     ])('throws when %s, without calling AWS', async (_case, event, message) => {
       await expectRejection(logsFunction()(event), InvalidRequestError, message);
       expect(batch).not.toHaveReceivedAnyCommand();
       expect(logs).not.toHaveReceivedAnyCommand();
     });
+  });
+});
+
+describe('Function: logs, attempts and the tail', () => {
+  /**
+   * CloudWatch reading streams both ways, as GetLogEvents documents it: with startFromHead false and no token the
+   * newest `limit` events (oldest first within the page), `nextBackwardToken` for the events before them and
+   * `nextForwardToken` for those after; at most `pageSize` events a page (standing in for the 1 MB cap).
+   */
+  function serveStreams(streams: Record<string, OutputLogEvent[]>, pageSize = 10_000): void {
+    logs.on(GetLogEventsCommand).callsFake((input: GetLogEventsCommandInput) => {
+      const events = streams[input.logStreamName!];
+      if (events === undefined) throw new ResourceNotFoundException({ $metadata: { httpStatusCode: 400 }, message: 'The specified log stream does not exist.' });
+      const limit = Math.min(input.limit ?? 10_000, pageSize);
+      const [direction, position] = input.nextToken === undefined ? [input.startFromHead ? 'f' : 'end', 0] : [input.nextToken[0], Number(input.nextToken.slice(2))];
+      let start: number;
+      let end: number;
+      if (direction === 'end') [start, end] = [Math.max(0, events.length - limit), events.length];
+      else if (direction === 'b') [start, end] = [Math.max(0, position - limit), position];
+      else [start, end] = [position, Math.min(events.length, position + limit)];
+      return { events: events.slice(start, end), nextForwardToken: `f/${end}`, nextBackwardToken: `b/${start}` };
+    });
+  }
+
+  const messages = (response: LogsResponse) => response.events.map((event) => event.message);
+  const lines = (count: number, prefix: string) => makeEvents(count, 0).map((event, index) => ({ ...event, message: `${prefix} ${index}` }));
+
+  it('reads the stream of the attempt asked for; the latest by default', async () => {
+    jobIn('FAILED', {
+      container: { logStreamName: STREAM, logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': GROUP } } },
+      attempts: [{ container: { logStreamName: FIRST_ATTEMPT_STREAM } }, { container: { logStreamName: STREAM } }],
+    });
+    serveStreams({ [FIRST_ATTEMPT_STREAM]: lines(2, 'first'), [STREAM]: lines(1, 'second') });
+
+    expect(messages(await logsFunction()({ jobId: JOB_ID, attempt: 1 }))).toEqual(['first 0', 'first 1']);
+    expect(messages(await logsFunction()({ jobId: JOB_ID, attempt: 2 }))).toEqual(['second 0']);
+    expect(messages(await logsFunction()({ jobId: JOB_ID }))).toEqual(['second 0']);
+  });
+
+  it('reads the attempt still running after the finished ones Batch lists', async () => {
+    jobIn('RUNNING', { attempts: [{ container: { logStreamName: FIRST_ATTEMPT_STREAM } }] });
+    serveStreams({ [FIRST_ATTEMPT_STREAM]: lines(1, 'first'), [STREAM]: lines(1, 'second') });
+    expect(messages(await logsFunction()({ jobId: JOB_ID, attempt: 2 }))).toEqual(['second 0']);
+  });
+
+  it('throws LogStreamNotFoundError for an attempt the job has not made', async () => {
+    jobIn('RUNNING');
+    await expectRejection(logsFunction()({ jobId: JOB_ID, attempt: 3 }), LogStreamNotFoundError, `job ${JOB_ID} has no log stream yet`);
+    expect(logs.calls()).toHaveLength(0);
+  });
+
+  it('throws LogStreamNotFoundError for an attempt that never reached RUNNING', async () => {
+    jobIn('FAILED', { container: {}, attempts: [{ container: {} }] });
+    await expectRejection(logsFunction()({ jobId: JOB_ID, attempt: 1 }), LogStreamNotFoundError, `job ${JOB_ID} has no log stream yet`);
+  });
+
+  it('throws when a token of one attempt is sent for another', async () => {
+    jobIn('FAILED', { attempts: [{ container: { logStreamName: FIRST_ATTEMPT_STREAM } }, { container: { logStreamName: STREAM } }] });
+    const token = encodeCursor({ logStreamName: FIRST_ATTEMPT_STREAM, token: null, skip: 0 });
+    await expectRejection(
+      logsFunction()({ jobId: JOB_ID, attempt: 2, nextToken: token }),
+      InvalidRequestError,
+      `invalid request: nextToken: belongs to another attempt of ${JOB_ID} than attempt 2 [token]`,
+    );
+  });
+
+  it('reads the last n events, newest last, across pages, and follows a finished job to no token', async () => {
+    jobIn('FAILED');
+    serveStreams({ [STREAM]: lines(500, 'line') }, 30);
+
+    const response = await logsFunction()({ jobId: JOB_ID, fromEnd: true, limit: 50 });
+
+    expect(messages(response)).toEqual(Array.from({ length: 50 }, (_, index) => `line ${450 + index}`));
+    expect(response.nextToken).toBeNull();
+    const calls = logs.commandCalls(GetLogEventsCommand).map((call) => call.args[0].input);
+    expect(calls).toEqual([
+      { logGroupName: GROUP, logStreamName: STREAM, startFromHead: false, limit: 50 },
+      { logGroupName: GROUP, logStreamName: STREAM, startFromHead: false, limit: 20, nextToken: 'b/470' },
+    ]);
+  });
+
+  it('reads a whole stream shorter than the tail asked for, and stops at its head', async () => {
+    jobIn('SUCCEEDED');
+    serveStreams({ [STREAM]: lines(3, 'line') });
+    expect(messages(await logsFunction()({ jobId: JOB_ID, fromEnd: true, limit: 50 }))).toEqual(['line 0', 'line 1', 'line 2']);
+  });
+
+  it('keeps the newest events when the tail would pass the byte budget', async () => {
+    jobIn('FAILED');
+    const big = makeEvents(100, 1_000);
+    serveStreams({ [STREAM]: big });
+    const response = await logsFunction(20_000)({ jobId: JOB_ID, fromEnd: true, limit: 100 });
+    expect(response.events.length).toBeGreaterThan(5);
+    expect(response.events.length).toBeLessThan(20);
+    expect(response.events[response.events.length - 1].message).toBe(big[99].message);
+    expect(Buffer.byteLength(JSON.stringify(response))).toBeLessThanOrEqual(20_000);
+  });
+
+  it('answers a running job\'s tail with a token that reads on from its end', async () => {
+    jobIn('RUNNING');
+    const events = lines(10, 'line');
+    serveStreams({ [STREAM]: events });
+    const tail = await logsFunction()({ jobId: JOB_ID, fromEnd: true, limit: 2 });
+    expect(messages(tail)).toEqual(['line 8', 'line 9']);
+
+    events.push(...lines(12, 'line').slice(10));
+    const after = await logsFunction()({ jobId: JOB_ID, nextToken: tail.nextToken! });
+    expect(messages(after)).toEqual(['line 10', 'line 11']);
+  });
+
+  it('reads a multi-node node\'s and an array child\'s own stream', async () => {
+    for (const id of [`${JOB_ID}#2`, `${JOB_ID}:5`]) {
+      batch.on(DescribeJobsCommand).resolves({ jobs: [job('RUNNING', { jobId: id, container: { logStreamName: `stream-of-${id}` } })] });
+      serveStreams({ [`stream-of-${id}`]: lines(1, id) });
+      const response = await logsFunction()({ jobId: id, fromEnd: true, limit: 1 });
+      expect(response).toMatchObject({ jobId: id, logStreamName: `stream-of-${id}`, events: [{ message: `${id} 0` }] });
+      expect(batch).toHaveReceivedCommandWith(DescribeJobsCommand, { jobs: [id] });
+    }
   });
 });

@@ -1,9 +1,9 @@
-import { BatchClient, DescribeJobsCommand, DescribeJobsCommandInput, JobDetail, ServerException } from '@aws-sdk/client-batch';
+import { BatchClient, DescribeJobsCommand, DescribeJobsCommandInput, JobDetail, ListJobsCommand, ServerException } from '@aws-sdk/client-batch';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createHandler } from '../../lambda/handlers/status';
-import { BatchJobNotFoundError, encodeConfig, InvalidRequestError, JobSummary, RuntimeConfig, StatusResponse } from '../../lib/model';
+import { BatchJobNotFoundError, ChildJobSummary, encodeConfig, InvalidRequestError, JobStatusResponse, JobSummary, RuntimeConfig, StatusResponse } from '../../lib/model';
 import { expectRejection } from '../support/errors';
 
 const batch = mockClient(BatchClient);
@@ -107,12 +107,15 @@ describe('Function: status', () => {
       expect(response.jobs.map((job) => job.jobId)).toEqual(ids(1000));
     });
 
-    it('summarises each job: times as ISO 8601, attempts, exit code, log stream and array counts', async () => {
-      const [failed, array] = ids(2);
+    it('summarises each job: times as ISO 8601, attempts, exit code, log stream, definition, dependencies, tags and array counts', async () => {
+      const [failed, array, upstream] = ids(3);
       batch.on(DescribeJobsCommand).resolves({
         jobs: [
           detail(failed, {
             jobName: 'align-na12878',
+            jobDefinition: 'arn:aws:batch:us-east-1:123456789012:job-definition/pendant-align:7',
+            dependsOn: [{ jobId: upstream, type: 'SEQUENTIAL' }, { jobId: array }],
+            tags: { project: 'na12878', owner: 'lab' },
             status: 'FAILED',
             statusReason: 'Essential container in task exited',
             createdAt: Date.UTC(2024, 0, 2, 3, 0, 0),
@@ -171,6 +174,10 @@ describe('Function: status', () => {
             },
           ],
           arrayStatusSummary: null,
+          jobDefinition: 'pendant-align:7',
+          dependsOn: [{ jobId: upstream, type: 'SEQUENTIAL' }, { jobId: array }],
+          tags: { project: 'na12878', owner: 'lab' },
+          arrayProperties: null,
         },
         {
           jobId: array,
@@ -184,6 +191,10 @@ describe('Function: status', () => {
           logStreamName: null,
           attempts: [],
           arrayStatusSummary: { SUCCEEDED: 3, RUNNING: 2, RUNNABLE: 1 },
+          jobDefinition: 'd',
+          dependsOn: [],
+          tags: {},
+          arrayProperties: { size: 6 },
         },
       ]);
     });
@@ -371,10 +382,108 @@ describe('Function: status', () => {
     [
       'a field is unknown',
       { jobIds: [jobId(1)], verbose: true },
-      'invalid request: verbose: is not a field of this request; allowed: jobIds, jobId, nextToken [unknown-field]',
+      'invalid request: verbose: is not a field of this request; allowed: jobIds, jobId, nextToken, children [unknown-field]',
     ],
   ])('throws when %s, without calling AWS', async (_case, event, message) => {
     await expectRejection(createHandler({ config: config() })(event), InvalidRequestError, message);
     expect(batch).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('Function: status, an array parent with a page of its children', () => {
+  const parent = jobId(42);
+  const arrayParent = (fields: Partial<JobDetail> = {}) =>
+    batch.on(DescribeJobsCommand).resolves({
+      jobs: [detail(parent, { status: 'FAILED', arrayProperties: { size: 10_000, statusSummary: { SUCCEEDED: 9_990, FAILED: 10 } }, ...fields })],
+    });
+
+  beforeEach(() => batch.reset());
+
+  it('answers the parent and the children ListJobs lists, each with its index, exit code and reason', async () => {
+    arrayParent();
+    batch.on(ListJobsCommand).resolves({
+      jobSummaryList: [
+        {
+          jobId: `${parent}:17`,
+          jobName: 'align',
+          status: 'FAILED',
+          statusReason: 'Essential container in task exited',
+          createdAt: Date.UTC(2024, 0, 2),
+          startedAt: Date.UTC(2024, 0, 2, 0, 1),
+          stoppedAt: Date.UTC(2024, 0, 2, 0, 2),
+          arrayProperties: { index: 17 },
+          container: { exitCode: 2 },
+        },
+      ],
+      nextToken: 'batch-opaque-token',
+    });
+
+    const response = (await createHandler({ config: config() })({ jobId: parent, children: { status: 'FAILED', limit: 1 } })) as JobStatusResponse;
+
+    expect(response.arrayProperties).toEqual({ size: 10_000 });
+    expect(response.arrayStatusSummary).toEqual({ SUCCEEDED: 9_990, FAILED: 10 });
+    expect(response.children!.status).toBe('FAILED');
+    expect(response.children!.jobs).toEqual<ChildJobSummary[]>([
+      {
+        jobId: `${parent}:17`,
+        index: 17,
+        status: 'FAILED',
+        statusReason: 'Essential container in task exited',
+        exitCode: 2,
+        createdAt: '2024-01-02T00:00:00.000Z',
+        startedAt: '2024-01-02T00:01:00.000Z',
+        stoppedAt: '2024-01-02T00:02:00.000Z',
+      },
+    ]);
+    expect(batch).toHaveReceivedCommandWith(ListJobsCommand, { arrayJobId: parent, jobStatus: 'FAILED', maxResults: 1 });
+    // Batch's own token is wrapped: it comes back bound to this parent and status.
+    expect(response.children!.nextToken).not.toBe('batch-opaque-token');
+
+    batch.resetHistory();
+    await createHandler({ config: config() })({ jobId: parent, children: { status: 'FAILED', nextToken: response.children!.nextToken! } });
+    expect(batch).toHaveReceivedCommandWith(ListJobsCommand, { arrayJobId: parent, jobStatus: 'FAILED', maxResults: 100, nextToken: 'batch-opaque-token' });
+  });
+
+  it('answers a null token on the last page', async () => {
+    arrayParent();
+    batch.on(ListJobsCommand).resolves({ jobSummaryList: [] });
+    const response = (await createHandler({ config: config() })({ jobId: parent, children: { status: 'RUNNING' } })) as JobStatusResponse;
+    expect(response.children).toEqual({ status: 'RUNNING', jobs: [], nextToken: null });
+  });
+
+  it('throws when a token belongs to another parent or status, without calling AWS', async () => {
+    arrayParent();
+    batch.on(ListJobsCommand).resolves({ jobSummaryList: [], nextToken: 'batch-opaque-token' });
+    const first = (await createHandler({ config: config() })({ jobId: parent, children: { status: 'FAILED' } })) as JobStatusResponse;
+    batch.resetHistory();
+
+    await expectRejection(
+      createHandler({ config: config() })({ jobId: parent, children: { status: 'SUCCEEDED', nextToken: first.children!.nextToken! } }),
+      InvalidRequestError,
+      `invalid request: children.nextToken: belongs to the FAILED children of ${parent}; send it with that jobId and children.status [token]`,
+    );
+    await expectRejection(
+      createHandler({ config: config() })({ jobId: jobId(7), children: { status: 'FAILED', nextToken: 'bm90LWEtdG9rZW4' } }),
+      InvalidRequestError,
+      'invalid request: children.nextToken: is not a token from a previous status response [token]',
+    );
+    expect(batch.calls()).toHaveLength(0);
+  });
+
+  it('answers an empty last page for a job that is not an array parent, without listing', async () => {
+    batch.on(DescribeJobsCommand).resolves({ jobs: [detail(parent)] });
+    const response = (await createHandler({ config: config() })({ jobId: parent, children: { status: 'FAILED' } })) as JobStatusResponse;
+    expect(response.children).toEqual({ status: 'FAILED', jobs: [], nextToken: null });
+    expect(batch).not.toHaveReceivedCommand(ListJobsCommand);
+  });
+
+  it('reports an array child and a multi-node node by their own ids', async () => {
+    batch.on(DescribeJobsCommand).callsFake((input: DescribeJobsCommandInput) => ({
+      jobs: (input.jobs ?? []).map((id) => detail(id, id.includes(':') ? { arrayProperties: { index: 3 } } : {})),
+    }));
+    const child = (await createHandler({ config: config() })({ jobId: `${parent}:3` })) as JobSummary;
+    const node = (await createHandler({ config: config() })({ jobId: `${parent}#1` })) as JobSummary;
+    expect(child).toMatchObject({ jobId: `${parent}:3`, arrayProperties: { index: 3 } });
+    expect(node).toMatchObject({ jobId: `${parent}#1`, arrayProperties: null });
   });
 });

@@ -52,6 +52,14 @@ class ScriptedBatch implements BatchGateway {
   }
 
   public async terminateJob() {}
+
+  public async terminateJobs() {
+    return [];
+  }
+
+  public async listChildren() {
+    return { jobs: [] };
+  }
 }
 
 function run(batch: BatchGateway, request: SubmitRequest, sleeps: number[] = [], now = new Date(Date.UTC(2026, 0, 1, 0, 5))) {

@@ -1,8 +1,8 @@
-import { BatchClient, CancelJobCommand, ClientException, DescribeJobsCommand, JobStatus, TerminateJobCommand } from '@aws-sdk/client-batch';
+import { BatchClient, CancelJobCommand, ClientException, DescribeJobsCommand, DescribeJobsCommandInput, JobStatus, TerminateJobCommand, TerminateJobsCommand } from '@aws-sdk/client-batch';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createHandler } from '../../lambda/handlers/terminate';
-import { BatchJobNotFoundError, InvalidRequestError } from '../../lib/model';
+import { BatchJobNotFoundError, InvalidRequestError, TerminateJobsResponse } from '../../lib/model';
 import { expectRejection } from '../support/errors';
 
 const batch = mockClient(BatchClient);
@@ -136,10 +136,84 @@ describe('Function: terminate', () => {
     [
       'a field is unknown',
       { jobId: JOB_ID, reason: REASON, force: true },
-      'invalid request: force: is not a field of this request; allowed: jobId, reason [unknown-field]',
+      'invalid request: force: is not a field of this request; allowed: jobId, jobIds, reason [unknown-field]',
     ],
   ])('throws when %s, without calling AWS', async (_case, event, message) => {
     await expectRejection(createHandler()(event), InvalidRequestError, message);
     expect(batch).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('Function: terminate, many jobs', () => {
+  const id = (n: number) => `${n.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
+  const statuses: Record<string, JobStatus> = {};
+  const knownJobs = () =>
+    batch.on(DescribeJobsCommand).callsFake((input: DescribeJobsCommandInput) => ({
+      jobs: (input.jobs ?? [])
+        .filter((jobId) => statuses[jobId] !== undefined)
+        .map((jobId) => ({ jobId, jobName: 'align', jobQueue: 'q', jobDefinition: 'd', status: statuses[jobId], startedAt: undefined })),
+    }));
+
+  beforeEach(() => {
+    for (const key of Object.keys(statuses)) delete statuses[key];
+  });
+
+  it('reports each job in the order asked: stopped, left alone, not found, or refused by Batch', async () => {
+    Object.assign(statuses, { [id(1)]: 'RUNNING', [id(2)]: 'SUCCEEDED', [id(3)]: 'RUNNABLE', [id(4)]: 'STARTING' });
+    knownJobs();
+    // AWS Batch API Reference, TerminateJobs: 200 with a per-job `errors` list; a job it cannot find counts as stopped.
+    batch.on(TerminateJobsCommand).resolves({
+      successful: [id(1), id(3)],
+      errors: [{ job: id(4), code: 'ServerException', message: 'Failed to read job state. Please retry this job.' }],
+    });
+
+    const response = (await createHandler()({ jobIds: [id(1), id(2), id(9), id(3), id(4), id(1)], reason: REASON })) as TerminateJobsResponse;
+
+    expect(response).toEqual<TerminateJobsResponse>({
+      jobs: [
+        { jobId: id(1), previousStatus: 'RUNNING', action: 'terminated' },
+        { jobId: id(2), previousStatus: 'SUCCEEDED', action: 'none' },
+        { jobId: id(3), previousStatus: 'RUNNABLE', action: 'cancelled' },
+      ],
+      notFound: [id(9)],
+      failed: [{ jobId: id(4), previousStatus: 'STARTING', code: 'ServerException', message: 'Failed to read job state. Please retry this job.' }],
+    });
+    expect(batch).toHaveReceivedCommandTimes(DescribeJobsCommand, 1);
+    expect(batch).toHaveReceivedCommandWith(TerminateJobsCommand, { jobs: [id(1), id(3), id(4)], reason: REASON });
+    expect(batch).not.toHaveReceivedCommand(TerminateJobCommand);
+    expect(batch).not.toHaveReceivedCommand(CancelJobCommand);
+  });
+
+  it('stops an array parent like any job: TerminateJobs acts on its children as TerminateJob does', async () => {
+    Object.assign(statuses, { [id(1)]: 'PENDING', [id(2)]: 'RUNNING' });
+    knownJobs();
+    batch.on(TerminateJobsCommand).resolves({ successful: [id(1), id(2)], errors: [] });
+
+    const response = (await createHandler()({ jobIds: [id(1), id(2)], reason: REASON })) as TerminateJobsResponse;
+
+    expect(response.jobs.map((job) => job.action)).toEqual(['cancelled', 'terminated']);
+  });
+
+  it('makes no stop call when every job has finished', async () => {
+    Object.assign(statuses, { [id(1)]: 'FAILED', [id(2)]: 'SUCCEEDED' });
+    knownJobs();
+
+    const response = (await createHandler()({ jobIds: [id(1), id(2)], reason: REASON })) as TerminateJobsResponse;
+
+    expect(response.jobs.map((job) => job.action)).toEqual(['none', 'none']);
+    expect(batch).not.toHaveReceivedCommand(TerminateJobsCommand);
+    expect(batch).not.toHaveReceivedCommand(TerminateJobCommand);
+  });
+
+  it.each([
+    [{ jobIds: [], reason: REASON }, 'invalid request: jobIds: must name at least one job [min-items]'],
+    [{ jobIds: Array.from({ length: 101 }, (_, n) => id(n)), reason: REASON }, 'invalid request: jobIds: must name at most 100 jobs, got 101 [max-items]'],
+    [{ jobIds: [id(1), 'nope'], reason: REASON }, 'invalid request: jobIds[1]: must be an AWS Batch job id (a UUID), got "nope" [pattern]'],
+    [{ jobIds: id(1), reason: REASON }, 'invalid request: jobIds: must be an array of job ids, got a string [type]'],
+    [{ jobIds: [id(1)] }, 'invalid request: reason: is required: say why the job is stopped [required]'],
+    [{ jobIds: [id(1)], jobId: id(1), reason: REASON }, 'invalid request: give either jobId or jobIds, not both [exclusive]'],
+  ])('throws when the request is %j, without calling AWS', async (event, message) => {
+    await expectRejection(createHandler()(event), InvalidRequestError, message);
+    expect(batch.calls()).toHaveLength(0);
   });
 });

@@ -663,6 +663,48 @@ describe('parseStatusRequest', () => {
   });
 });
 
+describe('parseStatusRequest: children of an array parent', () => {
+  it('accepts a page of one status, with a token and a limit', () => {
+    expect(parseStatusRequest({ jobId: JOB_ID, children: { status: 'FAILED', nextToken: 'WzFd', limit: 1000 } })).toEqual({
+      jobId: JOB_ID,
+      children: { status: 'FAILED', nextToken: 'WzFd', limit: 1000 },
+    });
+  });
+
+  it('accepts a multi-node node and an array child as the job', () => {
+    expect(parseStatusRequest({ jobId: `${JOB_ID}#3` })).toEqual({ jobId: `${JOB_ID}#3` });
+    expect(parseStatusRequest({ jobId: `${JOB_ID}:9999` })).toEqual({ jobId: `${JOB_ID}:9999` });
+  });
+
+  // AWS Batch API Reference, ListJobs: without jobStatus only RUNNING jobs are listed, and `filters` (which would list
+  // every status) does not apply to an array's children: a page of children needs its status.
+  it('throws when the status is missing, saying why', () => {
+    expect(problemsOf(parseStatusRequest, { jobId: JOB_ID, children: {} })).toEqual([
+      {
+        field: 'children.status',
+        rule: 'required',
+        message: "is required: Batch lists an array's children one status at a time; one of SUBMITTED, PENDING, RUNNABLE, STARTING, RUNNING, SUCCEEDED, FAILED",
+      },
+    ]);
+  });
+
+  it.each<[unknown, string, string]>([
+    [{ status: 'failed' }, 'children.status', 'enum'],
+    [{ status: 'FAILED', limit: 0 }, 'children.limit', 'range'],
+    // ListJobs maxResults: 1 to 1,000.
+    [{ status: 'FAILED', limit: 1001 }, 'children.limit', 'range'],
+    [{ status: 'FAILED', nextToken: 'a b' }, 'children.nextToken', 'pattern'],
+    [{ status: 'FAILED', all: true }, 'children.all', 'unknown-field'],
+    ['FAILED', 'children', 'type'],
+  ])('throws when children is %j', (children, field, rule) => {
+    expect(rulesOf(parseStatusRequest, { jobId: JOB_ID, children })).toEqual([[field, rule]]);
+  });
+
+  it('throws when children comes with jobIds', () => {
+    expect(rulesOf(parseStatusRequest, { jobIds: [JOB_ID], children: { status: 'FAILED' } })).toEqual([['children', 'exclusive']]);
+  });
+});
+
 describe('parseLogsRequest', () => {
   it('accepts a job id alone', () => {
     expect(parseLogsRequest({ jobId: JOB_ID })).toEqual({ jobId: JOB_ID });
@@ -737,6 +779,51 @@ describe('text with a lone UTF-16 surrogate', () => {
     ['a logs token', parseLogsRequest, { jobId: JOB_ID, nextToken: '\udc00' }, 'nextToken'],
   ])('refuses it in %s', (_what, parse, event, field) => {
     expect(problemsOf(parse, event)).toEqual([{ field, rule: 'utf8', message: 'must be valid Unicode text: it holds a lone UTF-16 surrogate, which has no UTF-8 form' }]);
+  });
+});
+
+describe('parseLogsRequest: attempts and the tail', () => {
+  it('accepts an attempt from 1 to 10 and the tail', () => {
+    expect(parseLogsRequest({ jobId: `${JOB_ID}#0`, attempt: 10, fromEnd: true, limit: 50 })).toEqual({ jobId: `${JOB_ID}#0`, attempt: 10, fromEnd: true, limit: 50 });
+    expect(parseLogsRequest({ jobId: `${JOB_ID}:17`, attempt: 1, fromEnd: false })).toEqual({ jobId: `${JOB_ID}:17`, attempt: 1 });
+  });
+
+  // SubmitJob retryStrategy.attempts: 1 to 10, so no job has an eleventh attempt.
+  it.each<[unknown, string]>([
+    [0, 'range'],
+    [11, 'range'],
+    [1.5, 'type'],
+    ['2', 'type'],
+  ])('throws when the attempt is %j', (attempt, rule) => {
+    expect(rulesOf(parseLogsRequest, { jobId: JOB_ID, attempt })).toEqual([['attempt', rule]]);
+  });
+
+  it('throws when fromEnd is not a boolean, or comes with a nextToken', () => {
+    expect(rulesOf(parseLogsRequest, { jobId: JOB_ID, fromEnd: 'yes' })).toEqual([['fromEnd', 'type']]);
+    expect(rulesOf(parseLogsRequest, { jobId: JOB_ID, fromEnd: true, nextToken: 'WzFd' })).toEqual([['fromEnd', 'exclusive']]);
+  });
+});
+
+describe('parseTerminateRequest: many jobs', () => {
+  it('accepts up to 100 job ids, array parents and children included', () => {
+    const jobIds = Array.from({ length: 100 }, (_, index) => `${JOB_ID}:${index}`);
+    expect(parseTerminateRequest({ jobIds, reason: 'withdrawn' })).toEqual({ jobIds, reason: 'withdrawn' });
+  });
+
+  it.each<[unknown, string, string]>([
+    [[], 'jobIds', 'min-items'],
+    [Array.from({ length: 101 }, () => JOB_ID), 'jobIds', 'max-items'],
+    [JOB_ID, 'jobIds', 'type'],
+    [[JOB_ID, 'x'], 'jobIds[1]', 'pattern'],
+  ])('throws when jobIds is %j', (jobIds, field, rule) => {
+    expect(rulesOf(parseTerminateRequest, { jobIds, reason: 'withdrawn' })).toEqual([[field, rule]]);
+  });
+
+  it('throws when both jobId and jobIds are given, and reports a missing reason too', () => {
+    expect(rulesOf(parseTerminateRequest, { jobId: JOB_ID, jobIds: [JOB_ID] })).toEqual([
+      ['', 'exclusive'],
+      ['reason', 'required'],
+    ]);
   });
 });
 

@@ -129,7 +129,7 @@ describe('Faults: terminate of 200 jobs through throttling, 5xx, resets and lost
       containers.map(async ({ handler }) => {
         while (next < targets.length) {
           const index = next++;
-          answers[index] = await invokeRetrying(caller, () => handler({ jobId: targets[index], reason: REASON }), 5);
+          answers[index] = (await invokeRetrying(caller, () => handler({ jobId: targets[index], reason: REASON }), 5)) as TerminateResponse;
         }
       }),
     );
