@@ -1,5 +1,6 @@
 import {
   BatchJobSubmissionError,
+  checkOverrides,
   checkParameterValues,
   fieldPath,
   ContainerOverrides,
@@ -87,6 +88,8 @@ function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
     message: problem.message,
   }));
   problems.push(...checkPlatform(definition, queue), ...checkScheduling(queue, request));
+  // What the job definition lets callers change: no command, environment or resources unless it says so.
+  if (request.containerOverrides) problems.push(...checkOverrides(definition, request.containerOverrides));
 
   const keyHash = request.idempotencyKey === undefined ? undefined : createHash('sha256').update(request.idempotencyKey).digest('hex');
   const input: SubmitJobInput = {
