@@ -56,6 +56,9 @@ export class PlatformStack extends Stack {
             input_object: Parameter.s3Object({ mustExist: true, within: [DEMO_INPUTS], description: 'The S3 URI of the input object' }),
           },
           platform: JobPlatform.FARGATE,
+          // The demo lets callers replace its command (the end-to-end journey runs scripts of its own through it);
+          // without this, submit refuses containerOverrides.command.
+          overrides: { command: true },
           ...(demoJobMemory && { memory: demoJobMemory }),
         },
       ],

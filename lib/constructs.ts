@@ -9,3 +9,5 @@ export * from './platform';
 export * from './parameter';
 export * from './job-events';
 export * from './monitoring';
+// The model's structs that the constructs' props and properties use.
+export type { JobOverridePolicy, JobResources } from './model/overrides';

@@ -6,7 +6,13 @@ import { Duration, Fn, Size, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CpuArchitecture, JobPlatform } from './compute-environment';
 import {
+  checkOverridePolicy,
+  FARGATE_MEMORY,
+  FARGATE_VCPUS,
+  fargateMemoryFits,
   isValidName,
+  JobOverridePolicy,
+  JobResources,
   ParameterSpecs,
   renderDefaults,
   ValidationError,
@@ -67,6 +73,13 @@ export interface JobDefinitionOptions {
   readonly gpus?: number;
   /** @default - none */
   readonly environment?: Record<string, string>;
+  /**
+   * What callers of submit may override: the command (`command: true`), environment variables by name
+   * (`environment: ['SAMPLE']`), and vCPUs, memory and GPUs up to a bound (`maxVcpus`, `maxMemoryMiB`, `maxGpus`).
+   * Anything else a request asks to override is refused with `InvalidRequestError` naming the field.
+   * @default - callers may override nothing: not the command, no environment variable, no resource
+   */
+  readonly overrides?: JobOverridePolicy;
   /** Environment variables read from Secrets Manager or SSM at start; the execution role is granted read. @default - none */
   readonly secrets?: Record<string, batch.Secret>;
   /**
@@ -141,20 +154,6 @@ export interface JobDefinitionProps extends JobDefinitionOptions {
   readonly logGroup?: logs.ILogGroup;
 }
 
-/**
- * Fargate's valid vCPU and memory (MiB) pairs (AWS Batch User Guide, "Job definition parameters for ECS":
- * resourceRequirements, MEMORY on Fargate). The smallest is the default memory.
- */
-const FARGATE_MEMORY: Record<string, { min: number; max: number; step: number; only?: number[] }> = {
-  '0.25': { min: 512, max: 2048, step: 512, only: [512, 1024, 2048] },
-  '0.5': { min: 1024, max: 4096, step: 1024 },
-  '1': { min: 2048, max: 8192, step: 1024 },
-  '2': { min: 4096, max: 16384, step: 1024 },
-  '4': { min: 8192, max: 30720, step: 1024 },
-  '8': { min: 16384, max: 61440, step: 4096 },
-  '16': { min: 32768, max: 122880, step: 8192 },
-};
-
 /** The default memory on EC2, per vCPU: the ratio of the compute-optimized families Batch's defaults include. */
 const EC2_DEFAULT_MEBIBYTES_PER_VCPU = 2048;
 const DEFAULT_SCRATCH_PATH = '/tmp';
@@ -194,6 +193,10 @@ export class JobDefinition extends Construct {
    * @internal
    */
   public readonly _parameterSpecs: ParameterSpecs;
+  /** What callers of submit may override; `{}` for nothing. */
+  public readonly overrides: JobOverridePolicy;
+  /** The vCPUs, memory (MiB) and GPUs each job reserves unless a request overrides them. */
+  public readonly resources: JobResources;
   /** The aws-cdk-lib L2 job definition. */
   public readonly jobDefinition: batch.EcsJobDefinition;
   /** The ARN of the revision this deploy registered: `arn:…:job-definition/<name>:<revision>`. */
@@ -224,6 +227,10 @@ export class JobDefinition extends Construct {
     checkResources(where, this.platform, vcpus, props);
     const memory = props.memory ?? defaultMemory(this.platform, vcpus);
     checkMemory(where, this.platform, vcpus, memory);
+    this.overrides = props.overrides ?? {};
+    const overrideProblems = checkOverridePolicy(this.overrides, this.platform === JobPlatform.FARGATE ? 'FARGATE' : 'EC2');
+    if (overrideProblems.length > 0) throw new ValidationError(`${where}: ${overrideProblems.join('; ')}`);
+    this.resources = { vcpus, memoryMiB: memory.toMebibytes(), ...(props.gpus !== undefined && { gpus: props.gpus }) };
     const readonlyRootFilesystem = props.readonlyRootFilesystem ?? true;
     const volumes = this.volumes(where, readonlyRootFilesystem, props);
 
@@ -381,10 +388,8 @@ function checkResources(where: string, platform: JobPlatform, vcpus: number, pro
   }
   if (platform === JobPlatform.FARGATE) {
     if (props.gpus !== undefined) throw new ValidationError(`${where}: gpus need the EC2 platform; Fargate has no GPUs`);
-    if (FARGATE_MEMORY[String(vcpus)] === undefined) {
-      // Numeric order: Object.keys lists integer-like keys ('1', '2', …) before '0.25' and '0.5'.
-      const choices = Object.keys(FARGATE_MEMORY).map(Number).sort((a, b) => a - b);
-      throw new ValidationError(`${where}: Fargate vcpus must be one of ${choices.join(', ')}, got ${vcpus}`);
+    if (!FARGATE_VCPUS.includes(vcpus)) {
+      throw new ValidationError(`${where}: Fargate vcpus must be one of ${FARGATE_VCPUS.join(', ')}, got ${vcpus}`);
     }
   } else if (props.ephemeralStorage !== undefined) {
     throw new ValidationError(`${where}: ephemeralStorage applies to Fargate only; size EC2 storage with the compute environment's root volume`);
@@ -395,10 +400,7 @@ function checkMemory(where: string, platform: JobPlatform, vcpus: number, memory
   if (platform === JobPlatform.FARGATE) {
     const mebibytes = memory.toMebibytes();
     const allowed = FARGATE_MEMORY[String(vcpus)];
-    const fits = allowed.only
-      ? allowed.only.includes(mebibytes)
-      : mebibytes >= allowed.min && mebibytes <= allowed.max && (mebibytes - allowed.min) % allowed.step === 0;
-    if (!fits) {
+    if (!fargateMemoryFits(vcpus, mebibytes)) {
       const choices = allowed.only ? allowed.only.join(', ') : `${allowed.min} to ${allowed.max} in steps of ${allowed.step}`;
       throw new ValidationError(`${where}: Fargate with ${vcpus} vCPU takes ${choices} MiB of memory, got ${mebibytes}`);
     }

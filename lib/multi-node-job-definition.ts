@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, Fn, Size, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CpuArchitecture, JobPlatform } from './compute-environment';
-import { isValidName, LIMITS, MAX_NODES, MultiNodeLayout, ParameterSpecs, renderDefaults, ValidationError } from './model';
+import { checkOverridePolicy, isValidName, JobOverridePolicy, LIMITS, MAX_NODES, MultiNodeLayout, ParameterSpecs, renderDefaults, ValidationError } from './model';
 import { Parameter } from './parameter';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkParameters, defaultRetryStrategies, stackUniqueName } from './private/job-definition-rules';
@@ -63,6 +63,11 @@ export interface MultiNodeJobDefinitionProps {
   readonly instanceType?: ec2.InstanceType;
   /** The typed parameters, declared as for a single-node `JobDefinition`. @default - none */
   readonly parameters?: { [name: string]: Parameter };
+  /**
+   * What callers of submit may override in a node range's `containerOverrides`, as for a single-node `JobDefinition`.
+   * @default - callers may override nothing
+   */
+  readonly overrides?: JobOverridePolicy;
   /** How long one attempt may run (at least 60 seconds). @default - no limit */
   readonly timeout?: Duration;
   /** Attempts per job, 1 to 10. @default 3 */
@@ -117,6 +122,8 @@ export class MultiNodeJobDefinition extends Construct {
    * @internal
    */
   public readonly _parameterSpecs: ParameterSpecs;
+  /** What callers of submit may override in a node range; `{}` for nothing. */
+  public readonly overrides: JobOverridePolicy;
   /** The node index of the main node. */
   public readonly mainNode: number;
   /** The nodes a job runs unless a submission overrides `numNodes`. */
@@ -149,6 +156,9 @@ export class MultiNodeJobDefinition extends Construct {
     }
     checkParameters(where, this._parameterSpecs, ranges.flatMap((range) => range.command ?? []));
     checkRetries(where, props);
+    this.overrides = props.overrides ?? {};
+    const overrideProblems = checkOverridePolicy(this.overrides, 'EC2');
+    if (overrideProblems.length > 0) throw new ValidationError(`${where}: ${overrideProblems.join('; ')}`);
     const gpus = ranges.map((range) => range.gpus ?? 0);
     if (Math.max(...gpus) > 0) this.gpus = Math.max(...gpus);
 

@@ -172,7 +172,10 @@ function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
   });
 }
 
-/** What the configuration says of a job definition: its physical name, platform, parameters and deployed revision. */
+/**
+ * What the configuration says of a job definition: its physical name, platform, parameters, what callers may override,
+ * its resources and deployed revision.
+ */
 function definitionEntry(definition: JobDefinition | MultiNodeJobDefinition): JobDefinitionEntry {
   // The physical name is what DescribeJobDefinitions and SubmitJob take, so "latest" only ever reads this stack's
   // definition. A name known at synth ships in the config file; one only CloudFormation knows travels with the
@@ -182,6 +185,9 @@ function definitionEntry(definition: JobDefinition | MultiNodeJobDefinition): Jo
     definition: known ? definition.physicalName : definition.name,
     parameters: definition._parameterSpecs,
     platform: definition.platform,
+    ...(Object.keys(definition.overrides).length > 0 && { overrides: definition.overrides }),
+    // Only a definition whose vCPUs or memory may be overridden needs its own, for Fargate's pairs.
+    ...(definition instanceof JobDefinition && (definition.overrides.maxVcpus !== undefined || definition.overrides.maxMemoryMiB !== undefined) && { resources: definition.resources }),
     // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision>
     revision: known ? definition.revision : Fn.select(1, Fn.split('/', definition.jobDefinitionArn)),
     ...(definition instanceof MultiNodeJobDefinition && { nodes: definition._layout }),

@@ -9,6 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { BatchPlatform, ComputeEnvironment, ComputeKind, JobDefinition, JobEvents, JobPlatform, JobQueue, PlatformMonitoring, RuntimeFunctions, ValidationError } from '../lib';
+import { checkOverrides } from '../lib/model';
 import { batchRuleViolations } from './app/batch-rules';
 
 const root = join(__dirname, '..');
@@ -122,6 +123,22 @@ describe('README', () => {
       }
     });
   });
+
+  // "A request may set SAMPLE and ask for more (Fargate-sized) vCPUs and memory, up to its overrides; a request that
+  // replaces the command or sets any other variable is refused."
+  it("ships the platform snippet's override policy to submit, which refuses the command and any other variable", () => {
+    const [snippet] = stackSnippets().filter(({ source }) => source.includes("new Stack(app, 'Genomics')"));
+    const [app] = runSnippet(snippet.source);
+    const platform = app.node.findAll().find((construct): construct is BatchPlatform => construct instanceof BatchPlatform)!;
+    const align = platform.jobDefinitions.find((definition) => definition.name === 'align')!;
+    expect(align.overrides).toEqual({ environment: ['SAMPLE'], maxVcpus: 16, maxMemoryMiB: 32768 });
+    const target = { declaredName: 'align', platform: 'FARGATE' as const, overrides: align.overrides, resources: align.resources };
+    expect(checkOverrides(target, { environment: { SAMPLE: 'NA12878' }, vcpus: 16, memoryMiB: 32768 })).toEqual([]);
+    expect(checkOverrides(target, { command: ['sh'], environment: { LD_PRELOAD: 'x' } }).map((problem) => [problem.field, problem.rule])).toEqual([
+      ['containerOverrides.command', 'not-allowed'],
+      ['containerOverrides.environment.LD_PRELOAD', 'not-allowed'],
+    ]);
+  }, 120_000);
 
   it.each(['BatchPlatform', 'ComputeEnvironment', 'JobQueue', 'JobDefinition', 'RuntimeFunctions', 'JobEvents', 'PlatformMonitoring', 'PendantClient', 'Parameter', 'S3Uri', 'assetHashSerializer'])(
     'shows %s in a snippet that is compiled',

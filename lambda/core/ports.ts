@@ -55,7 +55,7 @@ export interface SubmitJobInput {
     resourceRequirements?: Array<{ type: 'VCPU' | 'MEMORY' | 'GPU'; value: string }>;
   };
   readonly arrayProperties?: { size: number };
-  readonly dependsOn?: Array<{ jobId: string; type?: 'N_TO_N' | 'SEQUENTIAL' }>;
+  readonly dependsOn?: Array<{ jobId?: string; type?: 'N_TO_N' | 'SEQUENTIAL' }>;
   readonly tags?: Record<string, string>;
   readonly shareIdentifier?: string;
   readonly schedulingPriorityOverride?: number;

@@ -1,5 +1,6 @@
 import {
   BatchJobSubmissionError,
+  checkOverrides,
   checkParameterValues,
   fieldPath,
   ContainerOverrides,
@@ -87,6 +88,8 @@ function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
     message: problem.message,
   }));
   problems.push(...checkPlatform(definition, queue), ...checkScheduling(queue, request));
+  // What the job definition lets callers change: no command, environment or resources unless it says so.
+  if (request.containerOverrides) problems.push(...checkOverrides(definition, request.containerOverrides));
 
   const keyHash = request.idempotencyKey === undefined ? undefined : createHash('sha256').update(request.idempotencyKey).digest('hex');
   const input: SubmitJobInput = {
@@ -317,11 +320,14 @@ function checkNodeOverrides(request: SubmitRequest, definition: JobDefinitionCon
     }
   }
   const last = (numNodes ?? nodes.numNodes) - 1;
-  (request.nodeOverrides?.nodePropertyOverrides ?? []).forEach(({ targetNodes }, index) => {
+  (request.nodeOverrides?.nodePropertyOverrides ?? []).forEach(({ targetNodes, containerOverrides }, index) => {
+    // A node range's overrides answer to the definition's override policy, as a single-node job's do.
+    const range = `nodeOverrides.nodePropertyOverrides[${index}]`;
+    if (containerOverrides) problems.push(...checkOverrides(definition, containerOverrides).map((problem) => ({ ...problem, field: `${range}.${problem.field}` })));
     const from = Number(targetNodes.split(':')[0] || 0);
     if (from > last) {
       problems.push({
-        field: `nodeOverrides.nodePropertyOverrides[${index}].targetNodes`,
+        field: `${range}.targetNodes`,
         rule: 'range',
         message: `starts at node ${from}, but the job's nodes are 0 to ${last}`,
       });

@@ -1,5 +1,6 @@
 import { ConfigurationError } from './errors';
 import { isValidName } from './job-name';
+import { checkOverridePolicy, JobOverridePolicy, JobResources } from './overrides';
 import { checkParameterSpecs, ParameterSpecs } from './parameters';
 
 /**
@@ -9,7 +10,7 @@ import { checkParameterSpecs, ParameterSpecs } from './parameters';
 export const ENV = {
   /**
    * JSON: `{ "<declared name>": { "definition": "<ARN | name:revision | name>", "parameters": { … }, "platform":
-   * "FARGATE" | "EC2", "revisionIndex": <n> } }`. `revisionIndex` names the entry of JOB_DEFINITION_REVISIONS that
+   * "FARGATE" | "EC2", "overrides": { … }, "resources": { "vcpus", "memoryMiB", "gpus"? }, "revisionIndex": <n> } }`. `revisionIndex` names the entry of JOB_DEFINITION_REVISIONS that
    * holds this definition's deployed revision: each declaration says where its revision is, so nothing depends on
    * the order JSON objects come back in (JavaScript puts integer-like keys such as `2024` first).
    */
@@ -85,6 +86,10 @@ export interface JobDefinitionConfig {
   /** @default - unknown: submit does not check the queue's platform */
   readonly platform?: PlatformName;
   readonly parameters: ParameterSpecs;
+  /** What callers may override; `{}` (nothing) unless declared. */
+  readonly overrides: JobOverridePolicy;
+  /** What the definition reserves. @default - unknown */
+  readonly resources?: JobResources;
   /** A multi-node parallel definition's node layout; absent for a single-node one. */
   readonly nodes?: MultiNodeLayout;
 }
@@ -109,6 +114,10 @@ export interface JobDefinitionEntry {
   readonly parameters?: ParameterSpecs;
   /** @default - unknown */
   readonly platform?: PlatformName;
+  /** What callers may override. @default - nothing */
+  readonly overrides?: JobOverridePolicy;
+  /** What the definition reserves, against which a single resource override is checked. @default - unknown */
+  readonly resources?: JobResources;
   /**
    * The deployed revision, or `name:revision`, usually a deploy-time token: written to JOB_DEFINITION_REVISIONS and
    * found again through this entry's `revisionIndex`, so it overrides the revision of `definition`.
@@ -337,7 +346,7 @@ function decodeJobDefinitions(text: string, revisionsText: string | undefined): 
     if (typeof entry !== 'object' || entry === null || typeof (entry as JobDefinitionEntry).definition !== 'string') {
       throw new ConfigurationError(variable, `${where} must be an object with a "definition" string`);
     }
-    const { definition, parameters = {}, platform, revisionIndex, nodes } = entry as JobDefinitionEntry & { revisionIndex?: unknown };
+    const { definition, parameters = {}, platform, overrides = {}, resources, revisionIndex, nodes } = entry as JobDefinitionEntry & { revisionIndex?: unknown };
     const reference = parseJobDefinitionReference(definition);
     if (reference === undefined) {
       throw new ConfigurationError(variable, `${where}: ${JSON.stringify(definition)} is not a job definition ARN, name:revision or name`);
@@ -348,7 +357,13 @@ function decodeJobDefinitions(text: string, revisionsText: string | undefined): 
     if (platform !== undefined && !PLATFORM_NAMES.includes(platform)) {
       throw new ConfigurationError(variable, `${where}: platform must be one of ${PLATFORM_NAMES.join(', ')}, got ${JSON.stringify(platform)}`);
     }
-    const problems = checkParameterSpecs(parameters);
+    if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
+      throw new ConfigurationError(variable, `${where}: overrides must be an object`);
+    }
+    if (resources !== undefined && !isResources(resources)) {
+      throw new ConfigurationError(variable, `${where}: resources must be { "vcpus": <number>, "memoryMiB": <integer>, "gpus"?: <integer> }`);
+    }
+    const problems = [...checkParameterSpecs(parameters), ...checkOverridePolicy(overrides, platform)];
     if (problems.length > 0) throw new ConfigurationError(variable, `${where}: ${problems.join('; ')}`);
     if (nodes !== undefined && !isMultiNodeLayout(nodes)) {
       throw new ConfigurationError(variable, `${where}: nodes must be { "mainNode": <n>, "numNodes": <n>, "openRangeStart"?: <n> } with mainNode below numNodes`);
@@ -377,6 +392,8 @@ function decodeJobDefinitions(text: string, revisionsText: string | undefined): 
       ...(revision === undefined ? {} : { revision }),
       ...(platform === undefined ? {} : { platform }),
       parameters,
+      overrides,
+      ...(resources === undefined ? {} : { resources }),
       ...(nodes === undefined ? {} : { nodes }),
     });
   }
@@ -388,6 +405,13 @@ function isMultiNodeLayout(value: unknown): value is MultiNodeLayout {
   const { mainNode, numNodes, openRangeStart, ...rest } = value as Record<string, unknown>;
   const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
   return Object.keys(rest).length === 0 && count(mainNode) && count(numNodes) && (mainNode as number) < (numNodes as number) && (openRangeStart === undefined || count(openRangeStart));
+}
+
+function isResources(value: unknown): value is JobResources {
+  if (typeof value !== 'object' || value === null) return false;
+  const { vcpus, memoryMiB, gpus, ...rest } = value as Record<string, unknown>;
+  const positive = (item: unknown) => typeof item === 'number' && Number.isFinite(item) && item > 0;
+  return Object.keys(rest).length === 0 && positive(vcpus) && positive(memoryMiB) && (gpus === undefined || Number.isSafeInteger(gpus));
 }
 
 function decodeJobQueues(text: string, settingsText: string | undefined): readonly JobQueueConfig[] {

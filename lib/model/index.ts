@@ -8,3 +8,4 @@ export * from './parameters';
 export * from './config';
 export * from './requests';
 export * from './job-state-change';
+export * from './overrides';

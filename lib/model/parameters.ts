@@ -1,4 +1,4 @@
-import { S3Uri } from './s3-uri';
+import { isWellFormedText, S3Uri } from './s3-uri';
 
 /**
  * Job definition parameters, declared once and typed.
@@ -184,6 +184,8 @@ function checkValue(parameter: string, spec: ParameterSpec, given: unknown): Val
   switch (spec.type) {
     case 'string': {
       if (typeof given !== 'string') return problem('type', `must be a string, got ${typeName(given)}`);
+      // Batch takes parameters as UTF-8 text: a lone surrogate has no UTF-8 form.
+      if (!isWellFormedText(given)) return problem('type', 'must be valid Unicode text, got a lone UTF-16 surrogate');
       if (spec.minLength !== undefined && given.length < spec.minLength) {
         return problem('length', `must be at least ${spec.minLength} characters, got ${given.length}`);
       }

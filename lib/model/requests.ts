@@ -3,7 +3,9 @@ import { isValidName, MAX_NAME_LENGTH } from './job-name';
 import { isJobStatus, JOB_STATUSES, JobStatus } from './job-status';
 import type { JobSummarySource, JobTransition } from './job-events';
 import { LogEvent } from './log-event';
+import { RESOURCE_LIMITS } from './overrides';
 import { ParameterProblem } from './parameters';
+import { isWellFormedText } from './s3-uri';
 
 /**
  * The events the five runtime functions accept and the responses they give, with the parsers the handlers run
@@ -64,7 +66,7 @@ export const LIMITS = {
 export const JOB_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?::(?:0|[1-9]\d{0,3})|#(?:0|[1-9]\d{0,4}))?$/;
 /** Container environment variable names; `AWS_BATCH*` is reserved by Batch and refused separately. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
-const RESERVED_ENV_PREFIX = 'AWS_BATCH';
+export const RESERVED_ENV_PREFIX = 'AWS_BATCH';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shapes
@@ -91,8 +93,15 @@ export interface ContainerOverrides {
 
 export type DependencyType = 'N_TO_N' | 'SEQUENTIAL';
 
+/**
+ * A job this job waits for, in one of the forms AWS Batch documents (AWS Batch User Guide, "Job dependencies"; API
+ * Reference, SubmitJob: dependsOn): `{ jobId }` waits for that job; `{ jobId, type: 'N_TO_N' }` makes each child of
+ * this array job wait for the child of the same index of that array job; `{ type: 'SEQUENTIAL' }`, without a job id,
+ * runs this array job's children one after another from index 0.
+ */
 export interface JobDependency {
-  readonly jobId: string;
+  /** Required except in `{ type: 'SEQUENTIAL' }`. */
+  readonly jobId?: string;
   readonly type?: DependencyType;
 }
 
@@ -107,7 +116,7 @@ export interface SubmitRequest {
   readonly containerOverrides?: ContainerOverrides;
   /** Makes an array job of this many children (2–10,000). */
   readonly arraySize?: number;
-  /** Job ids (or `{ jobId, type }`) this job waits for; at most 20. */
+  /** Job ids (or `{ jobId, type: 'N_TO_N' }`, `{ type: 'SEQUENTIAL' }` on an array job) this job waits for; at most 20. */
   readonly dependsOn?: ReadonlyArray<string | JobDependency>;
   /** @default - `makeJobName(jobDefinition)` */
   readonly jobName?: string;
@@ -399,6 +408,7 @@ export class EventReader {
   public string(value: unknown, field: string, rules: { min?: number; max: number; pattern?: RegExp; patternText?: string }): string | undefined {
     if (value === undefined) return this.problem(field, 'required', 'is required');
     if (typeof value !== 'string') return this.problem(field, 'type', `must be a string, got ${typeName(value)}`);
+    if (!isWellFormedText(value)) return this.problem(field, 'utf8', 'must be valid Unicode text: it holds a lone UTF-16 surrogate, which has no UTF-8 form');
     const min = rules.min ?? 1;
     if (value.length < min) return this.problem(field, min === 1 ? 'empty' : 'min-length', min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
     if (value.length > rules.max) return this.problem(field, 'max-length', `must be at most ${rules.max} characters, got ${value.length}`);
@@ -570,7 +580,7 @@ export function parseSubmitRequest(event: unknown): SubmitRequest {
   if (fields.schedulingPriorityOverride !== undefined) {
     request.schedulingPriorityOverride = reader.integer(fields.schedulingPriorityOverride, 'schedulingPriorityOverride', SCHEDULING_PRIORITY_MIN, SCHEDULING_PRIORITY_MAX);
   }
-  if (fields.dependsOn !== undefined) request.dependsOn = parseDependsOn(reader, fields.dependsOn);
+  if (fields.dependsOn !== undefined) request.dependsOn = parseDependsOn(reader, fields.dependsOn, fields.arraySize !== undefined);
   if (fields.containerOverrides !== undefined) request.containerOverrides = parseOverrides(reader, fields.containerOverrides);
   Object.assign(request, parseJobOptions(reader, fields));
   return reader.finish(request);
@@ -743,22 +753,37 @@ function parseNodePropertyOverride(reader: EventReader, value: unknown, field: s
   return override;
 }
 
-function parseDependsOn(reader: EventReader, value: unknown): JobDependency[] | undefined {
+function parseDependsOn(reader: EventReader, value: unknown, arrayJob: boolean): JobDependency[] | undefined {
   if (!Array.isArray(value)) return reader.problem('dependsOn', 'type', `must be an array of job ids, got ${typeName(value)}`);
   if (value.length > LIMITS.MAX_DEPENDENCIES) {
     return reader.problem('dependsOn', 'max-items', `must name at most ${LIMITS.MAX_DEPENDENCIES} jobs, got ${value.length}`);
   }
+  // The forms of AWS Batch User Guide, "Job dependencies": a job id; N_TO_N with a job id, for array jobs; SEQUENTIAL
+  // without a job id, for array jobs. Batch documents no other, so pendant sends no other.
+  let sequential = false;
   return value.map((item, index) => {
     const field = `dependsOn[${index}]`;
     if (typeof item === 'string') return { jobId: reader.jobId(item, field)! };
     const dependency = reader.object(item, field, ['jobId', 'type']);
     if (dependency === undefined) return { jobId: '' };
-    const jobId = reader.jobId(dependency.jobId, `${field}.jobId`)!;
-    if (dependency.type === undefined) return { jobId };
-    if (dependency.type !== 'N_TO_N' && dependency.type !== 'SEQUENTIAL') {
-      reader.problem(`${field}.type`, 'enum', `must be N_TO_N or SEQUENTIAL, got ${preview(dependency.type)}`);
+    const type = dependency.type;
+    if (type !== undefined && type !== 'N_TO_N' && type !== 'SEQUENTIAL') {
+      reader.problem(`${field}.type`, 'enum', `must be N_TO_N or SEQUENTIAL, got ${preview(type)}`);
+      return { jobId: '' };
     }
-    return { jobId, type: dependency.type as DependencyType };
+    if (type !== undefined && !arrayJob) {
+      reader.problem(`${field}.type`, 'array-only', `${type} applies to array jobs only: give arraySize, or leave type out to wait for the job`);
+    }
+    if (type === 'SEQUENTIAL') {
+      if (dependency.jobId !== undefined) {
+        reader.problem(`${field}.jobId`, 'form', 'must not be given with SEQUENTIAL, which orders this array job\'s own children; leave type out to wait for another job');
+      }
+      if (sequential) reader.problem(field, 'duplicate', 'SEQUENTIAL is given more than once');
+      sequential = true;
+      return { type };
+    }
+    const jobId = reader.jobId(dependency.jobId, `${field}.jobId`)!;
+    return type === undefined ? { jobId } : { jobId, type };
   });
 }
 
@@ -805,9 +830,18 @@ function parseOverrides(reader: EventReader, value: unknown): ContainerOverrides
       overrides.environment = environment as Record<string, string>;
     }
   }
-  if (fields.vcpus !== undefined) overrides.vcpus = reader.number(fields.vcpus, 'containerOverrides.vcpus', 0, 256);
-  if (fields.memoryMiB !== undefined) overrides.memoryMiB = reader.integer(fields.memoryMiB, 'containerOverrides.memoryMiB', 1, 4_194_304);
-  if (fields.gpus !== undefined) overrides.gpus = reader.integer(fields.gpus, 'containerOverrides.gpus', 0, 64);
+  // AWS Batch API Reference, ResourceRequirement: VCPU is whole on EC2 and 0.25, 0.5, 1, 2, 4, 8 or 16 on Fargate;
+  // MEMORY whole MiB, at least 4; GPU whole. What the job definition's platform narrows is checked by submit.
+  if (fields.vcpus !== undefined) {
+    const vcpus = reader.number(fields.vcpus, 'containerOverrides.vcpus', 0, RESOURCE_LIMITS.MAX_VCPUS);
+    if (vcpus !== undefined && !Number.isInteger(vcpus) && !RESOURCE_LIMITS.FRACTIONAL_VCPUS.includes(vcpus)) {
+      reader.problem('containerOverrides.vcpus', 'granularity', `must be a whole number, or 0.25 or 0.5 on Fargate, got ${vcpus}`);
+    } else overrides.vcpus = vcpus;
+  }
+  if (fields.memoryMiB !== undefined) {
+    overrides.memoryMiB = reader.integer(fields.memoryMiB, 'containerOverrides.memoryMiB', RESOURCE_LIMITS.MIN_MEMORY_MIB, RESOURCE_LIMITS.MAX_MEMORY_MIB);
+  }
+  if (fields.gpus !== undefined) overrides.gpus = reader.integer(fields.gpus, 'containerOverrides.gpus', 0, RESOURCE_LIMITS.MAX_GPUS);
   return overrides;
 }
 

@@ -13,14 +13,33 @@ const BUCKET_RULE = 'bucket must be a letter or digit, then at most 254 letters,
  * (Amazon S3 User Guide, "Naming Amazon S3 objects"): `s3://bucket/my sample.bam` names a real object.
  */
 const MAX_KEY_BYTES = 1024;
-/** A UTF-16 surrogate without its pair has no UTF-8 encoding, so no key can hold one. */
+/** A UTF-16 surrogate without its pair has no UTF-8 encoding, so no key (nor any text AWS takes) can hold one. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * True when `text` has a UTF-8 form: no lone UTF-16 surrogate. JSON can carry one (`"\ud800"`), JavaScript keeps it,
+ * and an SDK call then fails while encoding it (`URIError` for an S3 key) or sends text AWS cannot read.
+ */
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+/**
+ * Keys S3 would store but pendant refuses, because what reads them next reads them otherwise (Amazon S3 User Guide,
+ * "Naming Amazon S3 objects", characters that need special handling or are best avoided): control characters (C0,
+ * DEL, C1), which logs, shells and XML listings mangle; `.` and `..` segments, which S3 keeps literally but a job
+ * that maps keys to paths resolves, so `s3://bkt/inputs/../secret` would pass a `within` of `s3://bkt/inputs/` and
+ * be read as `s3://bkt/secret`; and text not in Unicode normalization form C, which looks like another key (an `é`
+ * typed as `e` and a combining accent names a different object than the `é` a prefix declares).
+ */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:\/|$)/;
 
 /**
  * An S3 location, `s3://bucket/key`.
  *
  * The key is everything after the first `/` past the bucket (`s3://bkt/a/b/c` has key `a/b/c`), taken as it is: any
- * valid UTF-8 up to 1,024 bytes, spaces included. `s3://bkt` and `s3://bkt/` both name the bucket's root, key `''`,
+ * valid UTF-8 up to 1,024 bytes, spaces included, in Unicode normalization form C, without control characters and
+ * without `.` or `..` segments. `s3://bkt` and `s3://bkt/` both name the bucket's root, key `''`,
  * and print as `s3://bkt/`.
  *
  * @example
@@ -42,6 +61,9 @@ export class S3Uri {
       throw new InvalidS3UriError(text, BUCKET_RULE);
     }
     if (LONE_SURROGATE.test(key)) throw new InvalidS3UriError(text, 'key must be valid UTF-8 (it holds a lone UTF-16 surrogate)');
+    if (CONTROL_CHARACTER.test(key)) throw new InvalidS3UriError(text, 'key must not hold control characters (U+0000 to U+001F, U+007F to U+009F)');
+    if (DOT_SEGMENT.test(key)) throw new InvalidS3UriError(text, 'key must not have "." or ".." segments');
+    if (key.normalize('NFC') !== key) throw new InvalidS3UriError(text, 'key must be in Unicode normalization form C (NFC)');
     if (new TextEncoder().encode(key).length > MAX_KEY_BYTES) {
       throw new InvalidS3UriError(text, `key must be at most ${MAX_KEY_BYTES} bytes of UTF-8`);
     }

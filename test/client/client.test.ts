@@ -48,7 +48,7 @@ const SUBMIT_REQUEST: SubmitRequest = {
   revision: 'latest',
   containerOverrides: { vcpus: 0.5, environment: { MODE: 'fast' } },
   arraySize: 4,
-  dependsOn: [{ jobId: OTHER_JOB_ID, type: 'SEQUENTIAL' }],
+  dependsOn: [{ jobId: OTHER_JOB_ID, type: 'N_TO_N' }, { type: 'SEQUENTIAL' }],
   jobName: 'nightly-run',
 };
 const FUNCTIONS: Required<PendantFunctions> = {

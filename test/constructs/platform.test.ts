@@ -423,6 +423,10 @@ describe('BatchPlatform', () => {
       expect(platformStack.platform.jobDefinition('demo-job').parameters.input_object._spec).toMatchObject({ type: 's3-object', mustExist: true, within: [DEMO_INPUTS] });
     });
 
+    it('lets callers replace demo-job\'s command (the end-to-end journey runs its own scripts) and nothing else', () => {
+      expect(platformStack.platform.jobDefinition('demo-job').overrides).toEqual({ command: true });
+    });
+
     it('lets the caller invoke the submit function only, through a stack export', () => {
       const statements = roleStatements(callerTemplate, logicalId(callerStack.caller.role!));
       const invoke = resourcesFor(statements, 'lambda:InvokeFunction');

@@ -422,8 +422,8 @@ describe('RuntimeFunctions', () => {
       const env = functionEnvironment(directory, { [ENV.JOB_DEFINITION_REVISIONS]: '7,3', [ENV.JOB_QUEUES]: '["queue-a","queue-b"]' });
       const config = RuntimeConfig.fromEnv(env);
       expect([...config.jobDefinitions.values()]).toEqual([
-        { declaredName: 'alpha', physicalName: f.definitions[0].physicalName, revision: 7, platform: 'FARGATE', parameters: parameterSpecs(ALPHA_PARAMETERS!) },
-        { declaredName: 'beta', physicalName: f.definitions[1].physicalName, revision: 3, platform: 'FARGATE', parameters: parameterSpecs(BETA_PARAMETERS!) },
+        { declaredName: 'alpha', physicalName: f.definitions[0].physicalName, revision: 7, platform: 'FARGATE', parameters: parameterSpecs(ALPHA_PARAMETERS!), overrides: {} },
+        { declaredName: 'beta', physicalName: f.definitions[1].physicalName, revision: 3, platform: 'FARGATE', parameters: parameterSpecs(BETA_PARAMETERS!), overrides: {} },
       ]);
       expect(config.jobQueues).toEqual([
         { queue: 'queue-a', name: 'queue-a', platform: 'FARGATE', fairShare: false },
@@ -439,6 +439,24 @@ describe('RuntimeFunctions', () => {
         fixture({ alphaParameters: { input_object: Parameter.s3Object({ description: 'what to read', within: ['s3://my-inputs/in/'], mustExist: true }) } }),
       );
       expect(reordered).toEqual(keys(f));
+    });
+
+    it("ships a definition's override policy, and its resources when they may be overridden, for submit to check", () => {
+      const stack = newStack();
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+      const queue = new JobQueue(stack, 'Queue', { computeEnvironments: [new ComputeEnvironment(stack, 'Compute', { kind: ComputeKind.FARGATE, vpc })] });
+      const overrides = { command: true, environment: ['SAMPLE'], maxVcpus: 2, maxMemoryMiB: 8192 };
+      const definitions = [
+        new JobDefinition(stack, 'Open', { name: 'open', image: IMAGE, overrides }),
+        new JobDefinition(stack, 'Closed', { name: 'closed', image: IMAGE }),
+      ];
+      const runtime = new RuntimeFunctions(stack, 'Runtime', { jobDefinitions: definitions, jobQueues: [queue], jobLogGroup: new logs.LogGroup(stack, 'JobLogs') });
+      Template.fromStack(stack);
+      const directory = stagedAssetDirectory(stack, logicalId(runtime.submitFunction));
+      const config = RuntimeConfig.fromEnv(functionEnvironment(directory, { [ENV.JOB_DEFINITION_REVISIONS]: '1,1', [ENV.JOB_QUEUES]: '["q"]' }));
+      expect(config.jobDefinitions.get('open')).toMatchObject({ overrides, resources: { vcpus: 1, memoryMiB: 2048 } });
+      expect(config.jobDefinitions.get('closed')?.overrides).toEqual({});
+      expect(config.jobDefinitions.get('closed')).not.toHaveProperty('resources');
     });
 
     it('keeps the asset when nothing changes and replaces only validate and submit when a declaration does', () => {

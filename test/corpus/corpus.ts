@@ -34,6 +34,14 @@ export const CATEGORIES = [
   'bad-token',
   'deep-json',
   'huge-json',
+  /** An override the job definition does not allow (issue 10: overrides are the job definition's to allow). */
+  'override-not-allowed',
+  /** A vCPU, memory or GPU amount AWS Batch does not take on the definition's platform (ResourceRequirement). */
+  'resource-granularity',
+  /** A dependency in a form AWS Batch does not document ("Job dependencies"). */
+  'dependency-form',
+  /** Text with a lone UTF-16 surrogate, which has no UTF-8 form. */
+  'invalid-utf8',
   'bad-tag',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -75,15 +83,20 @@ export const CORPUS_PARAMETERS = {
   note: Parameter.string({ default: 'none' }),
 };
 
+/** What callers may override of `align` (Fargate, 1 vCPU, 2 GiB): the command, two variables, up to 4 vCPUs and 8 GiB. */
+export const ALIGN_OVERRIDES = { command: true, environment: ['SAMPLE', 'LOG_LEVEL'], maxVcpus: 4, maxMemoryMiB: 8192 };
+export const ALIGN_RESOURCES = { vcpus: 1, memoryMiB: 2048 };
+
 /**
  * `align` is the definition the corpus names. `scratch` declares an object that must exist with no `within`, so
- * the fuzzer can see which S3 locations reach HeadObject when nothing narrows them.
+ * the fuzzer can see which S3 locations reach HeadObject when nothing narrows them; it declares no override policy,
+ * so callers may override nothing of it.
  */
 export function corpusConfig(): RuntimeConfig {
   return new RuntimeConfig(
     encodeConfig({
       jobDefinitions: {
-        align: { definition: 'pendant-align:1', parameters: CORPUS_PARAMETERS, platform: 'FARGATE' },
+        align: { definition: 'pendant-align:1', parameters: CORPUS_PARAMETERS, platform: 'FARGATE', overrides: ALIGN_OVERRIDES, resources: ALIGN_RESOURCES },
         scratch: { definition: 'pendant-scratch', parameters: { object: Parameter.s3Object({ mustExist: true }) }, platform: 'FARGATE' },
       },
       jobQueues: [
@@ -115,12 +128,12 @@ export const VALID_EVENTS: Readonly<Record<HandlerName, readonly unknown[]>> = {
         environment: { SAMPLE: 'sample-1', LOG_LEVEL: 'debug' },
         vcpus: 0.5,
         memoryMiB: 2048,
-        gpus: 1,
       },
       arraySize: 10,
-      dependsOn: [JOB_ID, { jobId: OTHER_JOB_ID, type: 'SEQUENTIAL' }],
+      dependsOn: [JOB_ID, { jobId: OTHER_JOB_ID, type: 'N_TO_N' }, { type: 'SEQUENTIAL' }],
     },
-    { jobDefinition: 'align', jobQueue: QUEUE_ARN, revision: 'latest', parameters: { input: INPUT }, dependsOn: [{ jobId: `${JOB_ID}:3`, type: 'N_TO_N' }] },
+    { jobDefinition: 'align', jobQueue: QUEUE_ARN, revision: 'latest', parameters: { input: INPUT }, arraySize: 4, dependsOn: [{ jobId: JOB_ID, type: 'N_TO_N' }] },
+    { jobDefinition: 'align', parameters: { input: INPUT }, containerOverrides: { vcpus: 4, memoryMiB: 8192, environment: { LOG_LEVEL: 'info' } } },
     { jobDefinition: 'scratch', parameters: { object: 's3://scratch-bucket/tmp/a.txt' } },
     { jobDefinition: 'align', jobQueue: FAIR_QUEUE_NAME, shareIdentifier: 'lab1', schedulingPriorityOverride: 10, parameters: { input: INPUT } },
     { jobDefinition: 'align', parameters: { input: 's3://pendant-inputs/reads/sample 1 (rerun).fastq' } },

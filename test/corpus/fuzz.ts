@@ -9,6 +9,7 @@ import { validate } from '../../lambda/core/validate';
 import {
   InvalidRequestError,
   JOB_STATUSES,
+  JobOverridePolicy,
   parseLogsRequest,
   parseStatusRequest,
   parseSubmitRequest,
@@ -19,7 +20,7 @@ import {
   RuntimeConfig,
   S3Uri,
 } from '../../lib/model';
-import { corpusConfig, CorpusCase, FAIR_QUEUE_NAME, HandlerName, HANDLERS, INPUT, JOB_ID, problemClass, QUEUE_ARN, VALID_EVENTS } from './corpus';
+import { ALIGN_OVERRIDES, ALIGN_RESOURCES, corpusConfig, CorpusCase, FAIR_QUEUE_NAME, HandlerName, HANDLERS, INPUT, JOB_ID, OTHER_JOB_ID, problemClass, QUEUE_ARN, VALID_EVENTS } from './corpus';
 
 /**
  * The fuzzer that grows the corpus: it mutates valid events (drops and adds fields, swaps types, injects empty,
@@ -170,6 +171,8 @@ export function awsViolations(call: AwsCall): Violation[] {
     if (!ok) found.push({ rule, message });
   };
   const input = call.input;
+  // Every API takes UTF-8: a string with a lone surrogate has no UTF-8 form.
+  for (const text of stringsIn(input)) check(isWellFormed(text), `${call.operation}.utf8`, `${preview(text)} holds a lone surrogate`);
   switch (call.operation) {
     case 'SubmitJob': {
       const job = input as unknown as SubmitJobInput;
@@ -201,11 +204,21 @@ export function awsViolations(call: AwsCall): Violation[] {
         for (const part of overrides.command ?? []) check(typeof part === 'string' && part !== '', 'SubmitJob.command', 'a command part is not a non-empty string');
         // ContainerOverrides: instanceType applies to multi-node parallel jobs only.
         check(!('instanceType' in overrides), 'SubmitJob.instanceType', 'instanceType on a single-node job');
-        for (const { type, value } of overrides.resourceRequirements ?? []) {
+        // AWS Batch API Reference, ResourceRequirement: the corpus's definitions run on Fargate, where VCPU is one of
+        // 0.25, 0.5, 1, 2, 4, 8, 16, MEMORY one of the values listed for that VCPU (at least 4 MiB anywhere), and
+        // there are no GPUs.
+        const amounts = new Map((overrides.resourceRequirements ?? []).map(({ type, value }) => [type, value]));
+        for (const [type, value] of amounts) {
           const amount = Number(value);
-          const valid = type === 'VCPU' ? amount > 0 : type === 'MEMORY' ? Number.isInteger(amount) && amount >= 1 : Number.isInteger(amount) && amount >= 0;
-          check(valid, `SubmitJob.resourceRequirements.${type}`, `${type} ${preview(value)} is not a valid amount`);
+          const valid = type === 'VCPU' ? FARGATE_MEMORY_BY_VCPU.has(amount) : type === 'MEMORY' ? Number.isInteger(amount) && amount >= 4 : false;
+          check(valid, `SubmitJob.resourceRequirements.${type}`, `${type} ${preview(value)} is not an amount Fargate takes`);
         }
+        if (amounts.has('VCPU') || amounts.has('MEMORY')) {
+          const vcpus = Number(amounts.get('VCPU') ?? ALIGN_RESOURCES.vcpus);
+          const memory = Number(amounts.get('MEMORY') ?? ALIGN_RESOURCES.memoryMiB);
+          check(FARGATE_MEMORY_BY_VCPU.get(vcpus)?.includes(memory) ?? false, 'SubmitJob.resourceRequirements.pair', `Fargate does not pair ${vcpus} vCPU with ${memory} MiB`);
+        }
+        found.push(...declaredOverrideViolations(job.jobDefinition, overrides));
       }
       if (job.arrayProperties) {
         const size = job.arrayProperties.size;
@@ -213,14 +226,23 @@ export function awsViolations(call: AwsCall): Violation[] {
       }
       if (job.dependsOn) {
         check(job.dependsOn.length <= 20, 'SubmitJob.dependsOn.count', `${job.dependsOn.length} dependencies (20 at most)`);
+        // AWS Batch User Guide, "Job dependencies": a job id; for array jobs, N_TO_N with a job id or SEQUENTIAL
+        // without one. Nothing else is documented.
+        const arrayJob = job.arrayProperties !== undefined;
         for (const dependency of job.dependsOn) {
           if (typeof dependency !== 'object' || dependency === null) {
             found.push({ rule: 'SubmitJob.dependsOn', message: `dependency ${preview(dependency)} is not an object` });
             continue;
           }
-          check(AWS_JOB_ID.test(dependency.jobId), 'SubmitJob.dependsOn.jobId', `dependency ${preview(dependency.jobId)} is not a job id`);
           check(dependency.type === undefined || dependency.type === 'N_TO_N' || dependency.type === 'SEQUENTIAL', 'SubmitJob.dependsOn.type', `dependency type ${preview(dependency.type)}`);
+          if (dependency.type === 'SEQUENTIAL') {
+            check(dependency.jobId === undefined, 'SubmitJob.dependsOn.form', 'SEQUENTIAL with a job id');
+          } else {
+            check(dependency.jobId !== undefined && AWS_JOB_ID.test(dependency.jobId), 'SubmitJob.dependsOn.jobId', `dependency ${preview(dependency.jobId)} is not a job id`);
+          }
+          check(dependency.type === undefined || arrayJob, 'SubmitJob.dependsOn.form', `${String(dependency.type)} on a job that is not an array job`);
         }
+        check(job.dependsOn.filter((dependency) => dependency?.type === 'SEQUENTIAL').length <= 1, 'SubmitJob.dependsOn.form', 'SEQUENTIAL more than once');
       }
       found.push(...jobOptionViolations(job));
       const bytes = utf8(JSON.stringify(job));
@@ -231,6 +253,10 @@ export function awsViolations(call: AwsCall): Violation[] {
     case 'HeadObject': {
       const { Bucket: bucket, Key: key } = input as { Bucket: string; Key: string };
       check(key !== '' && utf8(key) <= 1024, 'HeadObject.Key', `key ${preview(key)} is empty or over 1,024 bytes`);
+      // A key is UTF-8 (Amazon S3 User Guide, "Naming Amazon S3 objects"): a lone surrogate has no UTF-8 form, and the
+      // SDK's URI encoding throws URIError on it.
+      check(isWellFormed(key), 'HeadObject.Key.utf8', `key ${preview(key)} holds a lone surrogate`);
+      check(followsKeyRules(key), 'pendant.s3-key', `key ${preview(key)} breaks pendant's key rules`);
       // The widest rule S3 ever had (legacy us-east-1 names): 3–255 letters, digits, ".", "-", "_", a letter or digit first.
       check(/^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$/.test(bucket), 'HeadObject.Bucket', `bucket ${preview(bucket)} can never have existed`);
       break;
@@ -318,6 +344,52 @@ function jobOptionViolations(job: SubmitJobInput): Violation[] {
   return found;
 }
 
+/** Fargate's vCPU values and the memory (MiB) each takes (AWS Batch API Reference, ResourceRequirement). */
+const FARGATE_MEMORY_BY_VCPU = new Map<number, number[]>([
+  [0.25, [512, 1024, 2048]],
+  [0.5, range(1024, 4096, 1024)],
+  [1, range(2048, 8192, 1024)],
+  [2, range(4096, 16384, 1024)],
+  [4, range(8192, 30720, 1024)],
+  [8, range(16384, 61440, 4096)],
+  [16, range(32768, 122880, 8192)],
+]);
+
+function range(from: number, to: number, step: number): number[] {
+  return Array.from({ length: (to - from) / step + 1 }, (_, index) => from + index * step);
+}
+
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value !== 'object' || value === null) return [];
+  return (Array.isArray(value) ? value : Object.entries(value).flat()).flatMap(stringsIn);
+}
+
+function isWellFormed(text: string): boolean {
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+}
+
+/** The key rules the README states (no control characters, no `.` or `..` segment, NFC), restated. */
+function followsKeyRules(key: string): boolean {
+  return !/[\u0000-\u001f\u007f-\u009f]/.test(key) && !key.split('/').some((segment) => segment === '.' || segment === '..') && key.normalize('NFC') === key;
+}
+
+/** What `corpusConfig()` declares callers may override: align's policy, and nothing of scratch. */
+function declaredOverrideViolations(jobDefinition: string, overrides: NonNullable<SubmitJobInput['containerOverrides']>): Violation[] {
+  const found: Violation[] = [];
+  const policy: JobOverridePolicy = jobDefinition.startsWith('pendant-align:') ? ALIGN_OVERRIDES : {};
+  const add = (rule: string, message: string) => found.push({ rule: `declared.overrides.${rule}`, message });
+  if (overrides.command !== undefined && policy.command !== true) add('command', 'the command is overridden');
+  for (const { name } of overrides.environment ?? []) {
+    if (!(policy.environment ?? []).includes(name)) add('environment', `environment variable ${preview(name)} is set`);
+  }
+  for (const { type, value } of overrides.resourceRequirements ?? []) {
+    const max = type === 'VCPU' ? policy.maxVcpus : type === 'MEMORY' ? policy.maxMemoryMiB : undefined;
+    if (max === undefined || Number(value) > max) add(type, `${type} ${preview(value)} is overridden beyond what is declared`);
+  }
+  return found;
+}
+
 /** What `corpusConfig()` declares of `align`'s parameters, checked on what would reach Batch. */
 function declaredParameterViolations(job: SubmitJobInput): Violation[] {
   if (!job.jobDefinition.startsWith('pendant-align:')) return [];
@@ -326,8 +398,9 @@ function declaredParameterViolations(job: SubmitJobInput): Violation[] {
   const check = (name: string, ok: (value: string) => boolean) => {
     if (name in parameters && !ok(parameters[name])) found.push({ rule: `declared.${name}`, message: `${name} ${preview(parameters[name])} breaks its declaration` });
   };
-  check('input', (value) => value.startsWith('s3://pendant-inputs/reads/') && !value.endsWith('/'));
-  check('output', (value) => value.startsWith('s3://'));
+  const keyOf = (value: string) => value.slice(value.indexOf('/', 'S3://'.length) + 1);
+  check('input', (value) => value.startsWith('s3://pendant-inputs/reads/') && !value.endsWith('/') && isWellFormed(value) && followsKeyRules(keyOf(value)));
+  check('output', (value) => value.startsWith('s3://') && isWellFormed(value) && followsKeyRules(keyOf(value)));
   check('threads', (value) => /^-?\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 64);
   check('verbose', (value) => value === 'true' || value === 'false');
   check('mode', (value) => value === 'fast' || value === 'sensitive');
@@ -348,7 +421,9 @@ const KNOWN_PATHS: Record<HandlerName, Path[]> = {
   submit: [
     ['jobDefinition'], ['jobQueue'], ['revision'], ['jobName'], ['arraySize'], ['dependsOn'], ['dependsOn', 0], ['dependsOn', 1, 'jobId'], ['dependsOn', 1, 'type'],
     ['parameters'], ['parameters', 'input'], ['parameters', 'output'], ['parameters', 'threads'], ['parameters', 'verbose'], ['parameters', 'mode'], ['parameters', 'sample'], ['parameters', 'note'],
+    ['dependsOn', 2], ['dependsOn', 2, 'type'], ['dependsOn', 2, 'jobId'],
     ['containerOverrides'], ['containerOverrides', 'command'], ['containerOverrides', 'command', 0], ['containerOverrides', 'environment'], ['containerOverrides', 'environment', 'SAMPLE'],
+    ['containerOverrides', 'environment', 'LD_PRELOAD'], ['containerOverrides', 'environment', 'PATH'],
     ['containerOverrides', 'vcpus'], ['containerOverrides', 'memoryMiB'], ['containerOverrides', 'gpus'], ['containerOverrides', 'instanceType'],
     ['tags'], ['tags', 'team'], ['propagateTags'], ['retryStrategy'], ['retryStrategy', 'attempts'], ['retryStrategy', 'evaluateOnExit'],
     ['retryStrategy', 'evaluateOnExit', 0, 'action'], ['retryStrategy', 'evaluateOnExit', 0, 'onExitCode'], ['retryStrategy', 'evaluateOnExit', 0, 'onStatusReason'],
@@ -367,6 +442,8 @@ const anyString = fc.constantFrom(...STRING_UNITS).chain((unit) => fc.string({ u
 const hugeString = fc.tuple(fc.constantFrom(...LENGTHS), fc.constantFrom('x', 'é', '€', '😀', '"', '\\', '\u0000', ' ', 'A_')).map(([length, unit]) => unit.repeat(Math.ceil(length / unit.length)).slice(0, Math.max(length, 0)));
 const number = fc.oneof(
   fc.constantFrom(0, 1, 2, 9999, 10_000, 10_001, 20, 21, 64, 65, 256, 257, 1024, 1025, 4_194_304, 4_194_305, 2_147_483_647, 2_147_483_648, -1, 0.25, -0, 2 ** 53, 1e308),
+  // Resource amounts at and around AWS's granularity (ResourceRequirement) and align's declared bounds.
+  fc.constantFrom(1e-320, 5e-324, 0.1, 0.5, 0.75, 1.5, 3, 4, 5, 8, 16, 3, 4, 512, 1536, 2048, 3000, 4096, 8192, 8193, 16384),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
 );
@@ -379,6 +456,10 @@ const badId = fc.oneof(
 );
 const badS3Uri = fc.oneof(
   fc.constantFrom('', 's3://', 's3:///x', 's3://pendant-inputs', 's3://pendant-inputs/', 's3://pendant-inputs/reads/', 'S3://pendant-inputs/reads/a', 's3://./reads/a', 's3://../reads/a', 's3://a/reads/a', 's3://-/x', 's3://pendant-inputs/reads/../../secret', `${INPUT} `, `${INPUT}\n`, 'https://pendant-inputs.s3.amazonaws.com/reads/a'),
+  // Lone surrogates, dot segments, control characters and non-NFC text in keys (README, "The runtime functions").
+  fc.constantFrom('\ud800', '\udc00', '\udbff\udbff', '\udc00\ud800', '/./', '/../', '.', '..', '\t', '\u0000', '\u007f', '\u0085', '\u001b[0m', 'e\u0301', '\u212b').chain((inserted) =>
+    fc.constantFrom(`s3://pendant-inputs/reads/${inserted}`, `s3://pendant-inputs/reads/a${inserted}b.fastq`, `s3://pendant-outputs/${inserted}/`, `s3://scratch-bucket/${inserted}`),
+  ),
   anyString.map((text) => `s3://${text}`),
   anyString.map((text) => `s3://pendant-inputs/reads/${text}`),
   anyString.map((text) => `s3://${text}/reads/a`),
@@ -392,6 +473,8 @@ const badName = fc.oneof(
 );
 const envName = fc.oneof(
   fc.constantFrom('AWS_BATCH_JOB_ID', 'aws_batch_x', 'AWS_BATCHX', 'AWS_BATC', 'AWS', '', '1A', 'A-B', 'A B', 'A=B', '__proto__', 'constructor', 'E'.repeat(255), 'E'.repeat(256)),
+  // Variables that take over a process, and align's declared ones in other cases.
+  fc.constantFrom('LD_PRELOAD', 'LD_LIBRARY_PATH', 'PATH', 'NODE_OPTIONS', 'PYTHONPATH', 'BASH_ENV', 'SAMPLE', 'LOG_LEVEL', 'sample', 'Log_Level'),
   anyString,
 );
 const token = fc.oneof(
@@ -419,6 +502,7 @@ type Mutation =
   | { readonly kind: 'nest'; readonly pick: number; readonly depth: number; readonly inArrays: boolean }
   | { readonly kind: 'env'; readonly name: string; readonly value: Json }
   | { readonly kind: 'parameter'; readonly name: string; readonly value: Json }
+  | { readonly kind: 'dependency'; readonly index: number; readonly value: Json; readonly arraySize: Json | undefined }
   | { readonly kind: 'root'; readonly value: Json };
 
 const setValue = (flavor: string, value: fc.Arbitrary<Json>) => fc.record({ kind: fc.constant('set' as const), pick: fc.nat(), flavor: fc.constant(flavor), value });
@@ -440,6 +524,13 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('env' as const), name: envName, value: fc.oneof(fc.constant<Json>('x'), hugeString, typeSwap) }),
   fc.record({ kind: fc.constant('parameter' as const), name: fc.oneof(fc.constantFrom('input', 'output', 'threads', 'verbose', 'mode', 'sample', 'note', 'object'), anyString), value: fc.oneof(badS3Uri, number, typeSwap, anyString, hugeString) }),
   fc.record({ kind: fc.constant('root' as const), value: fc.oneof(typeSwap, fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>) }),
+  // The dependency forms of AWS Batch User Guide, "Job dependencies", and their neighbours, with and without an array.
+  fc.record({
+    kind: fc.constant('dependency' as const),
+    index: fc.nat(2),
+    value: fc.constantFrom<Json>({ type: 'SEQUENTIAL' }, { type: 'N_TO_N' }, { jobId: OTHER_JOB_ID, type: 'N_TO_N' }, { jobId: OTHER_JOB_ID, type: 'SEQUENTIAL' }, {}, { jobId: JOB_ID }, { type: null }),
+    arraySize: fc.constantFrom<Json | undefined>(undefined, 2, 1, null),
+  }),
 );
 
 export interface FuzzedEvent {
@@ -554,6 +645,10 @@ function mutate(handler: HandlerName, event: Json, mutation: Mutation): Json {
       return setAt(event, ['containerOverrides', 'environment', change.name], change.value);
     case 'parameter':
       return setAt(event, ['parameters', change.name], change.value);
+    case 'dependency': {
+      const withDependency = setAt(event, ['dependsOn', change.index], change.value);
+      return setAt(withDependency, ['arraySize'], change.arraySize);
+    }
     case 'root':
       return change.value;
   }

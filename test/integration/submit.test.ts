@@ -4,7 +4,7 @@ import { SdkS3Gateway } from '../../lambda/aws/s3';
 import { createHandler } from '../../lambda/handlers/submit';
 import { createHandler as createStatusHandler } from '../../lambda/handlers/status';
 import { createHandler as createTerminateHandler } from '../../lambda/handlers/terminate';
-import { encodeConfig, Parameter, RuntimeConfig, S3ObjectNotFoundError, StatusResponse, UnknownJobDefinitionError } from '../../lib/model';
+import { encodeConfig, InvalidRequestError, Parameter, RuntimeConfig, S3ObjectNotFoundError, StatusResponse, UnknownJobDefinitionError } from '../../lib/model';
 import { ACCOUNT, motoClients, recordCalls, REGION, resetMoto } from './moto/aws';
 import { BatchEnvironment, containerProperties, createBatchEnvironment, createBucket, describeJob, holdJob, putObject, registerJobDefinition } from './moto/fixtures';
 
@@ -24,8 +24,13 @@ function configFor(environment: BatchEnvironment): RuntimeConfig {
     encodeConfig({
       jobDefinitions: {
         // Pinned, as the constructs deploy it: the revision that went out with the function.
-        align: { definition: `${environment.jobDefinitionName}:${environment.revision}`, parameters },
-        // By name only: Batch's latest ACTIVE revision.
+        // Callers may replace its command, set two variables and ask for up to 4 vCPUs and 8 GiB.
+        align: {
+          definition: `${environment.jobDefinitionName}:${environment.revision}`,
+          parameters,
+          overrides: { command: true, environment: ['SAMPLE', 'LOG_LEVEL'], maxVcpus: 4, maxMemoryMiB: 8192 },
+        },
+        // By name only: Batch's latest ACTIVE revision. It declares no override policy: nothing may be overridden.
         'align-latest': { definition: environment.jobDefinitionName, parameters },
       },
       jobQueues: [environment.jobQueueArn],
@@ -133,6 +138,44 @@ describe('Integration: submit', () => {
     const job = await describeJob(fixtures.batch, array.jobId);
     expect(job.dependsOn).toEqual([{ jobId: first.jobId }, { jobId: first.jobId, type: 'N_TO_N' }]);
     expect(job.arrayProperties?.size).toBe(3);
+  });
+
+  // AWS Batch User Guide, "Job dependencies": "For array jobs, you can specify a SEQUENTIAL type dependency without
+  // specifying a job ID so that each child array job completes sequentially, starting at index 0."
+  it('submits an array job whose children run one after another: SEQUENTIAL without a job id', async () => {
+    const { fixtures, batchCalls, handler } = await setUp();
+
+    const array = await handler({ jobDefinition: 'align', parameters: { input: INPUT }, arraySize: 3, dependsOn: [{ type: 'SEQUENTIAL' }] });
+
+    expect(batchCalls.inputsOf('SubmitJob')).toEqual([expect.objectContaining({ arrayProperties: { size: 3 }, dependsOn: [{ type: 'SEQUENTIAL' }] })]);
+    expect((await describeJob(fixtures.batch, array.jobId)).arrayProperties?.size).toBe(3);
+  });
+
+  describe('refusals before any AWS call', () => {
+    async function refusal(event: unknown): Promise<InvalidRequestError> {
+      const { batchCalls, s3Calls, handler } = await setUp();
+      const error = await handler(event).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect(batchCalls.counts()).toEqual({});
+      expect(s3Calls.counts()).toEqual({});
+      return error as InvalidRequestError;
+    }
+
+    it.each<[string, object, string, string]>([
+      ['the command of a definition that allows none', { jobDefinition: 'align-latest', containerOverrides: { command: ['sh', '-c', 'id'] } }, 'containerOverrides.command', 'not-allowed'],
+      ['LD_PRELOAD', { jobDefinition: 'align', containerOverrides: { environment: { SAMPLE: 's', LD_PRELOAD: '/tmp/x.so' } } }, 'containerOverrides.environment.LD_PRELOAD', 'not-allowed'],
+      ['vcpus above the declared bound', { jobDefinition: 'align', containerOverrides: { vcpus: 8 } }, 'containerOverrides.vcpus', 'above-limit'],
+      ['vcpus of 1e-320', { jobDefinition: 'align', containerOverrides: { vcpus: 1e-320 } }, 'containerOverrides.vcpus', 'granularity'],
+      ['an input key with a lone surrogate', { jobDefinition: 'align', parameters: { input: `${INPUT}\ud800` } }, 'parameters.input', 'invalid-s3-uri'],
+      ['an input key with a ".." segment', { jobDefinition: 'align', parameters: { input: `s3://${BUCKET}/reads/../secret` } }, 'parameters.input', 'invalid-s3-uri'],
+      ['N_TO_N on a job that is not an array job', { jobDefinition: 'align', dependsOn: [{ jobId: '8c5b2c46-5a3b-4f8e-9d43-1f2a3b4c5d6e', type: 'N_TO_N' }] }, 'dependsOn[0].type', 'array-only'],
+    ])('refuses %s, naming the field', async (_what, event, field, rule) => {
+      const error = await refusal({ parameters: { input: INPUT }, ...event });
+      expect(error.problems).toContainEqual(expect.objectContaining({ field, rule }));
+    });
   });
 
   describe('revisions', () => {
@@ -318,7 +361,7 @@ describe('Integration: submit › tags, retry strategy, timeout and multi-node j
     const calls = recordCalls(clients.batch);
     const config = new RuntimeConfig(
       encodeConfig({
-        jobDefinitions: { mpi: { definition: 'pendant-mpi:1', platform: 'EC2', nodes: { mainNode: 0, numNodes: 3, openRangeStart: 0 } } },
+        jobDefinitions: { mpi: { definition: 'pendant-mpi:1', platform: 'EC2', nodes: { mainNode: 0, numNodes: 3, openRangeStart: 0 }, overrides: { command: true } } },
         jobQueues: [{ queue: environment.jobQueueArn, platform: 'EC2' }],
       }),
     );

@@ -90,4 +90,23 @@ describe('Integration: validate', () => {
     // The default reference must still exist; the malformed input is not looked up.
     expect(calls.inputsOf('HeadObject').map((input) => input.Key)).toEqual(['reference/genome.fa']);
   });
+
+  // Through the real SDK a lone surrogate in a key would throw URIError while the request is built; the other keys are
+  // refused by pendant's documented rule. Each is a problem of the parameter, never a crash, and never reaches S3.
+  it.each<[string, string]>([
+    ['a lone high surrogate', `${INPUT}\ud800`],
+    ['a lone low surrogate', `s3://${BUCKET}/reads/\udc00.fastq`],
+    ['a ".." segment', `s3://${BUCKET}/reads/../reference/genome.fa`],
+    ['a control character', `s3://${BUCKET}/reads/a\u0000.fastq`],
+    ['a key not in NFC', `s3://${BUCKET}/reads/e\u0301.fastq`],
+  ])('answers an input key with %s as invalid-s3-uri without asking S3 about it', async (_what, input) => {
+    const { fixtures, calls, handler } = setUp();
+    await createBucket(fixtures.s3, BUCKET);
+    await putObject(fixtures.s3, `s3://${BUCKET}/reference/genome.fa`);
+
+    const result = await handler({ jobDefinition: 'align', parameters: { input } });
+
+    expect(result.problems).toEqual([expect.objectContaining({ parameter: 'input', code: 'invalid-s3-uri' })]);
+    expect(calls.inputsOf('HeadObject').map((headInput) => headInput.Key)).toEqual(['reference/genome.fa']);
+  });
 });

@@ -22,7 +22,12 @@ const handler = () =>
         jobDefinitions: {
           report: { definition: 'pendant-report:2', platform: 'EC2' },
           // A main node 0 and an open range "1:" over 3 nodes, as MultiNodeJobDefinition writes it.
-          mpi: { definition: 'pendant-mpi:1', platform: 'EC2', nodes: { mainNode: 0, numNodes: 3, openRangeStart: 1 } },
+          mpi: {
+            definition: 'pendant-mpi:1',
+            platform: 'EC2',
+            nodes: { mainNode: 0, numNodes: 3, openRangeStart: 1 },
+            overrides: { command: true, environment: ['ROLE'], maxVcpus: 4, maxMemoryMiB: 8192 },
+          },
           fixed: { definition: 'pendant-fixed:1', platform: 'EC2', nodes: { mainNode: 1, numNodes: 2 } },
         },
         jobQueues: [{ queue: 'ec2-queue', platform: 'EC2', fairShare: false }],
@@ -156,6 +161,11 @@ describe('Function: submit › multi-node parallel jobs', () => {
       'numNodes not above the open range\'s start',
       { jobDefinition: 'mpi', nodeOverrides: { numNodes: 1 } },
       'nodeOverrides.numNodes: must exceed the main node\'s index (0) and the start of the open node range (1) of job definition mpi, got 1 [range]',
+    ],
+    [
+      "a node range's override the definition does not allow",
+      { jobDefinition: 'mpi', nodeOverrides: { nodePropertyOverrides: [{ targetNodes: '1:', containerOverrides: { environment: { LD_PRELOAD: 'x' } } }] } },
+      'nodeOverrides.nodePropertyOverrides[0].containerOverrides.environment.LD_PRELOAD: is not an environment variable job definition mpi lets callers set; allowed: ROLE [not-allowed]',
     ],
     [
       'a node range past the last node',

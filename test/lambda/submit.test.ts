@@ -35,6 +35,8 @@ const ALIGN_PARAMETERS: ParameterSpecs = {
   threads: Parameter.integer({ min: 1, max: 64, default: 8 }),
   notes: Parameter.string({ default: 'none' }),
 };
+/** What callers may override of align: the command, two variables and resources up to a bound. */
+const ALIGN_OVERRIDES = { command: true, environment: ['LOG_LEVEL', 'SAMPLE', 'BIG'], maxVcpus: 4, maxMemoryMiB: 8192, maxGpus: 1 };
 const DEFAULT_QUEUE_ARN = 'arn:aws:batch:us-east-1:123456789012:job-queue/pendant-default';
 const NOW = new Date(Date.UTC(2024, 0, 2, 3, 4, 5));
 const JOB_NAME = '2024-01-02T03-04-05_align';
@@ -45,8 +47,15 @@ function config(overrides: { maxS3Concurrency?: number } = {}): RuntimeConfig {
   return new RuntimeConfig(
     encodeConfig({
       jobDefinitions: {
-        align: { definition: 'arn:aws:batch:us-east-1:123456789012:job-definition/pendant-align:3', parameters: ALIGN_PARAMETERS },
+        align: {
+          definition: 'arn:aws:batch:us-east-1:123456789012:job-definition/pendant-align:3',
+          parameters: ALIGN_PARAMETERS,
+          overrides: ALIGN_OVERRIDES,
+        },
+        // Declares no override policy: callers may change nothing.
         report: { definition: 'pendant-report' },
+        // Fargate, 1 vCPU and 2 GiB, which callers may raise to 4 vCPUs and 8 GiB.
+        fargate: { definition: 'pendant-fargate:1', platform: 'FARGATE', overrides: { maxVcpus: 4, maxMemoryMiB: 8192 }, resources: { vcpus: 1, memoryMiB: 2048 } },
       },
       jobQueues: [DEFAULT_QUEUE_ARN, 'pendant-spot'],
       ...(overrides.maxS3Concurrency !== undefined && { maxS3Concurrency: overrides.maxS3Concurrency }),
@@ -262,13 +271,21 @@ describe('Function: submit', () => {
         jobDefinition: 'align',
         parameters: VALID,
         arraySize: 10_000,
-        dependsOn: [DEPENDENCY, { jobId: JOB_ID, type: 'SEQUENTIAL' }, { jobId: `${JOB_ID}:3` }],
+        dependsOn: [DEPENDENCY, { jobId: JOB_ID, type: 'N_TO_N' }, { jobId: `${JOB_ID}:3` }],
       });
 
       expect(submitted()).toMatchObject({
         arrayProperties: { size: 10_000 },
-        dependsOn: [{ jobId: DEPENDENCY }, { jobId: JOB_ID, type: 'SEQUENTIAL' }, { jobId: `${JOB_ID}:3` }],
+        dependsOn: [{ jobId: DEPENDENCY }, { jobId: JOB_ID, type: 'N_TO_N' }, { jobId: `${JOB_ID}:3` }],
       });
+    });
+
+    // AWS Batch User Guide, "Job dependencies": "For array jobs, you can specify a SEQUENTIAL type dependency without
+    // specifying a job ID so that each child array job completes sequentially, starting at index 0."
+    it('sends a SEQUENTIAL dependency of an array job without a job id', async () => {
+      await submitFunction()({ jobDefinition: 'align', parameters: VALID, arraySize: 3, dependsOn: [{ type: 'SEQUENTIAL' }] });
+
+      expect(submitted().dependsOn).toEqual([{ type: 'SEQUENTIAL' }]);
     });
 
     it('accepts the smallest array and the most dependencies AWS allows', async () => {
@@ -351,8 +368,69 @@ describe('Function: submit', () => {
     });
 
     it('throws when the job definition is not configured', async () => {
-      await expectRejection(submitFunction()({ jobDefinition: 'nope' }), UnknownJobDefinitionError, 'unknown job definition "nope"; known: align, report');
+      await expectRejection(submitFunction()({ jobDefinition: 'nope' }), UnknownJobDefinitionError, 'unknown job definition "nope"; known: align, report, fargate');
       expectNothingSent();
+    });
+
+    describe('overrides the job definition does not allow', () => {
+      it.each<[string, object, string]>([
+        [
+          'the command',
+          { command: ['sh', '-c', 'curl https://example.com/x | sh'] },
+          'containerOverrides.command: job definition report does not let callers override command; it would need overrides.command: true [not-allowed]',
+        ],
+        [
+          'LD_PRELOAD',
+          { environment: { LD_PRELOAD: '/tmp/evil.so' } },
+          'containerOverrides.environment.LD_PRELOAD: is not an environment variable job definition report lets callers set; allowed: (none) [not-allowed]',
+        ],
+        ['vcpus', { vcpus: 2 }, 'containerOverrides.vcpus: job definition report does not let callers override vcpus; it would need overrides.maxVcpus [not-allowed]'],
+      ])('throws for %s on a definition that declares no policy, without calling AWS', async (_what, containerOverrides, message) => {
+        await expectRejection(submitFunction()({ jobDefinition: 'report', containerOverrides }), InvalidRequestError, `invalid request: ${message}`);
+        expectNothingSent();
+      });
+
+      it('throws for a variable the policy does not name and resources above its bounds, without calling AWS', async () => {
+        const error = await submitFunction()({
+          jobDefinition: 'align',
+          parameters: VALID,
+          containerOverrides: { environment: { SAMPLE: 's', PATH: '/tmp', NODE_OPTIONS: '--require x' }, vcpus: 8, gpus: 2 },
+        }).then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+        expect(error).toBeInstanceOf(InvalidRequestError);
+        expect((error as InvalidRequestError).problems.map((problem) => [problem.field, problem.rule])).toEqual([
+          ['containerOverrides.environment.PATH', 'not-allowed'],
+          ['containerOverrides.environment.NODE_OPTIONS', 'not-allowed'],
+          ['containerOverrides.vcpus', 'above-limit'],
+          ['containerOverrides.gpus', 'above-limit'],
+        ]);
+        expectNothingSent();
+      });
+
+      // AWS Batch API Reference, ResourceRequirement: on Fargate VCPU is 0.25, 0.5, 1, 2, 4, 8 or 16 and MEMORY one of
+      // the values listed for it; GPUs are not available. moto takes any value.
+      it.each<[string, object, string]>([
+        ['3 vCPUs on Fargate', { vcpus: 3, memoryMiB: 8192 }, "containerOverrides.vcpus: must be one of Fargate's 0.25, 0.5, 1, 2, 4, 8, 16, where job definition fargate runs, got 3 [granularity]"],
+        [
+          '4 vCPUs with the definition\'s 2 GiB',
+          { vcpus: 4 },
+          'containerOverrides.vcpus: Fargate with 4 vCPU takes 8192 to 30720 MiB in steps of 1024, got 2048 MiB (job definition fargate has 2048 MiB; override memoryMiB too) [granularity]',
+        ],
+        ['GPUs on Fargate', { gpus: 1 }, 'containerOverrides.gpus: job definition fargate runs on Fargate, which has no GPUs [platform]'],
+        ['1e-320 vCPUs', { vcpus: 1e-320 }, 'containerOverrides.vcpus: must be a whole number, or 0.25 or 0.5 on Fargate, got 1e-320 [granularity]'],
+      ])('throws for %s, without calling AWS', async (_what, containerOverrides, message) => {
+        await expectRejection(submitFunction()({ jobDefinition: 'fargate', containerOverrides }), InvalidRequestError, `invalid request: ${message}`);
+        expectNothingSent();
+      });
+
+      it('submits Fargate resources that pair, within the bounds', async () => {
+        batch.on(DescribeJobDefinitionsCommand).resolves({ jobDefinitions: [{ jobDefinitionName: 'pendant-fargate', jobDefinitionArn: 'arn', revision: 1, type: 'container', status: 'ACTIVE' }] });
+        await submitFunction()({ jobDefinition: 'fargate', containerOverrides: { vcpus: 2, memoryMiB: 6144 } });
+
+        expect(submitted().containerOverrides).toEqual({ resourceRequirements: [{ type: 'VCPU', value: '2' }, { type: 'MEMORY', value: '6144' }] });
+      });
     });
 
     it('throws when the job queue is not configured', async () => {

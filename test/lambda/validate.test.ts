@@ -130,6 +130,24 @@ describe('Function: validate', () => {
     expect(response).toEqual({ valid: false, problems: [{ parameter, code, message }] });
   });
 
+  // A lone surrogate has no UTF-8 form: the SDK's URI encoding would throw URIError on it. The other keys are refused by
+  // rule (README, "The runtime functions"): control characters, "." and ".." segments, text not in NFC.
+  it.each<[string, string, string]>([
+    ['input', 's3://genomes/runs/a\ud800.bam', 'key must be valid UTF-8 (it holds a lone UTF-16 surrogate)'],
+    ['input', 's3://genomes/runs/\udc00', 'key must be valid UTF-8 (it holds a lone UTF-16 surrogate)'],
+    ['output', 's3://results/\ud83d/', 'key must be valid UTF-8 (it holds a lone UTF-16 surrogate)'],
+    ['output', 's3://results/run/../../other/', 'key must not have "." or ".." segments'],
+    ['input', 's3://genomes/runs/../secret.bam', 'key must not have "." or ".." segments'],
+    ['input', 's3://genomes/runs/a\u0000.bam', 'key must not hold control characters (U+0000 to U+001F, U+007F to U+009F)'],
+    ['input', 's3://genomes/runs/re\u0301sume\u0301.bam', 'key must be in Unicode normalization form C (NFC)'],
+  ])('reports %s = %j as invalid-s3-uri without asking S3 about it', async (parameter, value, reason) => {
+    const response = await createHandler({ config: config() })({ jobDefinition: 'align', parameters: { ...VALID, [parameter]: value } });
+
+    expect(response).toEqual({ valid: false, problems: [{ parameter, code: 'invalid-s3-uri', message: `invalid S3 URI ${JSON.stringify(value)}: ${reason}` }] });
+    const keys = s3.commandCalls(HeadObjectCommand).map((call) => call.args[0].input.Key);
+    expect(keys).not.toContain(value.slice(value.indexOf('/', 5) + 1));
+  });
+
   it('reports a missing object (404) as a not-found problem, not an exception', async () => {
     s3.on(HeadObjectCommand, { Bucket: 'genomes', Key: 'runs/a.bam' }).rejects(s3Error(404, 'NotFound'));
 

@@ -96,9 +96,9 @@ describe('RuntimeConfig', () => {
     };
     const config = new RuntimeConfig(encodeConfig(input));
     expect([...config.jobDefinitions.entries()]).toEqual([
-      ['align', { declaredName: 'align', physicalName: 'align', revision: 7, parameters }],
-      ['call', { declaredName: 'call', physicalName: 'call-variants', revision: 12, parameters: {} }],
-      ['report', { declaredName: 'report', physicalName: 'report', parameters: {} }],
+      ['align', { declaredName: 'align', physicalName: 'align', revision: 7, parameters, overrides: {} }],
+      ['call', { declaredName: 'call', physicalName: 'call-variants', revision: 12, parameters: {}, overrides: {} }],
+      ['report', { declaredName: 'report', physicalName: 'report', parameters: {}, overrides: {} }],
     ]);
     expect(config.jobDefinitions.get('report')).not.toHaveProperty('revision');
     expect(config.jobQueues).toEqual([
@@ -107,6 +107,41 @@ describe('RuntimeConfig', () => {
     ]);
     expect(config.logsMaxResponseBytes).toBe(65536);
     expect(config.maxConcurrency).toBe(3);
+  });
+
+  it('reads back a definition\'s override policy and resources; without a policy, callers may override nothing', () => {
+    const overrides = { command: true, environment: ['SAMPLE'], maxVcpus: 4, maxMemoryMiB: 8192 };
+    const resources = { vcpus: 1, memoryMiB: 2048 };
+    const config = new RuntimeConfig(
+      encodeConfig({ jobDefinitions: { align: { definition: 'align:1', platform: 'FARGATE', overrides, resources }, call: { definition: 'call:1' } } }),
+    );
+    expect(config.jobDefinitions.get('align')).toMatchObject({ overrides, resources });
+    expect(config.jobDefinitions.get('call')?.overrides).toEqual({});
+    expect(config.jobDefinitions.get('call')).not.toHaveProperty('resources');
+  });
+
+  it.each<[string, unknown, string]>([
+    ['overrides that are not an object', ['command'], 'job definition "align": overrides must be an object'],
+    ['a command that is not a boolean', { command: 'yes' }, 'job definition "align": overrides.command must be true or false'],
+    [
+      'a reserved environment name',
+      { environment: ['AWS_BATCH_JOB_ID'] },
+      'job definition "align": overrides.environment: "AWS_BATCH_JOB_ID" is not an environment variable name a caller may set (a letter or "_", then letters, digits or "_"; not AWS_BATCH*)',
+    ],
+    ['a vCPU bound Fargate does not have', { maxVcpus: 3 }, "job definition \"align\": overrides.maxVcpus must be one of Fargate's 0.25, 0.5, 1, 2, 4, 8, 16, got 3"],
+    ['GPUs on Fargate', { maxGpus: 1 }, 'job definition "align": overrides.maxGpus needs the EC2 platform; Fargate has no GPUs'],
+  ])('throws ConfigurationError for %s', (_what, overrides, reason) => {
+    const env = encodeConfig({ jobDefinitions: { align: { definition: 'align:1', platform: 'FARGATE', overrides: overrides as never } } });
+    expectConfigurationError(() => new RuntimeConfig(env).jobDefinitions, ENV.JOB_DEFINITIONS, reason);
+  });
+
+  it('throws ConfigurationError for resources that are not amounts', () => {
+    const env = encodeConfig({ jobDefinitions: { align: { definition: 'align:1', resources: { vcpus: '1', memoryMiB: 2048 } as never } } });
+    expectConfigurationError(
+      () => new RuntimeConfig(env).jobDefinitions,
+      ENV.JOB_DEFINITIONS,
+      'job definition "align": resources must be { "vcpus": <number>, "memoryMiB": <integer>, "gpus"?: <integer> }',
+    );
   });
 
   it('reads the process environment by default', () => {

@@ -96,6 +96,14 @@ describe('checkParameterValues', () => {
       expect(problemOf(Parameter.string(), value)).toMatchObject({ code: 'type', message: expect.stringMatching(/^must be a string, got an? /) });
     });
 
+    it.each([['\ud800'], ['a\udc00b'], ['\udc00\ud800']])('reports a type problem for text with a lone surrogate, %j, which has no UTF-8 form', (value) => {
+      expect(problemOf(Parameter.string(), value)).toEqual({ parameter: 'p', code: 'type', message: 'must be valid Unicode text, got a lone UTF-16 surrogate' });
+    });
+
+    it('renders a surrogate pair (an emoji) as given', () => {
+      expect(renderedOf(Parameter.string(), 'run \u{1f9ec}')).toBe('run \u{1f9ec}');
+    });
+
     it('reports a value shorter than minLength', () => {
       expect(problemOf(Parameter.string({ minLength: 3 }), 'ab')).toEqual({ parameter: 'p', code: 'length', message: 'must be at least 3 characters, got 2' });
       expect(renderedOf(Parameter.string({ minLength: 3 }), 'abc')).toBe('abc');

@@ -415,12 +415,42 @@ describe('parseSubmitRequest', () => {
       expect(problemsOf(parseSubmitRequest, { jobDefinition: 'align', dependsOn })).toEqual([
         { field: 'dependsOn[1]', rule: 'pattern', message: 'must be an AWS Batch job id (a UUID), got "job-1"' },
         { field: 'dependsOn[2].jobId', rule: 'pattern', message: 'must be an AWS Batch job id (a UUID), got "x"' },
+        { field: 'dependsOn[3].type', rule: 'array-only', message: 'N_TO_N applies to array jobs only: give arraySize, or leave type out to wait for the job' },
         { field: 'dependsOn[3].jobId', rule: 'required', message: 'is required' },
         { field: 'dependsOn[4].type', rule: 'enum', message: 'must be N_TO_N or SEQUENTIAL, got "ALL"' },
         { field: 'dependsOn[5].after', rule: 'unknown-field', message: 'is not a field of this request; allowed: jobId, type' },
         { field: 'dependsOn[6]', rule: 'type', message: 'must be an object, got null' },
         { field: 'dependsOn[7]', rule: 'empty', message: 'must not be empty' },
       ]);
+    });
+
+    // AWS Batch User Guide, "Job dependencies" (and API Reference, SubmitJob: dependsOn): "For array jobs, you can
+    // specify a SEQUENTIAL type dependency without specifying a job ID [...]. You can also specify an N_TO_N type
+    // dependency with a job ID." Those, and a plain job id, are the forms Batch documents.
+    describe('the forms AWS Batch documents ("Job dependencies")', () => {
+      it('accepts SEQUENTIAL without a job id on an array job, and sends no job id', () => {
+        expect(parseSubmitRequest({ jobDefinition: 'align', arraySize: 5, dependsOn: [{ type: 'SEQUENTIAL' }] }).dependsOn).toEqual([{ type: 'SEQUENTIAL' }]);
+      });
+
+      it('accepts N_TO_N with a job id on an array job, beside a plain dependency and SEQUENTIAL', () => {
+        const dependsOn = [JOB_ID, { jobId: OTHER_JOB_ID, type: 'N_TO_N' }, { type: 'SEQUENTIAL' }];
+        expect(parseSubmitRequest({ jobDefinition: 'align', arraySize: 2, dependsOn }).dependsOn).toEqual([
+          { jobId: JOB_ID },
+          { jobId: OTHER_JOB_ID, type: 'N_TO_N' },
+          { type: 'SEQUENTIAL' },
+        ]);
+      });
+
+      it.each<[string, unknown, Array<[string, string]>]>([
+        ['SEQUENTIAL on a job that is not an array job', { dependsOn: [{ type: 'SEQUENTIAL' }] }, [['dependsOn[0].type', 'array-only']]],
+        ['N_TO_N on a job that is not an array job', { dependsOn: [{ jobId: JOB_ID, type: 'N_TO_N' }] }, [['dependsOn[0].type', 'array-only']]],
+        ['N_TO_N without a job id', { arraySize: 3, dependsOn: [{ type: 'N_TO_N' }] }, [['dependsOn[0].jobId', 'required']]],
+        ['SEQUENTIAL with a job id', { arraySize: 3, dependsOn: [{ jobId: JOB_ID, type: 'SEQUENTIAL' }] }, [['dependsOn[0].jobId', 'form']]],
+        ['SEQUENTIAL twice', { arraySize: 3, dependsOn: [{ type: 'SEQUENTIAL' }, { type: 'SEQUENTIAL' }] }, [['dependsOn[1]', 'duplicate']]],
+        ['a dependency with neither job id nor type', { arraySize: 3, dependsOn: [{}] }, [['dependsOn[0].jobId', 'required']]],
+      ])('throws for %s', (_what, fields, problems) => {
+        expect(rulesOf(parseSubmitRequest, { jobDefinition: 'align', ...(fields as object) })).toEqual(problems);
+      });
     });
 
     it('throws when a job id is longer than 64 characters', () => {
@@ -511,6 +541,15 @@ describe('parseSubmitRequest', () => {
       ['vcpus', '1', 'type'],
       ['vcpus', Number.NaN, 'type'],
       ['memoryMiB', 0, 'range'],
+      // AWS Batch API Reference, ResourceRequirement: "You must specify at least 4 MiB of memory for a job."
+      ['memoryMiB', 3, 'range'],
+      // ResourceRequirement: VCPU is a whole number on EC2 and 0.25, 0.5, 1, 2, 4, 8 or 16 on Fargate.
+      ['vcpus', 1e-320, 'granularity'],
+      ['vcpus', 0.1, 'granularity'],
+      ['vcpus', 0.75, 'granularity'],
+      ['vcpus', 1.5, 'granularity'],
+      ['vcpus', 2 ** -1074, 'granularity'],
+      ['gpus', 0.5, 'type'],
       ['memoryMiB', 4_194_305, 'range'],
       ['memoryMiB', 512.5, 'type'],
       ['gpus', -1, 'range'],
@@ -522,8 +561,10 @@ describe('parseSubmitRequest', () => {
 
     it.each<[string, unknown]>([
       ['vcpus', 0.25],
+      ['vcpus', 0.5],
+      ['vcpus', 3],
       ['vcpus', 256],
-      ['memoryMiB', 1],
+      ['memoryMiB', 4],
       ['memoryMiB', 4_194_304],
       ['gpus', 0],
       ['gpus', 64],
@@ -722,6 +763,22 @@ describe('parseLogsRequest', () => {
       ['nextToken', 'empty'],
       ['limit', 'range'],
     ]);
+  });
+});
+
+// A lone surrogate has no UTF-8 form: JSON carries it as "\ud800", and an SDK would fail while encoding it or send text
+// AWS cannot read. Every string a request passes on to AWS is refused with rule utf8.
+describe('text with a lone UTF-16 surrogate', () => {
+  const LONE = 'x\ud800y';
+  it.each<[string, (event: unknown) => unknown, unknown, string]>([
+    ['a command part', parseSubmitRequest, { jobDefinition: 'align', containerOverrides: { command: ['echo', LONE] } }, 'containerOverrides.command[1]'],
+    ['an environment value', parseSubmitRequest, { jobDefinition: 'align', containerOverrides: { environment: { SAMPLE: LONE } } }, 'containerOverrides.environment.SAMPLE'],
+    ['a job name', parseSubmitRequest, { jobDefinition: 'align', jobName: LONE }, 'jobName'],
+    ['a job definition name', parseValidateRequest, { jobDefinition: LONE }, 'jobDefinition'],
+    ['a terminate reason', parseTerminateRequest, { jobId: JOB_ID, reason: LONE }, 'reason'],
+    ['a logs token', parseLogsRequest, { jobId: JOB_ID, nextToken: '\udc00' }, 'nextToken'],
+  ])('refuses it in %s', (_what, parse, event, field) => {
+    expect(problemsOf(parse, event)).toEqual([{ field, rule: 'utf8', message: 'must be valid Unicode text: it holds a lone UTF-16 surrogate, which has no UTF-8 form' }]);
   });
 });
 
