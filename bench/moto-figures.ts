@@ -1,4 +1,4 @@
-import { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { SdkBatchGateway } from '../lambda/aws/batch';
 import { SdkLogsGateway } from '../lambda/aws/logs';
@@ -266,7 +266,7 @@ function simulatedS3(latencyMillis: number): { client: S3Client; latency: InFlig
           await sleep(latencyMillis);
           return { response: { statusCode: 200, headers: { 'content-length': '0', etag: '"bench"' }, body: Readable.from([]) } };
         }),
-    } as unknown as S3ClientConfig['requestHandler'],
+    },
   });
   return { client, latency: counter };
 }

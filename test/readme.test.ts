@@ -46,11 +46,12 @@ function runSnippet(source: string): cdk.App[] {
   const recordingCdk = new Proxy(cdk, { get: (target, key) => (key === 'App' ? RecordingApp : Reflect.get(target, key)) });
   const snippetRequire = (name: string): unknown => {
     if (name === 'aws-cdk-lib') return recordingCdk;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the snippet's own require, resolved at run time
     return require(PACKAGE_MODULES[name] ?? name);
   };
   const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
   const module = { exports: {} };
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- running the README's snippet as a module is the test
   new Function('require', 'module', 'exports', outputText)(snippetRequire, module, module.exports);
   return apps;
 }

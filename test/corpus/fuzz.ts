@@ -455,7 +455,7 @@ function setAt(event: Json, path: Path, value: Json | undefined): Json {
       next = typeof path[index + 1] === 'number' ? [] : {};
       define(parent, key, next);
     }
-    parent = next as Json[] | { [key: string]: Json };
+    parent = next;
   }
   return root;
 }

@@ -34,7 +34,7 @@ const keyHash = (key: string) => createHash('sha256').update(key).digest('hex');
 function loadContainer(): (typeof SubmitModule)['handler'] {
   let submit: typeof SubmitModule | undefined;
   jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.isolateModules loads afresh only what is required inside it
     submit = require('../../../lambda/handlers/submit') as typeof SubmitModule;
   });
   return submit!.handler;
