@@ -285,7 +285,7 @@ async function validateFigures(options: MotoOptions, log: (line: string) => void
       const parameters: Record<string, ParameterSpecs[string]> = {};
       const values: Record<string, string> = {};
       for (let index = 1; index <= inputs; index++) {
-        parameters[inputName(index)] = Parameter.s3Object({ mustExist: true });
+        parameters[inputName(index)] = Parameter.s3Object({ mustExist: true, within: [`s3://${INPUTS_BUCKET}/reads/`] });
         values[inputName(index)] = inputUri(index);
       }
       const config = new RuntimeConfig(
@@ -377,7 +377,7 @@ async function throughputFigures(options: MotoOptions, log: (line: string) => vo
     const clients = motoClients();
     const batchCalls = recordCalls(clients.batch);
     const s3Calls = recordCalls(clients.s3);
-    const config = configFor(environment, { input: Parameter.s3Object({ mustExist: true }) });
+    const config = configFor(environment, { input: Parameter.s3Object({ mustExist: true, within: [`s3://${INPUTS_BUCKET}/reads/`] }) });
     const handler = createSubmitHandler({ config, batch: new SdkBatchGateway(clients.batch), s3: new SdkS3Gateway(clients.s3) });
     const result = await sequentially(options, () => handler({ jobDefinition: 'bench', parameters: { input: inputUri(1) } }));
     record('submit', 'one must-exist input, pinned revision, no idempotency key', result, { ...batchCalls.counts(), ...s3Calls.counts() });

@@ -396,7 +396,7 @@ describe('JobDefinition', () => {
     ])('throws when a must-exist S3 parameter has %s', (_case, spec) => {
       expectRejected(
         { command: ['cat', 'Ref::input'], parameters: { input: spec } },
-        'parameter input must exist, so it needs "within": the S3 prefixes the runtime functions may read',
+        'parameter "input": must exist, so it needs "within": the S3 prefixes the runtime functions may read',
       );
     });
 

@@ -14,7 +14,7 @@ const definitionArn = (nameAndRevision: string) => `arn:aws:batch:${REGION}:${AC
 
 function configFor(environment: BatchEnvironment): RuntimeConfig {
   const parameters = {
-    input: Parameter.s3Object({ mustExist: true }),
+    input: Parameter.s3Object({ mustExist: true, within: [`s3://${BUCKET}/reads/`] }),
     threads: Parameter.integer({ default: 1, min: 1, max: 64 }),
     mode: Parameter.enum(['fast', 'sensitive'], { default: 'fast' }),
   };

@@ -118,7 +118,7 @@ describe('Faults: idempotent submit of 500 jobs through 30 % faults, lost answer
       process.env,
       encodeConfig({
         jobDefinitions: {
-          align: { definition: `${environment.jobDefinitionName}:${environment.revision}`, parameters: { input: Parameter.s3Object({ mustExist: true }) } },
+          align: { definition: `${environment.jobDefinitionName}:${environment.revision}`, parameters: { input: Parameter.s3Object({ mustExist: true, within: ['s3://pendant-inputs/reads/'] }) } },
         },
         jobQueues: [environment.jobQueueArn],
         idempotencyTable: TABLE,
