@@ -9,6 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { BatchPlatform, ComputeEnvironment, ComputeKind, JobDefinition, JobPlatform, JobQueue, RuntimeFunctions, ValidationError } from '../lib';
+import { PARAMETER_KINDS } from '../lib/model/parameter-kinds';
 import { batchRuleViolations } from './app/batch-rules';
 
 const root = join(__dirname, '..');
@@ -66,6 +67,13 @@ function stackSnippets(): Array<{ file: string; source: string }> {
 }
 
 describe('README', () => {
+  it('lists every parameter kind as PARAMETER_KINDS describes it, in its order', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const rows = Object.values(PARAMETER_KINDS).map(({ doc }) => `| \`${doc.builder}\` | ${doc.accepts} | ${doc.rules} |`.replace(/ {2}\|$/, ' |'));
+    const table = ['| builder | accepts | rules |', '| --- | --- | --- |', ...rows].join('\n');
+    expect(readme).toContain(`${table}\n\n`);
+  });
+
   it('has snippets that build stacks', () => {
     expect(stackSnippets().length).toBeGreaterThanOrEqual(3);
   });
