@@ -231,11 +231,12 @@ export function isParameterType(type: unknown): type is ParameterType {
 }
 
 /**
- * The table's entry for a declaration. TypeScript cannot correlate `spec.type` with the entry it picks out, so this
- * is the one place that says they match; the `satisfies` above is what makes it true.
+ * The table's entry for a declaration. The entries' methods take their own spec type; a method parameter is
+ * bivariant, so TypeScript takes any entry for a `ParameterKind<ParameterSpec>`: that `spec.type` picks the entry
+ * of its own type is what this function and the `satisfies` above guarantee together.
  */
 export function kindOf(spec: ParameterSpec): ParameterKind<ParameterSpec> {
-  return PARAMETER_KINDS[spec.type] as ParameterKind<ParameterSpec>;
+  return PARAMETER_KINDS[spec.type];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -304,7 +305,7 @@ function toStringList(given: unknown): string[] | undefined {
       return undefined;
     }
   }
-  return Array.isArray(list) && list.every((item) => typeof item === 'string') ? (list as string[]) : undefined;
+  return Array.isArray(list) && list.every((item) => typeof item === 'string') ? list : undefined;
 }
 
 type S3Spec = S3ObjectParameterSpec | S3ObjectsParameterSpec | S3PrefixParameterSpec;
@@ -332,9 +333,11 @@ function checkS3Uri(
 
 function checkWithin(spec: S3Spec): { problems: string[]; usable: boolean } {
   const problems: string[] = [];
-  if (spec.within !== undefined && !Array.isArray(spec.within)) return { problems: ['within must be an array of S3 URIs'], usable: false };
-  for (const prefix of spec.within ?? []) {
-    if (!S3Uri.isValid(prefix)) problems.push(`within entry ${JSON.stringify(prefix)} is not an S3 URI`);
+  // Declarations also arrive as JSON in the functions' configuration: nothing typed them there.
+  const within: unknown = spec.within;
+  if (within !== undefined && !Array.isArray(within)) return { problems: ['within must be an array of S3 URIs'], usable: false };
+  for (const prefix of (within ?? []) as unknown[]) {
+    if (typeof prefix !== 'string' || !S3Uri.isValid(prefix)) problems.push(`within entry ${JSON.stringify(prefix)} is not an S3 URI`);
   }
   return { problems, usable: problems.length === 0 };
 }
