@@ -153,7 +153,7 @@ abstract class RuntimeFunctionsBase extends Construct implements IRuntimeFunctio
  * or aliases, so the wildcard would grant nothing but a finding.
  */
 function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
-  // Every aws-cdk-lib principal (PrincipalBase) prints its kind and identity; IPrincipal only does not declare it.
+  // Every aws-cdk-lib principal (PrincipalBase) prints its kind and identity; only the IPrincipal interface omits toString.
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- see above
   const id = `Invoke${createHash('sha256').update(grantee.grantPrincipal.toString()).digest('hex').slice(0, 16)}`;
   return iam.Grant.addToPrincipalOrResource({
