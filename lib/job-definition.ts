@@ -376,7 +376,7 @@ function checkRetryOrder(where: string, definition: batch.EcsJobDefinition): voi
   const rendered = Stack.of(definition).resolve(cfn.retryStrategy) as batch.CfnJobDefinition.RetryStrategyProperty | undefined;
   const rules = (rendered?.evaluateOnExit ?? []) as batch.CfnJobDefinition.EvaluateOnExitProperty[];
   const catchAll = rules.findIndex(
-    (rule) => rule.action === batch.Action.EXIT && rule.onExitCode === '*' && rule.onStatusReason === undefined && rule.onReason === undefined,
+    (rule) => rule.action === (batch.Action.EXIT as string) && rule.onExitCode === '*' && rule.onStatusReason === undefined && rule.onReason === undefined,
   );
   if (catchAll !== -1 && catchAll < rules.length - 1) {
     throw new ValidationError(
@@ -410,11 +410,6 @@ function checkParameters(where: string, parameters: ParameterSpecs, command: rea
   }
   for (const name of Object.keys(parameters)) {
     if (!referenced.includes(name)) problems.push(`parameter ${name} is declared but no command uses Ref::${name}`);
-  }
-  for (const [name, spec] of Object.entries(parameters)) {
-    if (spec.type === 's3-object' && spec.mustExist && (spec.within === undefined || spec.within.length === 0)) {
-      problems.push(`parameter ${name} must exist, so it needs "within": the S3 prefixes the runtime functions may read`);
-    }
   }
   if (problems.length > 0) throw new ValidationError(`${where}: ${problems.join('; ')}`);
 }

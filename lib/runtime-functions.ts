@@ -9,7 +9,7 @@ import { Construct, IConstruct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { JobDefinition } from './job-definition';
 import { JobQueue } from './job-queue';
-import { ConfigurationError, encodeConfig, ENV, JobDefinitionEntry, JobQueueEntry, ParameterSpecs, RuntimeConfig, S3Uri, ValidationError } from './model';
+import { ConfigurationError, encodeConfig, ENV, JobDefinitionEntry, JobQueueEntry, parameterLocations, ParameterSpecs, RuntimeConfig, S3Uri, ValidationError } from './model';
 import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
 import { handlerCode, Operation } from './private/handler-code';
@@ -153,6 +153,8 @@ abstract class RuntimeFunctionsBase extends Construct implements IRuntimeFunctio
  * or aliases, so the wildcard would grant nothing but a finding.
  */
 function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
+  // Every aws-cdk-lib principal (PrincipalBase) prints its kind and identity; only the IPrincipal interface omits toString.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- see above
   const id = `Invoke${createHash('sha256').update(grantee.grantPrincipal.toString()).digest('hex').slice(0, 16)}`;
   return iam.Grant.addToPrincipalOrResource({
     grantee,
@@ -533,17 +535,11 @@ function rolePolicy(fn: lambda.IFunction): IConstruct {
   return fn.role!.node.findChild('DefaultPolicy');
 }
 
-/** The distinct `within` prefixes of every must-exist S3 parameter. */
+/** The distinct `within` prefixes of every S3 input that must exist: what validate and submit HeadObject under. */
 function mustExistPrefixes(parameterSets: readonly ParameterSpecs[]): S3Uri[] {
   const prefixes = new Map<string, S3Uri>();
   for (const parameters of parameterSets) {
-    for (const spec of Object.values(parameters)) {
-      if (spec.type !== 's3-object' || !spec.mustExist) continue;
-      for (const within of spec.within ?? []) {
-        const uri = S3Uri.parse(within);
-        prefixes.set(uri.toString(), uri);
-      }
-    }
+    for (const uri of parameterLocations(parameters).checked) prefixes.set(uri.toString(), uri);
   }
   return [...prefixes.values()];
 }

@@ -51,7 +51,7 @@ export class PowertoolsIdempotency implements IdempotencyGateway {
       if (error instanceof IdempotencyAlreadyInProgressError) throw new IdempotencyInProgressError(key);
       // Powertools wraps a failure of the table (throttled, unavailable, a broken connection) in its own errors;
       // the caller needs the service's error, whose name says it may retry.
-      if (error instanceof IdempotencyUnknownError && error.cause !== undefined) throw error.cause;
+      if (error instanceof IdempotencyUnknownError && error.cause instanceof Error) throw error.cause;
       throw error;
     }
   }

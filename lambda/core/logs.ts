@@ -55,15 +55,16 @@ export function decodeCursor(text: string): Cursor {
   } catch {
     throw badToken('is not a token from a previous logs response');
   }
-  const [version, logStreamName, token, skip, meanEventBytes] = Array.isArray(fields) ? fields : [];
+  const [version, logStreamName, token, skip, meanEventBytes] = Array.isArray(fields) ? (fields as unknown[]) : [];
   if (
     version !== 1 ||
     typeof logStreamName !== 'string' ||
     !(token === null || typeof token === 'string') ||
+    typeof skip !== 'number' ||
     !Number.isSafeInteger(skip) ||
     skip < 0 ||
     skip >= LIMITS.MAX_LOG_EVENTS_LIMIT ||
-    !(meanEventBytes === undefined || (Number.isSafeInteger(meanEventBytes) && meanEventBytes > 0))
+    !(meanEventBytes === undefined || (typeof meanEventBytes === 'number' && Number.isSafeInteger(meanEventBytes) && meanEventBytes > 0))
   ) {
     throw badToken('is not a token from a previous logs response');
   }

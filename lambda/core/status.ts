@@ -141,7 +141,7 @@ function decodeStatusToken(token: string, ids: readonly string[], batchCount: nu
   } catch {
     fields = undefined;
   }
-  const [version, print, batches] = Array.isArray(fields) ? fields : [];
+  const [version, print, batches] = Array.isArray(fields) ? (fields as unknown[]) : [];
   const valid =
     version === 1 &&
     Array.isArray(batches) &&

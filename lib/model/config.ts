@@ -398,11 +398,11 @@ function decodeJobQueues(text: string, settingsText: string | undefined): readon
     (Array.isArray(settings) &&
       settings.length === queues.length &&
       settings.every(
-        (item) =>
+        (item: Record<string, unknown> | null) =>
           typeof item === 'object' &&
           item !== null &&
           Object.keys(item).every((key) => key === 'platform' || key === 'fairShare') &&
-          (item.platform === undefined || PLATFORM_NAMES.includes(item.platform)) &&
+          (item.platform === undefined || PLATFORM_NAMES.includes(item.platform as PlatformName)) &&
           (item.fairShare === undefined || typeof item.fairShare === 'boolean'),
       ));
   if (!valid) {

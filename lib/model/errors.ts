@@ -256,7 +256,7 @@ const REVIVABLE: Record<string, Revivable> = {
 export function reviveError(errorType: string, errorMessage: string): PendantError {
   const type = REVIVABLE[errorType];
   if (type === undefined) return new RemoteFunctionError(errorType, errorMessage);
-  const error = Object.create(type.prototype) as PendantError & Record<string, unknown>;
+  const error = Object.create(type.prototype as object) as PendantError & Record<string, unknown>;
   Object.defineProperty(error, 'message', { value: errorMessage, writable: true, configurable: true });
   Object.defineProperty(error, 'name', { value: errorType, writable: true, configurable: true });
   Object.defineProperty(error, 'stack', { value: `${errorType}: ${errorMessage}\n    at <runtime function>`, writable: true, configurable: true });

@@ -432,8 +432,9 @@ function parseParameters(reader: EventReader, value: unknown): Record<string, un
     return reader.problem('parameters', 'type', `must be an object of parameter values by name, got ${typeName(value)}`);
   }
   for (const [name, item] of Object.entries(value)) {
-    if (!['string', 'number', 'boolean'].includes(typeof item)) {
-      reader.problem(fieldPath('parameters', name), 'type', `must be a string, number or boolean, got ${typeName(item)}`);
+    // An array of strings is an s3Objects value; what each kind accepts is its own rule (PARAMETER_KINDS).
+    if (!['string', 'number', 'boolean'].includes(typeof item) && !(Array.isArray(item) && item.every((entry) => typeof entry === 'string'))) {
+      reader.problem(fieldPath('parameters', name), 'type', `must be a string, number, boolean or array of strings, got ${typeName(item)}`);
     }
   }
   return value as Record<string, unknown>;

@@ -105,7 +105,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
     await promise;
   } catch (error) {
     if (error instanceof Error) return error;
-    throw new TypeError(`rejected with a non-Error: ${String(error)}`);
+    throw new TypeError(`rejected with a non-Error: ${String(error)}`, { cause: error });
   }
   throw new Error('expected the promise to reject, but it resolved');
 }

@@ -263,6 +263,33 @@ describe('IAM', () => {
       expect(actions.length).toBeGreaterThan(0);
       expect(actions.filter((action) => action.startsWith('s3:'))).toEqual([]);
     });
+
+    it('lets validate and submit read under the within of an s3Objects list that must exist, and its job read there too', () => {
+      const other = newStack();
+      const otherPlatform = new BatchPlatform(other, 'Platform', {
+        jobQueues: [{ id: 'Queue', compute: [ComputeKind.FARGATE] }],
+        jobDefinitions: [
+          {
+            name: 'merge',
+            image: IMAGE,
+            command: ['merge', 'Ref::parts', 'Ref::ratio'],
+            parameters: {
+              parts: Parameter.s3Objects({ mustExist: true, within: ['s3://parts-bucket/runs/'] }),
+              ratio: Parameter.number({ min: 0, max: 1, default: 0.5 }),
+            },
+          },
+        ],
+      });
+      const otherTemplate = Template.fromStack(other);
+      for (const fn of [otherPlatform.validateFunction, otherPlatform.submitFunction]) {
+        const statements = functionStatements(otherTemplate, logicalId(fn));
+        expect(resourcesFor(statements, 's3:GetObject')).toEqual([s3Arn('parts-bucket/runs/*')]);
+        expect(resourcesFor(statements, 's3:ListBucket')).toEqual([s3Arn('parts-bucket')]);
+      }
+      const jobRole = logicalId(otherPlatform.jobDefinition('merge').jobRole!);
+      expect(resourcesFor(roleStatements(otherTemplate, jobRole), 's3:GetObject')).toEqual([s3Arn('parts-bucket/runs/*')]);
+      expect(actionsOf(roleStatements(otherTemplate, jobRole))).toEqual(['s3:GetObject']);
+    });
   });
 
   describe('the whole stack', () => {

@@ -44,7 +44,7 @@ function configFor(environment: BatchEnvironment, idempotencyTable?: string): Ru
       jobDefinitions: {
         align: {
           definition: `${environment.jobDefinitionName}:${environment.revision}`,
-          parameters: { input: Parameter.s3Object({ mustExist: true }), threads: Parameter.integer({ default: 1, min: 1, max: 64 }) },
+          parameters: { input: Parameter.s3Object({ mustExist: true, within: [`s3://${BUCKET}/reads/`] }), threads: Parameter.integer({ default: 1, min: 1, max: 64 }) },
         },
       },
       jobQueues: [environment.jobQueueArn],

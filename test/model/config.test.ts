@@ -217,6 +217,24 @@ describe('RuntimeConfig', () => {
       );
     });
 
+    // The rule JobDefinition applies at synth, applied again where the functions read their configuration.
+    it.each([
+      ['an s3Object', Parameter.s3Object({ mustExist: true })],
+      ['an s3Objects', Parameter.s3Objects({ mustExist: true, within: [] })],
+    ])('throws when %s input must exist but has no within, as synth does', (_kind, input) => {
+      expectConfigurationError(
+        read(JSON.stringify({ align: { definition: 'align:1', parameters: { input } } })),
+        'PENDANT_JOB_DEFINITIONS',
+        'job definition "align": parameter "input": must exist, so it needs "within": the S3 prefixes the runtime functions may read',
+      );
+    });
+
+    it('reads the number and s3Objects kinds back as declared', () => {
+      const parameters = { ratio: Parameter.number({ min: 0, max: 1, default: 0.5 }), mates: Parameter.s3Objects({ mustExist: true, within: ['s3://bkt/in/'], maxItems: 4 }) };
+      const config = new RuntimeConfig(encodeConfig({ jobDefinitions: { align: { definition: 'align:1', parameters } } }));
+      expect(config.jobDefinitions.get('align')?.parameters).toEqual(parameters);
+    });
+
     describe('with revisions from PENDANT_JOB_DEFINITION_REVISIONS', () => {
       it('gives each definition its own revision, wherever its declaration stands', () => {
         const config = new RuntimeConfig(

@@ -66,7 +66,7 @@ function resourceId(construct: IConstruct): ResourceId {
   while (element !== undefined && !(element instanceof CfnElement)) element = element.node.defaultChild;
   if (element === undefined) throw new Error(`${construct.node.path} has no CloudFormation resource`);
   const stack = Stack.of(element);
-  return { stackName: stack.stackName, logicalId: stack.getLogicalId(element as CfnElement) };
+  return { stackName: stack.stackName, logicalId: stack.getLogicalId(element) };
 }
 
 export interface CdkCliProps {

@@ -34,7 +34,7 @@ const keyHash = (key: string) => createHash('sha256').update(key).digest('hex');
 function loadContainer(): (typeof SubmitModule)['handler'] {
   let submit: typeof SubmitModule | undefined;
   jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.isolateModules loads afresh only what is required inside it
     submit = require('../../../lambda/handlers/submit') as typeof SubmitModule;
   });
   return submit!.handler;
@@ -118,7 +118,7 @@ describe('Faults: idempotent submit of 500 jobs through 30 % faults, lost answer
       process.env,
       encodeConfig({
         jobDefinitions: {
-          align: { definition: `${environment.jobDefinitionName}:${environment.revision}`, parameters: { input: Parameter.s3Object({ mustExist: true }) } },
+          align: { definition: `${environment.jobDefinitionName}:${environment.revision}`, parameters: { input: Parameter.s3Object({ mustExist: true, within: ['s3://pendant-inputs/reads/'] }) } },
         },
         jobQueues: [environment.jobQueueArn],
         idempotencyTable: TABLE,
