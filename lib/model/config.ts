@@ -36,6 +36,13 @@ export const ENV = {
   IDEMPOTENCY_TABLE: 'PENDANT_IDEMPOTENCY_TABLE',
   /** How long a submission's idempotency key is remembered, in seconds. */
   IDEMPOTENCY_WINDOW_SECONDS: 'PENDANT_IDEMPOTENCY_WINDOW_SECONDS',
+  /**
+   * The longest ListJobs is assumed to take to list a job after the SubmitJob that created it ended, in seconds: a
+   * keyed submission submits again only once a look-up made after this bound misses its earlier attempt's job.
+   */
+  LIST_JOBS_LAG_BOUND_SECONDS: 'PENDANT_LIST_JOBS_LAG_BOUND_SECONDS',
+  /** The platform's id, which every job submit starts carries in the `pendant:platform` tag. */
+  PLATFORM_ID: 'PENDANT_PLATFORM_ID',
 } as const;
 
 /**
@@ -43,6 +50,12 @@ export const ENV = {
  * 4 KB environment (the declarations of hundreds of job definitions). A variable set in the environment wins.
  */
 export const CONFIG_FILE_NAME = 'pendant-config.json';
+
+/**
+ * The tag every job pendant submits carries, valued with the platform's id: the terminate role may stop only jobs
+ * that carry the platform's value (IAM `aws:ResourceTag`), and status, logs and terminate describe only those.
+ */
+export const PLATFORM_TAG = 'pendant:platform';
 
 /** The log group AWS Batch uses when a job definition does not set `awslogs-group`. */
 export const DEFAULT_JOB_LOG_GROUP = '/aws/batch/job';
@@ -55,6 +68,13 @@ export const DEFAULT_MAX_S3_CONCURRENCY = 50;
 /** An idempotency key is remembered for at least a day, and at most a month. */
 export const DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
 export const MAX_IDEMPOTENCY_WINDOW_SECONDS = 30 * 24 * 60 * 60;
+/**
+ * The ListJobs lag pendant assumes by default: AWS documents no bound on how long a new job takes to show in
+ * ListJobs, and a lag above the bound is the one case where a keyed submission could start a second job.
+ */
+export const DEFAULT_LIST_JOBS_LAG_BOUND_SECONDS = 30;
+export const MIN_LIST_JOBS_LAG_BOUND_SECONDS = 1;
+export const MAX_LIST_JOBS_LAG_BOUND_SECONDS = 600;
 
 /**
  * Where a job definition or queue runs: a Fargate definition runs only on a queue of Fargate compute environments, an
@@ -125,6 +145,8 @@ export interface RuntimeConfigInput {
   readonly maxS3Concurrency?: number;
   readonly idempotencyTable?: string;
   readonly idempotencyWindowSeconds?: number;
+  readonly listJobsLagBoundSeconds?: number;
+  readonly platformId?: string;
 }
 
 /** Renders configuration as environment variables. Strings may hold CDK tokens: they are written verbatim. */
@@ -151,6 +173,8 @@ export function encodeConfig(input: RuntimeConfigInput): Record<string, string> 
   if (input.maxS3Concurrency !== undefined) env[ENV.MAX_S3_CONCURRENCY] = String(input.maxS3Concurrency);
   if (input.idempotencyTable !== undefined) env[ENV.IDEMPOTENCY_TABLE] = input.idempotencyTable;
   if (input.idempotencyWindowSeconds !== undefined) env[ENV.IDEMPOTENCY_WINDOW_SECONDS] = String(input.idempotencyWindowSeconds);
+  if (input.listJobsLagBoundSeconds !== undefined) env[ENV.LIST_JOBS_LAG_BOUND_SECONDS] = String(input.listJobsLagBoundSeconds);
+  if (input.platformId !== undefined) env[ENV.PLATFORM_ID] = input.platformId;
   return env;
 }
 
@@ -178,6 +202,9 @@ export function jobQueueName(queue: string): string {
   const slash = queue.lastIndexOf('/');
   return queue.startsWith('arn:') && slash !== -1 ? queue.slice(slash + 1) : queue;
 }
+
+/** What AWS allows in a tag value (Tagging AWS resources: letters, digits, spaces and _.:/=+-@), without spaces. */
+const PLATFORM_ID_PATTERN = /^[A-Za-z0-9_.:/=+\-@]{1,128}$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -226,6 +253,21 @@ export class RuntimeConfig {
 
   public get idempotencyWindowSeconds(): number {
     return this.integer(ENV.IDEMPOTENCY_WINDOW_SECONDS, DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, MAX_IDEMPOTENCY_WINDOW_SECONDS);
+  }
+
+  public get listJobsLagBoundSeconds(): number {
+    return this.integer(ENV.LIST_JOBS_LAG_BOUND_SECONDS, DEFAULT_LIST_JOBS_LAG_BOUND_SECONDS, MIN_LIST_JOBS_LAG_BOUND_SECONDS, MAX_LIST_JOBS_LAG_BOUND_SECONDS);
+  }
+
+  /**
+   * The platform's id, or undefined when the functions were configured without one (then jobs are not tagged and
+   * not checked against it).
+   */
+  public get platformId(): string | undefined {
+    const value = this.env[ENV.PLATFORM_ID];
+    if (value === undefined || value === '') return undefined;
+    if (!PLATFORM_ID_PATTERN.test(value)) throw new ConfigurationError(ENV.PLATFORM_ID, `must be 1 to 128 letters, digits or any of _.:/=+-@, got ${JSON.stringify(value)}`);
+    return value;
   }
 
   private required(variable: string): string {
