@@ -1,7 +1,7 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
 import { InvalidRequestError, JobSummary, LIMITS, RuntimeConfig, StatusRequest, StatusResponse } from '../../lib/model';
 import { chunk } from './concurrency';
-import { describeJob, summarizeJob } from './jobs';
+import { describeJob, platformJobs, summarizeJob } from './jobs';
 import type { BatchGateway } from './ports';
 
 export interface StatusDeps {
@@ -47,8 +47,9 @@ export async function jobStatuses(deps: StatusDeps, jobIds: readonly string[], n
   await Promise.all(Array.from({ length: Math.min(deps.config.maxConcurrency, queue.length) }, worker));
 
   const found = new Map<string, JobSummary>();
+  const owns = platformJobs(deps.config);
   for (const job of details) {
-    if (job.jobId !== undefined) found.set(job.jobId, summarizeJob(job));
+    if (job.jobId !== undefined && (owns?.(job) ?? true)) found.set(job.jobId, summarizeJob(job));
   }
   const answered = new Set([...asked].flatMap((batch) => batches[batch]));
   const ids = distinct.filter((id) => answered.has(id));
@@ -65,7 +66,7 @@ export async function jobStatuses(deps: StatusDeps, jobIds: readonly string[], n
  * `BatchJobNotFoundError` once Batch has not listed it for a few seconds.
  */
 export async function status(deps: StatusDeps, request: StatusRequest): Promise<StatusResponse | JobSummary> {
-  if ('jobId' in request) return summarizeJob(await describeJob(deps.batch, request.jobId, deps));
+  if ('jobId' in request) return summarizeJob(await describeJob(deps.batch, request.jobId, withOwner(deps)));
   return jobStatuses(deps, request.jobIds, request.nextToken);
 }
 
@@ -103,4 +104,9 @@ function fingerprint(ids: readonly string[]): string {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash.toString(36);
+}
+
+function withOwner<T extends { readonly config: RuntimeConfig }>(deps: T): T & { owns?: (job: JobDetail) => boolean } {
+  const owns = platformJobs(deps.config);
+  return owns === undefined ? deps : { ...deps, owns };
 }

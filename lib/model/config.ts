@@ -234,6 +234,12 @@ export class RuntimeConfig {
     return this.jobQueuesCache;
   }
 
+  /** The configured job queues, or undefined when the configuration names none (status, logs and terminate may not). */
+  public get jobQueuesIfConfigured(): readonly JobQueueConfig[] | undefined {
+    const text = this.env[ENV.JOB_QUEUES];
+    return text === undefined || text === '' ? undefined : this.jobQueues;
+  }
+
   public get logsMaxResponseBytes(): number {
     return this.integer(ENV.LOGS_MAX_RESPONSE_BYTES, DEFAULT_LOGS_MAX_RESPONSE_BYTES, MIN_LOGS_MAX_RESPONSE_BYTES, 6 * 1024 * 1024);
   }

@@ -307,19 +307,25 @@ describe('RuntimeFunctions', () => {
       for (const [, , property] of FUNCTIONS) expect(variables(property)).not.toHaveProperty([ENV.JOB_DEFINITIONS]);
     });
 
+    it('gives validate no pendant variable by default', () => {
+      expect(variables('validateFunction')).toEqual({ POWERTOOLS_SERVICE_NAME: 'pendant-validate' });
+    });
+
+    // The queues' generated names are known at deploy time only: status, logs and terminate read them from the
+    // environment to tell the platform's jobs from others.
     it.each([
-      ['validate', 'validateFunction'],
       ['status', 'statusFunction'],
       ['logs', 'logsFunction'],
       ['terminate', 'terminateFunction'],
-    ] as const)('gives %s no pendant variable by default', (operation, property) => {
-      expect(variables(property)).toEqual({ POWERTOOLS_SERVICE_NAME: `pendant-${operation}` });
+    ] as const)('gives %s the platform queues and no other pendant variable by default', (operation, property) => {
+      expect(variables(property)).toEqual({ POWERTOOLS_SERVICE_NAME: `pendant-${operation}`, [ENV.JOB_QUEUES]: variables('submitFunction')[ENV.JOB_QUEUES] });
     });
 
     it('gives logs its response limit when one is set', () => {
       const other = fixture({ props: () => ({ logsMaxResponseBytes: 1024 * 1024 }) });
       expect(functionProperties(other, 'logsFunction').Environment.Variables).toEqual({
         POWERTOOLS_SERVICE_NAME: 'pendant-logs',
+        [ENV.JOB_QUEUES]: expect.anything(),
         [ENV.LOGS_MAX_RESPONSE_BYTES]: '1048576',
       });
     });
@@ -391,13 +397,22 @@ describe('RuntimeFunctions', () => {
     });
 
     it.each(FUNCTIONS.filter(([operation]) => !['validate', 'submit'].includes(operation)))(
-      'ships the prebuilt %s bundle as it is',
+      `ships the prebuilt %s bundle as it is, with ${CONFIG_FILE_NAME} holding the platform id`,
       (operation, _id, property) => {
         const directory = stagedAssetDirectory(f.stack, logicalId(f.runtime[property]));
-        expect(readdirSync(directory)).toEqual(['index.js']);
+        expect(readdirSync(directory).sort()).toEqual(['index.js', CONFIG_FILE_NAME].sort());
         expect(readFileSync(join(directory, 'index.js')).equals(readFileSync(join(bundleDirectory(operation), 'index.js')))).toBe(true);
+        expect(JSON.parse(readFileSync(join(directory, CONFIG_FILE_NAME), 'utf8'))).toEqual({ [ENV.PLATFORM_ID]: f.runtime.platformId });
       },
     );
+
+    it('derives the platform id from the construct path: stable across synths, distinct per construct, a valid tag value', () => {
+      expect(f.runtime.platformId).toBe(fixture().runtime.platformId);
+      expect(f.runtime.platformId).toMatch(/^[A-Za-z0-9]{1,128}$/);
+      const other = fixture({ props: () => ({ platformId: 'genomics-prod' }) });
+      expect(other.runtime.platformId).toBe('genomics-prod');
+      expect(() => build({ props: () => ({ platformId: 'has space' }) })).toThrow('platformId is refused by the functions');
+    });
 
     it.each(FUNCTIONS.filter(([operation]) => ['validate', 'submit'].includes(operation)))(
       `ships the prebuilt %s bundle with ${CONFIG_FILE_NAME} holding the declarations`,
@@ -406,7 +421,7 @@ describe('RuntimeFunctions', () => {
         expect(readdirSync(directory).sort()).toEqual(['index.js', CONFIG_FILE_NAME].sort());
         expect(readFileSync(join(directory, 'index.js')).equals(readFileSync(join(bundleDirectory(operation), 'index.js')))).toBe(true);
         const shipped = JSON.parse(readFileSync(join(directory, CONFIG_FILE_NAME), 'utf8'));
-        expect(Object.keys(shipped)).toEqual(operation === 'submit' ? [ENV.JOB_DEFINITIONS, ENV.JOB_QUEUE_SETTINGS] : [ENV.JOB_DEFINITIONS]);
+        expect(Object.keys(shipped)).toEqual(operation === 'submit' ? [ENV.JOB_DEFINITIONS, ENV.PLATFORM_ID, ENV.JOB_QUEUE_SETTINGS] : [ENV.JOB_DEFINITIONS]);
         expect(JSON.parse(shipped[ENV.JOB_DEFINITIONS])).toEqual({
           alpha: { definition: f.definitions[0].physicalName, parameters: ALPHA_PARAMETERS, platform: 'FARGATE', revisionIndex: 0 },
           beta: { definition: f.definitions[1].physicalName, parameters: BETA_PARAMETERS, platform: 'FARGATE', revisionIndex: 1 },
