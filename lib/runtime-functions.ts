@@ -541,7 +541,7 @@ function checkIdempotencyWindow(path: string, window: Duration | undefined): voi
 function checkListJobsLagBound(path: string, bound: Duration | undefined): void {
   if (bound === undefined || Token.isUnresolved(bound.toMilliseconds())) return;
   try {
-    void new RuntimeConfig(encodeConfig({ listJobsLagBoundSeconds: bound.toSeconds() })).listJobsLagBoundSeconds;
+    void new RuntimeConfig(encodeConfig({ listJobsLagBoundSeconds: bound.toSeconds({ integral: false }) })).listJobsLagBoundSeconds;
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     throw new ValidationError(`runtime functions ${path}: listJobsLagBound is refused by the submit function (${error.message})`);

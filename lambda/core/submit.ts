@@ -197,7 +197,9 @@ async function execute(deps: SubmitDeps, prepared: Prepared): Promise<SubmitResp
 
   // Each SubmitJob is recorded before it is sent, and the key submits again only when a look-up made at least the
   // lag bound after the previous attempt was over still misses its job: until then that job may exist unlisted.
-  let previous = await ledger.latest(keyHash);
+  // The ledger is read only when a first attempt finds an earlier one recorded: a fresh key costs one write.
+  let previous: SubmitAttempt | undefined;
+  let knowLatest = false;
   let ambiguous = 0;
   for (let look = 0; ; look++) {
     const lookedAt = now();
@@ -223,10 +225,16 @@ async function execute(deps: SubmitDeps, prepared: Prepared): Promise<SubmitResp
     try {
       await ledger.begin(keyHash, attempt);
     } catch (error) {
-      if (error instanceof AttemptRaced) throw new IdempotencyInProgressError(idempotencyKey);
-      throw error;
+      if (!(error instanceof AttemptRaced)) throw error;
+      // Another invocation recorded an attempt since this one read the ledger: it is still at work on the key.
+      if (knowLatest) throw new IdempotencyInProgressError(idempotencyKey);
+      // Earlier invocations made attempts: read the latest, and look and decide again. Nothing was sent.
+      previous = await ledger.latest(keyHash);
+      knowLatest = true;
+      continue;
     }
     previous = attempt;
+    knowLatest = true;
     try {
       return answer(await deps.batch.submitJob({ ...input, jobDefinition }));
     } catch (error) {

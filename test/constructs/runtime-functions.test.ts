@@ -384,6 +384,21 @@ describe('RuntimeFunctions', () => {
     });
   });
 
+  describe('ListJobs lag bound', () => {
+    it('leaves submit on the model default (30 s) unless one is given, and gives submit alone the one given', () => {
+      expect(functionProperties(f, 'submitFunction').Environment.Variables).not.toHaveProperty([ENV.LIST_JOBS_LAG_BOUND_SECONDS]);
+      const other = fixture({ props: () => ({ listJobsLagBound: Duration.minutes(2) }) });
+      expect(functionProperties(other, 'submitFunction').Environment.Variables).toMatchObject({ [ENV.LIST_JOBS_LAG_BOUND_SECONDS]: '120' });
+      for (const [, , property] of FUNCTIONS.filter(([operation]) => operation !== 'submit')) {
+        expect(functionProperties(other, property).Environment.Variables).not.toHaveProperty([ENV.LIST_JOBS_LAG_BOUND_SECONDS]);
+      }
+    });
+
+    it.each([Duration.millis(500), Duration.minutes(11)])('throws when listJobsLagBound is %s, which the submit function would refuse', (listJobsLagBound) => {
+      expect(() => build({ props: () => ({ listJobsLagBound }) })).toThrow('runtime functions Test/Runtime: listJobsLagBound is refused by the submit function');
+    });
+  });
+
   describe('code', () => {
     it('spawns no process at synth: nothing is bundled', () => {
       expect(spawned).toEqual([]);
