@@ -1,7 +1,8 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
 import { platformJobs } from '../../lambda/core/jobs';
-import type { BatchGateway } from '../../lambda/core/ports';
+import type { BatchGateway, SubmitJobInput } from '../../lambda/core/ports';
 import { status } from '../../lambda/core/status';
+import { IDEMPOTENCY_TAG, submit } from '../../lambda/core/submit';
 import { terminate } from '../../lambda/core/terminate';
 import { BatchJobNotFoundError, encodeConfig, PLATFORM_TAG, RuntimeConfig } from '../../lib/model';
 
@@ -54,5 +55,17 @@ describe("Function: status, logs and terminate › the platform's jobs", () => {
     expect(batch.terminated).toEqual([]);
     await terminate({ config, batch, sleep }, { jobId: 'ours', reason: 'r' });
     expect(batch.terminated).toEqual(['ours']);
+  });
+});
+
+describe('Function: submit › the platform tag', () => {
+  it.each([undefined, 'order-42'])('tags the job with the platform id (idempotency key %p)', async (idempotencyKey) => {
+    const sent: SubmitJobInput[] = [];
+    const batch = { ...batchOf([]), submitJob: async (input: SubmitJobInput) => (sent.push(input), { jobId: 'j', jobName: input.jobName, jobArn: 'arn' }) };
+    const submitConfig = new RuntimeConfig(encodeConfig({ jobDefinitions: { align: { definition: 'align:3' } }, jobQueues: [QUEUE_ARN], platformId: 'Platform1' }));
+
+    await submit({ config: submitConfig, batch, s3: { objectState: async () => 'exists' } }, { jobDefinition: 'align', ...(idempotencyKey && { idempotencyKey }) });
+
+    expect(sent[0].tags).toEqual({ [PLATFORM_TAG]: 'Platform1', ...(idempotencyKey && { [IDEMPOTENCY_TAG]: expect.stringMatching(/^[0-9a-f]{64}$/) }) });
   });
 });
