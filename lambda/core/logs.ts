@@ -10,7 +10,7 @@ import {
   LogStreamNotFoundError,
   RuntimeConfig,
 } from '../../lib/model';
-import { attemptStreamsOf, describeJob, logStreamOf, logStreamsOf, statusOf } from './jobs';
+import { attemptStreamsOf, describeJob, logStreamOf, logStreamsOf, platformJobs, statusOf } from './jobs';
 import { type BatchGateway, type LogsGateway, StreamNotFound, TokenRefused } from './ports';
 
 export interface LogsDeps {
@@ -83,7 +83,8 @@ const byteLength = (value: unknown): number => encoder.encode(JSON.stringify(val
 export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<LogsResponse> {
   // A token that is not one of ours is a malformed request: refused before any AWS call.
   const resumeFrom = request.nextToken === undefined ? undefined : decodeCursor(request.nextToken);
-  const job = await describeJob(deps.batch, request.jobId, deps);
+  const owns = platformJobs(deps.config);
+  const job = await describeJob(deps.batch, request.jobId, owns === undefined ? deps : { ...deps, owns });
   const terminal = isTerminal(statusOf(job));
   const logGroupName = job.container?.logConfiguration?.options?.['awslogs-group'] ?? DEFAULT_JOB_LOG_GROUP;
   let cursor: Cursor;

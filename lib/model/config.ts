@@ -44,6 +44,13 @@ export const ENV = {
   JOB_EVENTS_TABLE: 'PENDANT_JOB_EVENTS_TABLE',
   /** How long a recorded transition is kept, in seconds (the recorder sets each item's TTL from it). */
   JOB_EVENTS_RETENTION_SECONDS: 'PENDANT_JOB_EVENTS_RETENTION_SECONDS',
+  /**
+   * The longest ListJobs is assumed to take to list a job after the SubmitJob that created it ended, in seconds: a
+   * keyed submission submits again only once a look-up made after this bound misses its earlier attempt's job.
+   */
+  LIST_JOBS_LAG_BOUND_SECONDS: 'PENDANT_LIST_JOBS_LAG_BOUND_SECONDS',
+  /** The platform's id, which every job submit starts carries in the `pendant:platform` tag. */
+  PLATFORM_ID: 'PENDANT_PLATFORM_ID',
 } as const;
 
 /**
@@ -51,6 +58,12 @@ export const ENV = {
  * 4 KB environment (the declarations of hundreds of job definitions). A variable set in the environment wins.
  */
 export const CONFIG_FILE_NAME = 'pendant-config.json';
+
+/**
+ * The tag every job pendant submits carries, valued with the platform's id: the terminate role may stop only jobs
+ * that carry the platform's value (IAM `aws:ResourceTag`), and status, logs and terminate describe only those.
+ */
+export const PLATFORM_TAG = 'pendant:platform';
 
 /** The log group AWS Batch uses when a job definition does not set `awslogs-group`. */
 export const DEFAULT_JOB_LOG_GROUP = '/aws/batch/job';
@@ -67,6 +80,13 @@ export const MAX_IDEMPOTENCY_WINDOW_SECONDS = 30 * 24 * 60 * 60;
 export const DEFAULT_JOB_EVENTS_RETENTION_SECONDS = 30 * 24 * 60 * 60;
 export const MIN_JOB_EVENTS_RETENTION_SECONDS = 24 * 60 * 60;
 export const MAX_JOB_EVENTS_RETENTION_SECONDS = 366 * 24 * 60 * 60;
+/**
+ * The ListJobs lag pendant assumes by default: AWS documents no bound on how long a new job takes to show in
+ * ListJobs, and a lag above the bound is the one case where a keyed submission could start a second job.
+ */
+export const DEFAULT_LIST_JOBS_LAG_BOUND_SECONDS = 30;
+export const MIN_LIST_JOBS_LAG_BOUND_SECONDS = 1;
+export const MAX_LIST_JOBS_LAG_BOUND_SECONDS = 600;
 
 /**
  * Where a job definition or queue runs: a Fargate definition runs only on a queue of Fargate compute environments, an
@@ -147,6 +167,8 @@ export interface RuntimeConfigInput {
   readonly idempotencyWindowSeconds?: number;
   readonly jobEventsTable?: string;
   readonly jobEventsRetentionSeconds?: number;
+  readonly listJobsLagBoundSeconds?: number;
+  readonly platformId?: string;
 }
 
 /**
@@ -188,6 +210,8 @@ export function encodeConfig(input: RuntimeConfigInput): Record<string, string> 
   if (input.idempotencyWindowSeconds !== undefined) env[ENV.IDEMPOTENCY_WINDOW_SECONDS] = String(input.idempotencyWindowSeconds);
   if (input.jobEventsTable !== undefined) env[ENV.JOB_EVENTS_TABLE] = input.jobEventsTable;
   if (input.jobEventsRetentionSeconds !== undefined) env[ENV.JOB_EVENTS_RETENTION_SECONDS] = String(input.jobEventsRetentionSeconds);
+  if (input.listJobsLagBoundSeconds !== undefined) env[ENV.LIST_JOBS_LAG_BOUND_SECONDS] = String(input.listJobsLagBoundSeconds);
+  if (input.platformId !== undefined) env[ENV.PLATFORM_ID] = input.platformId;
   return env;
 }
 
@@ -216,6 +240,9 @@ export function jobQueueName(queue: string): string {
   return queue.startsWith('arn:') && slash !== -1 ? queue.slice(slash + 1) : queue;
 }
 
+/** What AWS allows in a tag value (Tagging AWS resources: letters, digits, spaces and _.:/=+-@), without spaces. */
+const PLATFORM_ID_PATTERN = /^[A-Za-z0-9_.:/=+\-@]{1,128}$/;
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
@@ -242,6 +269,12 @@ export class RuntimeConfig {
   public get jobQueues(): readonly JobQueueConfig[] {
     this.jobQueuesCache ??= decodeJobQueues(this.required(ENV.JOB_QUEUES), this.env[ENV.JOB_QUEUE_SETTINGS]);
     return this.jobQueuesCache;
+  }
+
+  /** The configured job queues, or undefined when the configuration names none (status, logs and terminate may not). */
+  public get jobQueuesIfConfigured(): readonly JobQueueConfig[] | undefined {
+    const text = this.env[ENV.JOB_QUEUES];
+    return text === undefined || text === '' ? undefined : this.jobQueues;
   }
 
   public get logsMaxResponseBytes(): number {
@@ -273,6 +306,21 @@ export class RuntimeConfig {
 
   public get jobEventsRetentionSeconds(): number {
     return this.integer(ENV.JOB_EVENTS_RETENTION_SECONDS, DEFAULT_JOB_EVENTS_RETENTION_SECONDS, MIN_JOB_EVENTS_RETENTION_SECONDS, MAX_JOB_EVENTS_RETENTION_SECONDS);
+  }
+
+  public get listJobsLagBoundSeconds(): number {
+    return this.integer(ENV.LIST_JOBS_LAG_BOUND_SECONDS, DEFAULT_LIST_JOBS_LAG_BOUND_SECONDS, MIN_LIST_JOBS_LAG_BOUND_SECONDS, MAX_LIST_JOBS_LAG_BOUND_SECONDS);
+  }
+
+  /**
+   * The platform's id, or undefined when the functions were configured without one (then jobs are not tagged and
+   * not checked against it).
+   */
+  public get platformId(): string | undefined {
+    const value = this.env[ENV.PLATFORM_ID];
+    if (value === undefined || value === '') return undefined;
+    if (!PLATFORM_ID_PATTERN.test(value)) throw new ConfigurationError(ENV.PLATFORM_ID, `must be 1 to 128 letters, digits or any of _.:/=+-@, got ${JSON.stringify(value)}`);
+    return value;
   }
 
   private required(variable: string): string {

@@ -172,6 +172,23 @@ export class IdempotencyInProgressError extends PendantError {
   }
 }
 
+/**
+ * An earlier SubmitJob of this idempotency key may have created a job that ListJobs does not list yet, and the
+ * invocation ran out of time before it could tell. Nothing new was submitted. Retry: the next attempt looks again and
+ * submits only once the earlier attempt is ruled out, so one key never starts two jobs.
+ */
+export class SubmissionOutcomeUnknownError extends PendantError {
+  public constructor(
+    public readonly idempotencyKey: string,
+    /** The moment after which a look-up that misses the job rules the earlier attempt out (ISO 8601). */
+    public readonly decidableAfter: string,
+  ) {
+    super(
+      `the outcome of an earlier submission with idempotency key ${JSON.stringify(idempotencyKey)} is not known yet: ListJobs may not list its job until ${decidableAfter}; retry then`,
+    );
+  }
+}
+
 /** Every error name a handler can answer with, for callers that match on `errorType`. */
 export const ERROR_TYPES = [
   'ValidationError',
@@ -187,6 +204,7 @@ export const ERROR_TYPES = [
   'UnknownJobQueueError',
   'IdempotencyConflictError',
   'IdempotencyInProgressError',
+  'SubmissionOutcomeUnknownError',
 ] as const;
 
 export type ErrorType = (typeof ERROR_TYPES)[number];
@@ -246,6 +264,7 @@ const REVIVABLE: Record<string, Revivable> = {
   UnknownJobQueueError,
   IdempotencyConflictError,
   IdempotencyInProgressError,
+  SubmissionOutcomeUnknownError,
 };
 
 /**
@@ -265,6 +284,10 @@ export function reviveError(errorType: string, errorMessage: string): PendantErr
     case 'IdempotencyConflictError':
     case 'IdempotencyInProgressError':
       error.idempotencyKey = JSON.parse(/"(?:[^"\\]|\\.)*"/.exec(errorMessage)?.[0] ?? 'null');
+      break;
+    case 'SubmissionOutcomeUnknownError':
+      error.idempotencyKey = JSON.parse(/"(?:[^"\\]|\\.)*"/.exec(errorMessage)?.[0] ?? 'null');
+      error.decidableAfter = / may not list its job until (\S+); retry then$/.exec(errorMessage)?.[1];
       break;
     case 'BatchJobNotFoundError':
       error.jobId = after(/^batch job not found: /);

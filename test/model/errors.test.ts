@@ -9,6 +9,7 @@ import {
   PendantError,
   S3AccessDeniedError,
   S3ObjectNotFoundError,
+  SubmissionOutcomeUnknownError,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
   IdempotencyConflictError,
@@ -88,6 +89,12 @@ const EXAMPLES: Array<[string, PendantError, string, Record<string, unknown>]> =
     new IdempotencyInProgressError('order-42'),
     'a request with idempotency key "order-42" is still in progress; retry shortly',
     { idempotencyKey: 'order-42' },
+  ],
+  [
+    'SubmissionOutcomeUnknownError',
+    new SubmissionOutcomeUnknownError('order-42', '2026-01-01T00:00:31.000Z'),
+    'the outcome of an earlier submission with idempotency key "order-42" is not known yet: ListJobs may not list its job until 2026-01-01T00:00:31.000Z; retry then',
+    { idempotencyKey: 'order-42', decidableAfter: '2026-01-01T00:00:31.000Z' },
   ],
 ];
 
