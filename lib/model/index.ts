@@ -6,3 +6,4 @@ export * from './log-event';
 export * from './parameters';
 export * from './config';
 export * from './requests';
+export * from './job-state-change';

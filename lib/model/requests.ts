@@ -204,8 +204,11 @@ export interface TerminateResponse {
 // ---------------------------------------------------------------------------------------------------------------
 // Parsers
 
-/** Collects every problem with an event; `finish` throws `InvalidRequestError` if there is any. */
-class EventReader {
+/**
+ * Collects every problem with an event; `finish` throws `InvalidRequestError` if there is any.
+ * @internal shared by the model's parsers
+ */
+export class EventReader {
   public readonly problems: RequestProblem[] = [];
 
   public problem(field: string, rule: string, message: string): undefined {
