@@ -4,3 +4,4 @@ export * from './job-queue';
 export * from './job-definition';
 export * from './runtime-functions';
 export * from './platform';
+export * from './run-job';

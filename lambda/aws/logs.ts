@@ -5,14 +5,14 @@ import { logsClient } from './clients';
 export class SdkLogsGateway implements LogsGateway {
   public constructor(private readonly client: CloudWatchLogsClient = logsClient()) {}
 
-  public async getLogEvents(request: { logGroupName: string; logStreamName: string; token?: string; limit: number }): Promise<LogPage> {
+  public async getLogEvents(request: { logGroupName: string; logStreamName: string; token?: string; limit: number; fromTail?: boolean }): Promise<LogPage> {
     try {
       const response = await this.client.send(
         new GetLogEventsCommand({
           logGroupName: request.logGroupName,
           logStreamName: request.logStreamName,
-          // Forward from the head: the API's default is the newest events first.
-          startFromHead: true,
+          // Forward from the head, unless the tail is asked for: the API's default is the newest events first.
+          startFromHead: request.fromTail !== true,
           nextToken: request.token,
           limit: request.limit,
         }),

@@ -94,8 +94,9 @@ export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<Lo
     cursor = { logStreamName, token: null, skip: 0 };
   }
 
-  const limit = request.limit ?? LIMITS.MAX_LOG_EVENTS_LIMIT;
   const budget = deps.config.logsMaxResponseBytes;
+  if (request.tail !== undefined) return readTail(deps, request.jobId, logGroupName, cursor.logStreamName, request.tail, terminal, budget);
+  const limit = request.limit ?? LIMITS.MAX_LOG_EVENTS_LIMIT;
   const events: LogEvent[] = [];
   let bytes =
     byteLength({ jobId: request.jobId, logGroupName, logStreamName: cursor.logStreamName, events: [], nextToken: null }) +
@@ -144,13 +145,36 @@ export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<Lo
   }
 }
 
-async function getPage(logs: LogsGateway, jobId: string, logGroupName: string, cursor: Cursor, limit: number) {
+/**
+ * The stream's last `count` events in one GetLogEvents call from the tail, oldest first, less the oldest of them
+ * when they would pass the byte budget. The token answered follows the stream on from its end.
+ */
+async function readTail(deps: LogsDeps, jobId: string, logGroupName: string, logStreamName: string, count: number, terminal: boolean, budget: number): Promise<LogsResponse> {
+  const page = await getPage(deps.logs, jobId, logGroupName, { logStreamName, token: null, skip: 0 }, count, true);
+  const events = page.events.slice(-count).map(({ timestamp, message, ingestionTime }) => ({ timestamp, message, ingestionTime }));
+  let bytes = byteLength({ jobId, logGroupName, logStreamName, events: [], nextToken: null }) + TOKEN_ALLOWANCE_BYTES;
+  let first = events.length;
+  while (first > 0 && (bytes + byteLength(events[first - 1]) + 1 <= budget || first === events.length)) {
+    first -= 1;
+    bytes += byteLength(events[first]) + 1;
+  }
+  return {
+    jobId,
+    logGroupName,
+    logStreamName,
+    events: events.slice(first),
+    nextToken: terminal ? null : encodeCursor({ logStreamName, token: page.nextForwardToken, skip: 0 }),
+  };
+}
+
+async function getPage(logs: LogsGateway, jobId: string, logGroupName: string, cursor: Cursor, limit: number, fromTail = false) {
   try {
     return await logs.getLogEvents({
       logGroupName,
       logStreamName: cursor.logStreamName,
       ...(cursor.token !== null && { token: cursor.token }),
       limit: Math.max(1, limit),
+      ...(fromTail && { fromTail }),
     });
   } catch (error) {
     if (error instanceof StreamNotFound) throw new LogStreamNotFoundError(jobId, logGroupName, cursor.logStreamName);

@@ -69,10 +69,11 @@ export interface LogPage {
 
 export interface LogsGateway {
   /**
-   * One GetLogEvents page read forward from the head (or from `token`). Throws `StreamNotFound` when there is no
-   * stream, `TokenRefused` when CloudWatch refuses `token`.
+   * One GetLogEvents page read forward from the head (or from `token`), or with `fromTail` the stream's newest `limit`
+   * events (still oldest first). Throws `StreamNotFound` when there is no stream, `TokenRefused` when CloudWatch
+   * refuses `token`.
    */
-  getLogEvents(request: { logGroupName: string; logStreamName: string; token?: string; limit: number }): Promise<LogPage>;
+  getLogEvents(request: { logGroupName: string; logStreamName: string; token?: string; limit: number; fromTail?: boolean }): Promise<LogPage>;
 }
 
 /** Raised by a `LogsGateway` when the group or stream does not exist. */

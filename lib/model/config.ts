@@ -36,6 +36,13 @@ export const ENV = {
   IDEMPOTENCY_TABLE: 'PENDANT_IDEMPOTENCY_TABLE',
   /** How long a submission's idempotency key is remembered, in seconds. */
   IDEMPOTENCY_WINDOW_SECONDS: 'PENDANT_IDEMPOTENCY_WINDOW_SECONDS',
+  /**
+   * The DynamoDB table where the resume function keeps the task tokens of waiting executions (partition key `jobId`,
+   * sort key `tokenHash`, TTL attribute `expiration`).
+   */
+  TASK_TOKEN_TABLE: 'PENDANT_TASK_TOKEN_TABLE',
+  /** The logs function's name or ARN: the resume function reads a failed job's last lines through it. */
+  LOGS_FUNCTION: 'PENDANT_LOGS_FUNCTION',
 } as const;
 
 /**
@@ -125,6 +132,8 @@ export interface RuntimeConfigInput {
   readonly maxS3Concurrency?: number;
   readonly idempotencyTable?: string;
   readonly idempotencyWindowSeconds?: number;
+  readonly taskTokenTable?: string;
+  readonly logsFunction?: string;
 }
 
 /** Renders configuration as environment variables. Strings may hold CDK tokens: they are written verbatim. */
@@ -151,6 +160,8 @@ export function encodeConfig(input: RuntimeConfigInput): Record<string, string> 
   if (input.maxS3Concurrency !== undefined) env[ENV.MAX_S3_CONCURRENCY] = String(input.maxS3Concurrency);
   if (input.idempotencyTable !== undefined) env[ENV.IDEMPOTENCY_TABLE] = input.idempotencyTable;
   if (input.idempotencyWindowSeconds !== undefined) env[ENV.IDEMPOTENCY_WINDOW_SECONDS] = String(input.idempotencyWindowSeconds);
+  if (input.taskTokenTable !== undefined) env[ENV.TASK_TOKEN_TABLE] = input.taskTokenTable;
+  if (input.logsFunction !== undefined) env[ENV.LOGS_FUNCTION] = input.logsFunction;
   return env;
 }
 
@@ -226,6 +237,16 @@ export class RuntimeConfig {
 
   public get idempotencyWindowSeconds(): number {
     return this.integer(ENV.IDEMPOTENCY_WINDOW_SECONDS, DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, MAX_IDEMPOTENCY_WINDOW_SECONDS);
+  }
+
+  /** The task token table's name (the resume function's). */
+  public get taskTokenTable(): string {
+    return this.required(ENV.TASK_TOKEN_TABLE);
+  }
+
+  /** The logs function the resume function reads failed jobs' last lines through. */
+  public get logsFunction(): string {
+    return this.required(ENV.LOGS_FUNCTION);
   }
 
   private required(variable: string): string {

@@ -35,6 +35,14 @@ export const LIMITS = {
   MAX_EVENT_DEPTH: 16,
   /** Strings pendant takes as identifiers or tokens. */
   MAX_TOKEN_LENGTH: 4096,
+  /** A Step Functions task token: 1 to 2,048 characters (AWS Step Functions API Reference, SendTaskSuccess: taskToken). */
+  MAX_TASK_TOKEN_LENGTH: 2048,
+  /** SendTaskFailure `cause`: at most 32,768 characters (AWS Step Functions API Reference, SendTaskFailure). */
+  MAX_TASK_FAILURE_CAUSE_CHARS: 32_768,
+  /** How many of a failed job's last log lines its `BatchJobFailedError` carries. */
+  FAILED_JOB_LOG_LINES: 20,
+  /** The longest wait between two looks at a job a RunJob waits for (Step Functions' HeartbeatSeconds ceiling is a year; a day is plenty). */
+  MAX_HEARTBEAT_SECONDS: 24 * 60 * 60,
 } as const;
 
 /**
@@ -172,6 +180,12 @@ export interface LogsRequest {
   readonly nextToken?: string;
   /** The most events in this response (1–10,000). @default 10000 */
   readonly limit?: number;
+  /**
+   * Reads the stream's last `tail` events (1–10,000) instead of its head, oldest first; the token answered follows
+   * the stream on from there. Not with `nextToken` or `limit`.
+   * @default - read from the head
+   */
+  readonly tail?: number;
 }
 
 export interface LogsResponse {
@@ -199,6 +213,23 @@ export interface TerminateResponse {
   readonly jobId: string;
   readonly previousStatus: JobStatus;
   readonly action: TerminateAction;
+}
+
+/**
+ * What a RunJob state machine sends the resume function as it starts to wait for a job (`.waitForTaskToken`): the
+ * token to answer when the job ends, and how long the state waits without word before it asks again.
+ */
+export interface WaitForJobRequest {
+  readonly taskToken: string;
+  readonly jobId: string;
+  readonly heartbeatSeconds: number;
+}
+
+/** What the resume function answers a wait with (Step Functions ignores it; the logs and tests read it). */
+export interface WaitForJobResponse {
+  readonly jobId: string;
+  /** The job's status when the wait began; a terminal one was answered at once. */
+  readonly status: JobStatus;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -498,12 +529,17 @@ export function parseStatusRequest(event: unknown): StatusRequest {
 }
 
 export function parseLogsRequest(event: unknown): LogsRequest {
-  const { reader, fields } = begin(event, ['jobId', 'nextToken', 'limit']);
+  const { reader, fields } = begin(event, ['jobId', 'nextToken', 'limit', 'tail']);
   const request: { -readonly [K in keyof LogsRequest]: LogsRequest[K] } = { jobId: reader.jobId(fields.jobId, 'jobId')! };
   if (fields.nextToken !== undefined && fields.nextToken !== null) {
     request.nextToken = reader.string(fields.nextToken, 'nextToken', { max: LIMITS.MAX_TOKEN_LENGTH, pattern: /^[A-Za-z0-9_-]+$/, patternText: 'a token from a previous response' });
   }
   if (fields.limit !== undefined) request.limit = reader.integer(fields.limit, 'limit', 1, LIMITS.MAX_LOG_EVENTS_LIMIT);
+  if (fields.tail !== undefined) {
+    request.tail = reader.integer(fields.tail, 'tail', 1, LIMITS.MAX_LOG_EVENTS_LIMIT);
+    if (request.nextToken !== undefined) reader.problem('tail', 'exclusive', 'reads from the end of the stream; nextToken resumes elsewhere: give one or the other');
+    if (fields.limit !== undefined) reader.problem('tail', 'exclusive', 'already says how many events to read: give tail or limit, not both');
+  }
   return reader.finish(request);
 }
 
@@ -514,6 +550,14 @@ export function parseTerminateRequest(event: unknown): TerminateRequest {
     ? reader.problem('reason', 'required', 'is required: say why the job is stopped')
     : reader.string(fields.reason, 'reason', { max: LIMITS.MAX_REASON_LENGTH });
   return reader.finish({ jobId: jobId!, reason: reason! });
+}
+
+export function parseWaitForJobRequest(event: unknown): WaitForJobRequest {
+  const { reader, fields } = begin(event, ['taskToken', 'jobId', 'heartbeatSeconds']);
+  const taskToken = reader.string(fields.taskToken, 'taskToken', { max: LIMITS.MAX_TASK_TOKEN_LENGTH });
+  const jobId = reader.jobId(fields.jobId, 'jobId');
+  const heartbeatSeconds = reader.integer(fields.heartbeatSeconds, 'heartbeatSeconds', 1, LIMITS.MAX_HEARTBEAT_SECONDS);
+  return reader.finish({ taskToken: taskToken!, jobId: jobId!, heartbeatSeconds: heartbeatSeconds! });
 }
 
 /** The dotted path of `key` under `parent`, quoting a key that is not a plain identifier: `parameters."my key"`. */

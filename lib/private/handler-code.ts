@@ -7,12 +7,14 @@ import { CONFIG_FILE_NAME, ValidationError } from '../model';
 
 export const OPERATIONS = ['validate', 'submit', 'status', 'logs', 'terminate'] as const;
 export type Operation = (typeof OPERATIONS)[number];
+/** Every bundle: the five runtime functions and the resume function RunJob waits through. */
+export type Bundle = Operation | 'resume';
 
 /**
  * The prebuilt bundle of a handler: `dist/lambda/<operation>` of the installed package (from `dist/lib/private`)
  * or of the source tree (from `lib/private`, under ts-node or ts-jest). Nothing is bundled at synth time.
  */
-export function bundleDirectory(operation: Operation): string {
+export function bundleDirectory(operation: Bundle): string {
   const candidates = [join(__dirname, '..', '..', 'lambda', operation), join(__dirname, '..', '..', 'dist', 'lambda', operation)];
   const found = candidates.find((directory) => existsSync(join(directory, 'index.js')));
   if (found === undefined) {
@@ -26,7 +28,7 @@ export function bundleDirectory(operation: Operation): string {
  * with `pendant-config.json`, staged in a directory named by the hash of both so the asset hash only changes when
  * the bundle or the configuration does.
  */
-export function handlerCode(operation: Operation, shipped: Record<string, string>): lambda.Code {
+export function handlerCode(operation: Bundle, shipped: Record<string, string>): lambda.Code {
   const directory = bundleDirectory(operation);
   if (Object.keys(shipped).length === 0) return lambda.Code.fromAsset(directory);
   const bundle = readFileSync(join(directory, 'index.js'));
