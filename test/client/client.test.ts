@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { PendantClient, PendantFunctions } from '../../lib/client';
 import {
+  BatchJobFailedError,
   BatchJobNotFoundError,
   BatchJobSubmissionError,
   ConfigurationError,
@@ -380,6 +381,7 @@ describe('PendantClient', () => {
       new UnknownJobQueueError('slow', ['fast']),
       new IdempotencyConflictError('order-42'),
       new IdempotencyInProgressError('order-42'),
+      new BatchJobFailedError(JOB_ID, 'Essential container in task exited', 3, 'demo/default/abc', ['cannot read input']),
     ];
 
     it('has an example of every error type a function can answer with', () => {

@@ -463,7 +463,7 @@ describe('Function: logs', () => {
       [
         'a field is unknown',
         { jobId: JOB_ID, startTime: 0 },
-        'invalid request: startTime: is not a field of this request; allowed: jobId, nextToken, limit [unknown-field]',
+        'invalid request: startTime: is not a field of this request; allowed: jobId, nextToken, limit, tail [unknown-field]',
       ],
     ])('throws when %s, without calling AWS', async (_case, event, message) => {
       await expectRejection(logsFunction()(event), InvalidRequestError, message);

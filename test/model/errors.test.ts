@@ -1,4 +1,5 @@
 import {
+  BatchJobFailedError,
   BatchJobNotFoundError,
   BatchJobSubmissionError,
   ConfigurationError,
@@ -87,6 +88,12 @@ const EXAMPLES: Array<[string, PendantError, string, Record<string, unknown>]> =
     new IdempotencyInProgressError('order-42'),
     'a request with idempotency key "order-42" is still in progress; retry shortly',
     { idempotencyKey: 'order-42' },
+  ],
+  [
+    'BatchJobFailedError',
+    new BatchJobFailedError(JOB_ID, 'Essential container in task exited', 3, 'demo/default/abc', ['reading input', 'cannot read input']),
+    `batch job ${JOB_ID} failed: Essential container in task exited (exit code 3)`,
+    { jobId: JOB_ID, statusReason: 'Essential container in task exited', exitCode: 3, logStreamName: 'demo/default/abc', lastLogLines: ['reading input', 'cannot read input'] },
   ],
 ];
 
