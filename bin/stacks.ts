@@ -2,9 +2,10 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { App, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BatchPlatform, ComputeKind, IRuntimeFunctions, JobPlatform, Parameter } from '../lib';
+import { BatchPlatform, ComputeKind, IRuntimeFunctions, JobPlatform, JobWaiter, Parameter, RunJobStateMachine } from '../lib';
 
 /** Where the demo job's inputs live: the only place its runtime functions may read. */
 export const DEMO_INPUTS = 's3://pendant-demo-inputs/inputs/';
@@ -68,6 +69,7 @@ export function addExampleStacks(app: App, options: ExampleAppOptions = {}): { p
   const caller = new CallerStack(app, 'PendantCaller', {
     description: "pendant example: a Lambda in another stack that submits jobs through the platform's submit function",
     runtime: platform.platform.runtime,
+    jobQueueArns: platform.platform.jobQueues.map((queue) => queue.jobQueueArn),
   });
   return { platform, caller };
 }
@@ -75,11 +77,20 @@ export function addExampleStacks(app: App, options: ExampleAppOptions = {}): { p
 export interface CallerStackProps extends StackProps {
   /** The platform's runtime functions, from the other stack. */
   readonly runtime: IRuntimeFunctions;
+  /**
+   * The platform's queues: the demo pipeline's waiter hears only their jobs' state changes.
+   * @default - every queue of the account and Region
+   */
+  readonly jobQueueArns?: readonly string[];
 }
 
-/** A stack of another team: its Lambda submits the demo job through the platform's submit function. */
+/**
+ * A stack of another team: its Lambda submits the demo job through the platform's submit function, and its demo
+ * pipeline runs the demo job to its end with RunJob (input `{ "input": "s3://…" }`, output the job's summary).
+ */
 export class CallerStack extends Stack {
   public readonly caller: lambda.Function;
+  public readonly pipeline: RunJobStateMachine;
 
   public constructor(scope: Construct, id: string, props: CallerStackProps) {
     super(scope, id, props);
@@ -102,6 +113,21 @@ export class CallerStack extends Stack {
       reservedConcurrentExecutions: 2,
     });
     props.runtime.grantSubmit(this.caller);
+
+    const waiter = new JobWaiter(this, 'JobWaiter', { runtime: props.runtime, jobQueueArns: props.jobQueueArns });
+    this.pipeline = new RunJobStateMachine(this, 'DemoPipeline', {
+      runtime: props.runtime,
+      request: { jobDefinition: 'demo-job', parameters: { input_object: sfn.JsonPath.stringAt('$.input') } },
+      waiter,
+    });
+    for (const group of [waiter.logGroup, this.pipeline.logGroup]) {
+      acknowledgeInPacks(
+        group,
+        'CloudWatchLogGroupEncrypted',
+        ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'],
+        "the demo pipeline logs the demo job's input URI, its summary and the resume function's request lines; CloudWatch Logs encrypts them at rest with its own key, and a key of the example's own would cost more than it protects (RunJob and JobWaiter take logEncryptionKey for that)",
+      );
+    }
     // The example caller is not pendant's: its departures from the compliance packs are its own, acknowledged here.
     acknowledgeInPacks(
       role,

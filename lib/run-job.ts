@@ -54,6 +54,8 @@ export class JobWaiter extends Construct {
 
   public readonly taskTokenTable: dynamodb.Table;
   public readonly resumeFunction: lambda.Function;
+  /** The resume function's own log group. */
+  public readonly logGroup: logs.LogGroup;
   public readonly rule: events.Rule;
 
   public constructor(scope: Construct, id: string, props: JobWaiterProps) {
@@ -75,10 +77,10 @@ export class JobWaiter extends Construct {
       'the table holds only task tokens of waits in progress, which expire within a heartbeat and an hour and mean nothing once their executions end; point-in-time recovery is on',
     );
 
-    const logGroup = new logs.LogGroup(this, 'ResumeFunctionLogGroup', {
+    const logGroup = (this.logGroup = new logs.LogGroup(this, 'ResumeFunctionLogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       encryptionKey: props.logEncryptionKey,
-    });
+    }));
     const role = new iam.Role(this, 'ResumeFunctionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'pendant: answers RunJob waits from Batch job state changes (pendant resume function role)',
@@ -351,6 +353,20 @@ export class RunJobStateMachine extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     acknowledgeComplianceRule(this.stateMachine.role, 'IAMNoInlinePolicy', INLINE_POLICY_REASON);
+    const policy = this.stateMachine.role.node.findChild('DefaultPolicy');
+    const invoked = [props.runtime.validateFunction, props.runtime.submitFunction, this.runJob.waiter.resumeFunction];
+    for (const fn of invoked) {
+      acknowledgeWildcard(
+        policy,
+        { resource: `${fn.functionArn}:*` },
+        "aws-cdk-lib's LambdaInvoke task grants the function's versions and aliases with the function; the states invoke only the unqualified function",
+      );
+    }
+    acknowledgeWildcard(
+      policy,
+      { resource: '*' },
+      'X-Ray tracing (xray:PutTraceSegments, xray:GetSamplingRules…) and CloudWatch Logs log delivery (logs:CreateLogDelivery…) have no resource type: IAM accepts only "*"',
+    );
   }
 
   /** Lets `grantee` start executions. */
