@@ -2,7 +2,7 @@ import { DescribeJobDefinitionsCommand, ListJobsCommand } from '@aws-sdk/client-
 import { DescribeLogStreamsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Size } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { randomUUID } from 'node:crypto';
@@ -636,17 +636,18 @@ describe('End to end: the example app deployed into moto', () => {
       for (const jobId of jobIds) await eventually(async () => expect(await engine.api.containersNamed(jobId)).toEqual([]));
     });
   }
-  step('demo pipeline: moto takes the deployed RunJob definition, and its interpreter stops at the first Lambda state (moto runs functions only in Docker)', async () => {
+  step("demo pipeline: moto 5.2.1's interpreter never sees the deployed state machine (CloudFormation's and the interpreter's backends are apart)", async () => {
+    // With {"stepfunctions": {"execute_state_machine": true}} moto answers Step Functions from its interpreter's
+    // backend, which holds only state machines created through the API while it is on; CloudFormation creates into
+    // the other. So RunJob's deployed definition cannot run here; test/integration/run-job-moto.test.ts shows how far
+    // the interpreter carries the same definition created through the API.
     const sfnClient = new SFNClient({ endpoint, region: REGION, credentials: CREDENTIALS });
     try {
       const stateMachineArn = await physicalId(ids.pipeline);
-      const { executionArn } = await sfnClient.send(new StartExecutionCommand({ stateMachineArn, name: 'e2e-demo-pipeline', input: JSON.stringify({ input: DEMO_INPUT }) }));
-      await eventually(async () => expect((await sfnClient.send(new DescribeExecutionCommand({ executionArn }))).status).not.toBe('RUNNING'), 90_000);
-      const history = (await sfnClient.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [];
-      const entered = history.flatMap((entry) => (entry.stateEnteredEventDetails?.name ? [entry.stateEnteredEventDetails.name] : []));
-      // How far moto carries the definition: into the Parallel and its first state, whose Lambda moto cannot run.
-      expect(entered).toEqual(['RunJob', 'RunJob: validate']);
-      expect((await sfnClient.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('FAILED');
+      expect(stateMachineArn).toMatch(/:stateMachine:/);
+      await expect(sfnClient.send(new StartExecutionCommand({ stateMachineArn, name: 'e2e-demo-pipeline', input: JSON.stringify({ input: DEMO_INPUT }) }))).rejects.toMatchObject({
+        name: 'StateMachineDoesNotExist',
+      });
     } finally {
       sfnClient.destroy();
     }
