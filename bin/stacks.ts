@@ -31,9 +31,13 @@ export interface PlatformStackProps extends StackProps {
 /** What the example app lets a deployment change. */
 export type ExampleAppOptions = Pick<PlatformStackProps, 'demoJobMemory' | 'demoJobImage' | 'logsMaxResponseBytes'>;
 
-/** The platform: a Fargate queue (Spot first), an EC2 Spot queue, and the pendant manual's demo-job. */
+/**
+ * The platform: a Fargate queue (Spot first), an EC2 Spot queue, the pendant manual's demo-job, and the demo
+ * pipeline that runs demo-job to its end with RunJob (input `{ "input": "s3://…" }`, output the job's summary).
+ */
 export class PlatformStack extends Stack {
   public readonly platform: BatchPlatform;
+  public readonly pipeline: RunJobStateMachine;
 
   public constructor(scope: Construct, id: string, props: PlatformStackProps = {}) {
     const { demoJobMemory, demoJobImage, logsMaxResponseBytes, ...stackProps } = props;
@@ -57,6 +61,26 @@ export class PlatformStack extends Stack {
       ],
       logsMaxResponseBytes,
     });
+
+    // The waiter hears only the platform's queues.
+    const waiter = new JobWaiter(this, 'JobWaiter', {
+      runtime: this.platform.runtime,
+      jobQueueArns: this.platform.jobQueues.map((queue) => queue.jobQueueArn),
+    });
+    this.pipeline = new RunJobStateMachine(this, 'DemoPipeline', {
+      runtime: this.platform.runtime,
+      request: { jobDefinition: 'demo-job', parameters: { input_object: sfn.JsonPath.stringAt('$.input') } },
+      waiter,
+    });
+    for (const group of [waiter.logGroup, this.pipeline.logGroup]) {
+      // The platform's key may encrypt only the platform's own log groups, named before they exist.
+      acknowledgeInPacks(
+        group,
+        'CloudWatchLogGroupEncrypted',
+        ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'],
+        "the demo pipeline logs the demo job's input URI, its summary and the resume function's request lines; CloudWatch Logs encrypts them at rest with its own key, and a key of the example's own would cost more than it protects (RunJob and JobWaiter take logEncryptionKey for that)",
+      );
+    }
   }
 }
 
@@ -69,7 +93,6 @@ export function addExampleStacks(app: App, options: ExampleAppOptions = {}): { p
   const caller = new CallerStack(app, 'PendantCaller', {
     description: "pendant example: a Lambda in another stack that submits jobs through the platform's submit function",
     runtime: platform.platform.runtime,
-    jobQueueArns: platform.platform.jobQueues.map((queue) => queue.jobQueueArn),
   });
   return { platform, caller };
 }
@@ -77,20 +100,11 @@ export function addExampleStacks(app: App, options: ExampleAppOptions = {}): { p
 export interface CallerStackProps extends StackProps {
   /** The platform's runtime functions, from the other stack. */
   readonly runtime: IRuntimeFunctions;
-  /**
-   * The platform's queues: the demo pipeline's waiter hears only their jobs' state changes.
-   * @default - every queue of the account and Region
-   */
-  readonly jobQueueArns?: readonly string[];
 }
 
-/**
- * A stack of another team: its Lambda submits the demo job through the platform's submit function, and its demo
- * pipeline runs the demo job to its end with RunJob (input `{ "input": "s3://…" }`, output the job's summary).
- */
+/** A stack of another team: its Lambda submits the demo job through the platform's submit function. */
 export class CallerStack extends Stack {
   public readonly caller: lambda.Function;
-  public readonly pipeline: RunJobStateMachine;
 
   public constructor(scope: Construct, id: string, props: CallerStackProps) {
     super(scope, id, props);
@@ -113,21 +127,6 @@ export class CallerStack extends Stack {
       reservedConcurrentExecutions: 2,
     });
     props.runtime.grantSubmit(this.caller);
-
-    const waiter = new JobWaiter(this, 'JobWaiter', { runtime: props.runtime, jobQueueArns: props.jobQueueArns });
-    this.pipeline = new RunJobStateMachine(this, 'DemoPipeline', {
-      runtime: props.runtime,
-      request: { jobDefinition: 'demo-job', parameters: { input_object: sfn.JsonPath.stringAt('$.input') } },
-      waiter,
-    });
-    for (const group of [waiter.logGroup, this.pipeline.logGroup]) {
-      acknowledgeInPacks(
-        group,
-        'CloudWatchLogGroupEncrypted',
-        ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'],
-        "the demo pipeline logs the demo job's input URI, its summary and the resume function's request lines; CloudWatch Logs encrypts them at rest with its own key, and a key of the example's own would cost more than it protects (RunJob and JobWaiter take logEncryptionKey for that)",
-      );
-    }
     // The example caller is not pendant's: its departures from the compliance packs are its own, acknowledged here.
     acknowledgeInPacks(
       role,

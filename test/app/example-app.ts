@@ -16,7 +16,6 @@ export function exampleApp(): { app: App; platform: PlatformStack; caller: Calle
   const caller = new CallerStack(app, 'PendantCaller', {
     description: "pendant example: a Lambda in another stack that submits jobs through the platform's submit function",
     runtime: platform.platform.runtime,
-    jobQueueArns: platform.platform.jobQueues.map((queue) => queue.jobQueueArn),
   });
   return { app, platform, caller };
 }

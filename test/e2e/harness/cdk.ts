@@ -28,7 +28,7 @@ export interface ExampleAppIds {
   readonly jobLogGroup: ResourceId;
   /** The demo job's name in AWS Batch: unique to its stack, unlike the name requests give. */
   readonly demoJobDefinitionName: string;
-  /** The caller stack's demo pipeline (a RunJobStateMachine). */
+  /** The platform stack's demo pipeline (a RunJobStateMachine). */
   readonly pipeline: ResourceId;
 }
 
@@ -55,9 +55,9 @@ export function synthExampleApp(outdir: string, options: ExampleAppOptions = {})
       logs: resourceId(runtime.logsFunction),
       terminate: resourceId(runtime.terminateFunction),
       caller: resourceId(caller.caller),
-      resume: resourceId(caller.pipeline.runJob.waiter.resumeFunction),
+      resume: resourceId(platform.pipeline.runJob.waiter.resumeFunction),
     },
-    pipeline: resourceId(caller.pipeline.stateMachine),
+    pipeline: resourceId(platform.pipeline.stateMachine),
     jobQueues: platform.platform.jobQueues.map(resourceId),
     jobLogGroup: resourceId(platform.platform.jobLogGroup),
     demoJobDefinitionName: platform.platform.jobDefinition('demo-job').physicalName,
