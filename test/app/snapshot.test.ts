@@ -17,7 +17,8 @@ describe('Stack: PendantPlatform', () => {
     const codeKeys = Object.values(template.findResources('AWS::Lambda::Function')).map(
       (resource) => (resource as { Properties: { Code: { S3Key: string } } }).Properties.Code.S3Key,
     );
-    expect(codeKeys).toHaveLength(5);
+    // The five runtime functions and the demo pipeline's resume function.
+    expect(codeKeys).toHaveLength(6);
     for (const key of codeKeys) expect(key).toMatch(/^[0-9a-f]{64}\.zip$/);
     expect(assetHashSerializer.test(template.toJSON())).toBe(true);
   });
