@@ -101,8 +101,8 @@ export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<Lo
     cursor = { logStreamName, token: null, skip: 0 };
   }
 
-  const limit = request.limit ?? LIMITS.MAX_LOG_EVENTS_LIMIT;
   const budget = deps.config.logsMaxResponseBytes;
+  const limit = request.limit ?? LIMITS.MAX_LOG_EVENTS_LIMIT;
   const events: LogEvent[] = [];
   let bytes =
     byteLength({ jobId: request.jobId, logGroupName, logStreamName: cursor.logStreamName, events: [], nextToken: null }) +

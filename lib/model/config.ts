@@ -51,6 +51,13 @@ export const ENV = {
   LIST_JOBS_LAG_BOUND_SECONDS: 'PENDANT_LIST_JOBS_LAG_BOUND_SECONDS',
   /** The platform's id, which every job submit starts carries in the `pendant:platform` tag. */
   PLATFORM_ID: 'PENDANT_PLATFORM_ID',
+  /**
+   * The DynamoDB table where the resume function keeps the task tokens of waiting executions (partition key `jobId`,
+   * sort key `tokenHash`, TTL attribute `expiration`).
+   */
+  TASK_TOKEN_TABLE: 'PENDANT_TASK_TOKEN_TABLE',
+  /** The logs function's name or ARN: the resume function reads a failed job's last lines through it. */
+  LOGS_FUNCTION: 'PENDANT_LOGS_FUNCTION',
 } as const;
 
 /**
@@ -169,6 +176,8 @@ export interface RuntimeConfigInput {
   readonly jobEventsRetentionSeconds?: number;
   readonly listJobsLagBoundSeconds?: number;
   readonly platformId?: string;
+  readonly taskTokenTable?: string;
+  readonly logsFunction?: string;
 }
 
 /**
@@ -212,6 +221,8 @@ export function encodeConfig(input: RuntimeConfigInput): Record<string, string> 
   if (input.jobEventsRetentionSeconds !== undefined) env[ENV.JOB_EVENTS_RETENTION_SECONDS] = String(input.jobEventsRetentionSeconds);
   if (input.listJobsLagBoundSeconds !== undefined) env[ENV.LIST_JOBS_LAG_BOUND_SECONDS] = String(input.listJobsLagBoundSeconds);
   if (input.platformId !== undefined) env[ENV.PLATFORM_ID] = input.platformId;
+  if (input.taskTokenTable !== undefined) env[ENV.TASK_TOKEN_TABLE] = input.taskTokenTable;
+  if (input.logsFunction !== undefined) env[ENV.LOGS_FUNCTION] = input.logsFunction;
   return env;
 }
 
@@ -321,6 +332,16 @@ export class RuntimeConfig {
     if (value === undefined || value === '') return undefined;
     if (!PLATFORM_ID_PATTERN.test(value)) throw new ConfigurationError(ENV.PLATFORM_ID, `must be 1 to 128 letters, digits or any of _.:/=+-@, got ${JSON.stringify(value)}`);
     return value;
+  }
+
+  /** The task token table's name (the resume function's). */
+  public get taskTokenTable(): string {
+    return this.required(ENV.TASK_TOKEN_TABLE);
+  }
+
+  /** The logs function the resume function reads failed jobs' last lines through. */
+  public get logsFunction(): string {
+    return this.required(ENV.LOGS_FUNCTION);
   }
 
   private required(variable: string): string {

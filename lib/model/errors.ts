@@ -189,6 +189,24 @@ export class SubmissionOutcomeUnknownError extends PendantError {
   }
 }
 
+/**
+ * A job ended FAILED. Carries what Batch said of it and the last lines it wrote, so a `Catch` in a pipeline (or a
+ * person reading the execution) sees why without opening the logs. `RunJob` fails with it, and
+ * `PendantClient.waitForJob` rejects with it.
+ */
+export class BatchJobFailedError extends PendantError {
+  public constructor(
+    public readonly jobId: string,
+    public readonly statusReason: string | null,
+    public readonly exitCode: number | null,
+    public readonly logStreamName: string | null,
+    /** The last lines of the job's latest attempt, oldest first; empty when it wrote none or never started. */
+    public readonly lastLogLines: readonly string[],
+  ) {
+    super(`batch job ${jobId} failed: ${statusReason ?? 'no reason given'}${exitCode === null ? '' : ` (exit code ${exitCode})`}`);
+  }
+}
+
 /** Every error name a handler can answer with, for callers that match on `errorType`. */
 export const ERROR_TYPES = [
   'ValidationError',
@@ -205,6 +223,7 @@ export const ERROR_TYPES = [
   'IdempotencyConflictError',
   'IdempotencyInProgressError',
   'SubmissionOutcomeUnknownError',
+  'BatchJobFailedError',
 ] as const;
 
 export type ErrorType = (typeof ERROR_TYPES)[number];
@@ -219,21 +238,6 @@ export class RemoteFunctionError extends PendantError {
     message: string,
   ) {
     super(`${errorType}: ${message}`);
-  }
-}
-
-/**
- * `PendantClient.waitForJob` saw the job end FAILED. Carries what Batch says of it and the last lines of its log
- * (empty when the job never wrote one, or no logs function was given to the client). Thrown by the client only.
- */
-export class BatchJobFailedError extends PendantError {
-  public constructor(
-    public readonly jobId: string,
-    public readonly statusReason: string | null,
-    public readonly exitCode: number | null,
-    public readonly lastLogLines: readonly string[],
-  ) {
-    super(`batch job ${jobId} failed: ${statusReason ?? 'no status reason'}${exitCode === null ? '' : ` (exit code ${exitCode})`}`);
   }
 }
 
@@ -265,6 +269,7 @@ const REVIVABLE: Record<string, Revivable> = {
   IdempotencyConflictError,
   IdempotencyInProgressError,
   SubmissionOutcomeUnknownError,
+  BatchJobFailedError,
 };
 
 /**
@@ -291,6 +296,11 @@ export function reviveError(errorType: string, errorMessage: string): PendantErr
       break;
     case 'BatchJobNotFoundError':
       error.jobId = after(/^batch job not found: /);
+      break;
+    case 'BatchJobFailedError':
+      error.jobId = /^batch job (\S+) failed: /.exec(errorMessage)?.[1];
+      error.exitCode = Number(/ \(exit code (-?\d+)\)$/.exec(errorMessage)?.[1] ?? Number.NaN);
+      if (Number.isNaN(error.exitCode)) error.exitCode = null;
       break;
     case 'LogStreamNotFoundError':
       error.jobId = /^(?:job (\S+) has no log stream yet|log stream not found for job (\S+):)/.exec(errorMessage)?.slice(1).find(Boolean);

@@ -421,6 +421,7 @@ describe('PendantClient', () => {
       new IdempotencyConflictError('order-42'),
       new IdempotencyInProgressError('order-42'),
       new SubmissionOutcomeUnknownError('order-42', '2026-01-01T00:00:31.000Z'),
+      new BatchJobFailedError(JOB_ID, 'Essential container in task exited', 3, 'demo/default/abc', ['cannot read input']),
     ];
 
     it('revives SubmissionOutcomeUnknownError with its key and the moment to retry after', async () => {
