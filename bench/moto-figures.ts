@@ -1,5 +1,5 @@
 import type { BatchClient } from '@aws-sdk/client-batch';
-import { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { SdkBatchGateway } from '../lambda/aws/batch';
 import { SdkLogsGateway } from '../lambda/aws/logs';
@@ -347,7 +347,7 @@ function simulatedS3(latencyMillis: number): { client: S3Client; latency: InFlig
           await sleep(latencyMillis);
           return { response: { statusCode: 200, headers: { 'content-length': '0', etag: '"bench"' }, body: Readable.from([]) } };
         }),
-    } as unknown as S3ClientConfig['requestHandler'],
+    },
   });
   return { client, latency: counter };
 }
@@ -366,7 +366,7 @@ async function validateFigures(options: MotoOptions, log: (line: string) => void
       const parameters: Record<string, ParameterSpecs[string]> = {};
       const values: Record<string, string> = {};
       for (let index = 1; index <= inputs; index++) {
-        parameters[inputName(index)] = Parameter.s3Object({ mustExist: true });
+        parameters[inputName(index)] = Parameter.s3Object({ mustExist: true, within: [`s3://${INPUTS_BUCKET}/reads/`] });
         values[inputName(index)] = inputUri(index);
       }
       const config = new RuntimeConfig(
@@ -458,7 +458,7 @@ async function throughputFigures(options: MotoOptions, log: (line: string) => vo
     const clients = motoClients();
     const batchCalls = recordCalls(clients.batch);
     const s3Calls = recordCalls(clients.s3);
-    const config = configFor(environment, { input: Parameter.s3Object({ mustExist: true }) });
+    const config = configFor(environment, { input: Parameter.s3Object({ mustExist: true, within: [`s3://${INPUTS_BUCKET}/reads/`] }) });
     const handler = createSubmitHandler({ config, batch: new SdkBatchGateway(clients.batch), s3: new SdkS3Gateway(clients.s3) });
     const result = await sequentially(options, () => handler({ jobDefinition: 'bench', parameters: { input: inputUri(1) } }));
     record('submit', 'one must-exist input, pinned revision, no idempotency key', result, { ...batchCalls.counts(), ...s3Calls.counts() });

@@ -67,7 +67,9 @@ async function main(): Promise<void> {
     }));
   const moto = await section('API efficiency and throughput against moto', async () => {
     // Imported here: the handlers' modules build their clients and logger when they are loaded.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above: loaded only when this section runs
     const { startMoto, stopMoto } = require('../test/integration/moto/server') as typeof import('../test/integration/moto/server');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
     const { measureMoto } = require('./moto-figures') as typeof import('./moto-figures');
     await startMoto();
     try {

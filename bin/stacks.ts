@@ -2,9 +2,10 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { App, Size, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BatchPlatform, ComputeKind, IRuntimeFunctions, JobEvents, JobPlatform, Parameter, PlatformMonitoring } from '../lib';
+import { BatchPlatform, ComputeKind, IRuntimeFunctions, JobEvents, JobPlatform, JobWaiter, Parameter, PlatformMonitoring, RunJobStateMachine } from '../lib';
 
 /** Where the demo job's inputs live: the only place its runtime functions may read. */
 export const DEMO_INPUTS = 's3://pendant-demo-inputs/inputs/';
@@ -31,13 +32,15 @@ export interface PlatformStackProps extends StackProps {
 export type ExampleAppOptions = Pick<PlatformStackProps, 'demoJobMemory' | 'demoJobImage' | 'logsMaxResponseBytes'>;
 
 /**
- * The platform: a Fargate queue (Spot first), an EC2 Spot queue, and the pendant manual's demo-job, with its job
- * timeline (JobEvents), failure notifications, alarms and dashboard (PlatformMonitoring).
+ * The platform: a Fargate queue (Spot first), an EC2 Spot queue, the pendant manual's demo-job, its job timeline
+ * (JobEvents), failure notifications, alarms and dashboard (PlatformMonitoring), and the demo pipeline that runs
+ * demo-job to its end with RunJob (input `{ "input": "s3://…" }`, output the job's summary).
  */
 export class PlatformStack extends Stack {
   public readonly platform: BatchPlatform;
   public readonly jobEvents: JobEvents;
   public readonly monitoring: PlatformMonitoring;
+  public readonly pipeline: RunJobStateMachine;
 
   public constructor(scope: Construct, id: string, props: PlatformStackProps = {}) {
     const { demoJobMemory, demoJobImage, logsMaxResponseBytes, ...stackProps } = props;
@@ -66,6 +69,26 @@ export class PlatformStack extends Stack {
     });
     this.jobEvents = new JobEvents(this, 'JobEvents', { platform: this.platform });
     this.monitoring = new PlatformMonitoring(this, 'Monitoring', { platform: this.platform, jobEvents: this.jobEvents });
+
+    // The waiter hears only the platform's queues.
+    const waiter = new JobWaiter(this, 'JobWaiter', {
+      runtime: this.platform.runtime,
+      jobQueueArns: this.platform.jobQueues.map((queue) => queue.jobQueueArn),
+    });
+    this.pipeline = new RunJobStateMachine(this, 'DemoPipeline', {
+      runtime: this.platform.runtime,
+      request: { jobDefinition: 'demo-job', parameters: { input_object: sfn.JsonPath.stringAt('$.input') } },
+      waiter,
+    });
+    for (const group of [waiter.logGroup, this.pipeline.logGroup]) {
+      // The platform's key may encrypt only the platform's own log groups, named before they exist.
+      acknowledgeInPacks(
+        group,
+        'CloudWatchLogGroupEncrypted',
+        ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'],
+        "the demo pipeline logs the demo job's input URI, its summary and the resume function's request lines; CloudWatch Logs encrypts them at rest with its own key, and a key of the example's own would cost more than it protects (RunJob and JobWaiter take logEncryptionKey for that)",
+      );
+    }
   }
 }
 

@@ -213,7 +213,7 @@ function ec2Architecture(path: string, props: ComputeEnvironmentProps): CpuArchi
   }
   const found = new Set(props.instanceTypes.map((type) => architectureOf(type)));
   if (found.size > 1) {
-    const types = props.instanceTypes.map((type) => `${type} (${architectureOf(type)})`).join(', ');
+    const types = props.instanceTypes.map((type) => `${type.toString()} (${architectureOf(type)})`).join(', ');
     throw new ValidationError(`compute environment ${path}: instanceTypes must share one CPU architecture, got ${types}; make one environment per architecture`);
   }
   const [architecture] = found;

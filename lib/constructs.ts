@@ -11,3 +11,4 @@ export * from './job-events';
 export * from './monitoring';
 // The model's structs that the constructs' props and properties use.
 export type { JobOverridePolicy, JobResources } from './model/overrides';
+export * from './run-job';

@@ -361,7 +361,7 @@ function checkRetryOrder(where: string, definition: batch.EcsJobDefinition): voi
   const rendered = Stack.of(definition).resolve(cfn.retryStrategy) as batch.CfnJobDefinition.RetryStrategyProperty | undefined;
   const rules = (rendered?.evaluateOnExit ?? []) as batch.CfnJobDefinition.EvaluateOnExitProperty[];
   const catchAll = rules.findIndex(
-    (rule) => rule.action === batch.Action.EXIT && rule.onExitCode === '*' && rule.onStatusReason === undefined && rule.onReason === undefined,
+    (rule) => rule.action === (batch.Action.EXIT as string) && rule.onExitCode === '*' && rule.onStatusReason === undefined && rule.onReason === undefined,
   );
   if (catchAll !== -1 && catchAll < rules.length - 1) {
     throw new ValidationError(

@@ -29,6 +29,15 @@ export interface IntegerParameterOptions extends ParameterOptionsBase {
   readonly max?: number;
 }
 
+export interface NumberParameterOptions extends ParameterOptionsBase {
+  /** @default - none: the parameter is required */
+  readonly default?: number;
+  /** @default - no lower bound */
+  readonly min?: number;
+  /** @default - no upper bound */
+  readonly max?: number;
+}
+
 export interface BooleanParameterOptions extends ParameterOptionsBase {
   /** @default - none: the parameter is required */
   readonly default?: boolean;
@@ -50,6 +59,19 @@ export interface S3ObjectParameterOptions extends ParameterOptionsBase {
    * @default - any location, and no grant
    */
   readonly within?: string[];
+}
+
+export interface S3ObjectsParameterOptions extends ParameterOptionsBase {
+  /** @default - none: the parameter is required */
+  readonly default?: string[];
+  /** Check with HeadObject that every object exists before a job is submitted; needs `within`. @default false */
+  readonly mustExist?: boolean;
+  /** S3 URIs every object must lie under: what the runtime functions and the job role may read. @default - any location, and no grant */
+  readonly within?: string[];
+  /** @default 1 */
+  readonly minItems?: number;
+  /** At most 1,000. @default 100 */
+  readonly maxItems?: number;
 }
 
 export interface S3PrefixParameterOptions extends ParameterOptionsBase {
@@ -78,6 +100,11 @@ export class Parameter {
     return new Parameter(Spec.integer(options));
   }
 
+  /** A finite number (a number or a decimal string), with optional bounds. */
+  public static number(options: NumberParameterOptions = {}): Parameter {
+    return new Parameter(Spec.number(options));
+  }
+
   /** `true` or `false` (or their strings). */
   public static boolean(options: BooleanParameterOptions = {}): Parameter {
     return new Parameter(Spec.boolean(options));
@@ -91,6 +118,11 @@ export class Parameter {
   /** An `s3://bucket/key` URI naming an object. */
   public static s3Object(options: S3ObjectParameterOptions = {}): Parameter {
     return new Parameter(Spec.s3Object(options));
+  }
+
+  /** A list of `s3://bucket/key` URIs, each checked like `s3Object`; the job gets them as one JSON array string. */
+  public static s3Objects(options: S3ObjectsParameterOptions = {}): Parameter {
+    return new Parameter(Spec.s3Objects(options));
   }
 
   /** An `s3://bucket/prefix` URI. */

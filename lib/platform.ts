@@ -86,6 +86,11 @@ export interface BatchPlatformProps {
   readonly logsMaxResponseBytes?: number;
   /** How long submit remembers an idempotency key (one day to a month). @default Duration.days(1) */
   readonly idempotencyWindow?: Duration;
+  /**
+   * The longest ListJobs is assumed to lag behind SubmitJob, which a keyed submission waits out before it submits
+   * again after a lost answer. @default Duration.seconds(30)
+   */
+  readonly listJobsLagBound?: Duration;
 }
 
 /**
@@ -213,6 +218,7 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
       reservedConcurrency: props.functionReservedConcurrency,
       logsMaxResponseBytes: props.logsMaxResponseBytes,
       idempotencyWindow: props.idempotencyWindow,
+      listJobsLagBound: props.listJobsLagBound,
     });
     this.logKey.addToResourcePolicy(
       new iam.PolicyStatement({

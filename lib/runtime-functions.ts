@@ -4,13 +4,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { JobDefinition } from './job-definition';
 import { MultiNodeJobDefinition } from './multi-node-job-definition';
 import { JobQueue } from './job-queue';
-import { ConfigurationError, encodeConfig, ENV, JobDefinitionEntry, JobQueueEntry, ParameterSpecs, RuntimeConfig, S3Uri, ValidationError } from './model';
+import { ConfigurationError, encodeConfig, ENV, JobDefinitionEntry, JobQueueEntry, parameterLocations, ParameterSpecs, PLATFORM_TAG, RuntimeConfig, S3Uri, ValidationError } from './model';
 import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
 import { handlerCode, Operation } from './private/handler-code';
@@ -118,6 +118,19 @@ export interface RuntimeFunctionsProps {
    * @default - submit, validate and status 10, logs and terminate 5
    */
   readonly reservedConcurrency?: FunctionConcurrency;
+  /**
+   * The longest ListJobs is assumed to lag behind SubmitJob: after a SubmitJob whose answer was lost, a keyed
+   * submission submits again only once a look-up made this long after it still misses its job (1 s to 10 min).
+   * AWS documents no bound; a longer lag is the one case where a key could start a second job.
+   * @default Duration.seconds(30)
+   */
+  readonly listJobsLagBound?: Duration;
+  /**
+   * The value of the `pendant:platform` tag on every job submit starts: terminate may stop only jobs carrying it
+   * (an IAM condition), and status, logs and terminate describe only jobs carrying it.
+   * @default - derived from this construct's path in the app
+   */
+  readonly platformId?: string;
 }
 
 abstract class RuntimeFunctionsBase extends Construct implements IRuntimeFunctions {
@@ -156,6 +169,8 @@ abstract class RuntimeFunctionsBase extends Construct implements IRuntimeFunctio
  * or aliases, so the wildcard would grant nothing but a finding.
  */
 function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
+  // Every aws-cdk-lib principal (PrincipalBase) prints its kind and identity; only the IPrincipal interface omits toString.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- see above
   const id = `Invoke${createHash('sha256').update(grantee.grantPrincipal.toString()).digest('hex').slice(0, 16)}`;
   return iam.Grant.addToPrincipalOrResource({
     grantee,
@@ -295,6 +310,8 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
   public readonly idempotencyTable: dynamodb.ITable;
   /** The names of the functions' log groups: as written when `logGroupNamePrefix` is set, references otherwise. */
   public readonly logGroupNames: string[];
+  /** The value of the `pendant:platform` tag on the jobs these functions submit and act on. */
+  public readonly platformId: string;
 
   public constructor(scope: Construct, id: string, props: RuntimeFunctionsProps) {
     super(scope, id);
@@ -303,7 +320,11 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     checkLogsMaxResponseBytes(this.node.path, props.logsMaxResponseBytes);
     checkIdempotencyWindow(this.node.path, props.idempotencyWindow);
     checkReservedConcurrency(this.node.path, props.reservedConcurrency);
+    checkListJobsLagBound(this.node.path, props.listJobsLagBound);
     const stack = Stack.of(this);
+    this.platformId = props.platformId ?? Names.uniqueResourceName(this, { maxLength: 128 });
+    checkPlatformId(this.node.path, this.platformId);
+    const platformConfig = encodeConfig({ platformId: this.platformId });
     // One encoding for every function: the declarations (known at synth) ship in the config file beside the bundle,
     // and only the deploy-time values, in their compact form, take room in Lambda's 4 KB environment.
     const encoded = encodeConfig({
@@ -337,9 +358,10 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
       ...encodeConfig({
         idempotencyTable: this.idempotencyTable.tableName,
         ...(props.idempotencyWindow && { idempotencyWindowSeconds: props.idempotencyWindow.toSeconds() }),
+        ...(props.listJobsLagBound && { listJobsLagBoundSeconds: props.listJobsLagBound.toSeconds() }),
       }),
     };
-    const submitShipped = { ...jobDefinitionsConfig, ...pick(encoded, queuesKnown ? [ENV.JOB_QUEUE_SETTINGS, ENV.JOB_QUEUES] : [ENV.JOB_QUEUE_SETTINGS]) };
+    const submitShipped = { ...jobDefinitionsConfig, ...platformConfig, ...pick(encoded, queuesKnown ? [ENV.JOB_QUEUE_SETTINGS, ENV.JOB_QUEUES] : [ENV.JOB_QUEUE_SETTINGS]) };
 
     const logGroupNames: string[] = [];
     const make = (operation: Operation, environment: Record<string, string>, shipped: Record<string, string> = {}) => {
@@ -389,12 +411,17 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
 
     this.validateFunction = make('validate', {}, jobDefinitionsConfig);
     this.submitFunction = make('submit', deployConfig, submitShipped);
-    this.statusFunction = make('status', {});
+    // status, logs and terminate see only the platform's jobs: its tag, on its queues.
+    const queuesOnly = pick(encoded, [ENV.JOB_QUEUES]);
+    const ownedEnvironment = queuesKnown ? {} : queuesOnly;
+    const ownedShipped = { ...platformConfig, ...(queuesKnown ? queuesOnly : {}) };
+    this.statusFunction = make('status', ownedEnvironment, ownedShipped);
     this.logsFunction = make(
       'logs',
-      props.logsMaxResponseBytes === undefined ? {} : encodeConfig({ logsMaxResponseBytes: props.logsMaxResponseBytes }),
+      { ...ownedEnvironment, ...(props.logsMaxResponseBytes === undefined ? {} : encodeConfig({ logsMaxResponseBytes: props.logsMaxResponseBytes })) },
+      ownedShipped,
     );
-    this.terminateFunction = make('terminate', {});
+    this.terminateFunction = make('terminate', ownedEnvironment, ownedShipped);
     this.logGroupNames = logGroupNames;
 
     // validate and submit: HeadObject (s3:GetObject) under the prefixes the parameters declare, and s3:ListBucket on
@@ -489,8 +516,14 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     const jobs = stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
     this.terminateFunction.addToRolePolicy(
       // TerminateJob alone: it cancels the jobs that have not started too, so the function never calls CancelJob. It
-      // also covers TerminateJobs, which has no IAM action of its own (AWS Batch API Reference, TerminateJobs).
-      new iam.PolicyStatement({ sid: 'StopJobs', actions: ['batch:TerminateJob'], resources: [jobs] }),
+      // also covers TerminateJobs, which has no IAM action of its own (AWS Batch API Reference, TerminateJobs). Only
+      // the platform's jobs: TerminateJob takes the job resource with the aws:ResourceTag condition key.
+      new iam.PolicyStatement({
+        sid: 'StopJobs',
+        actions: ['batch:TerminateJob'],
+        resources: [jobs],
+        conditions: { StringEquals: { [`aws:ResourceTag/${PLATFORM_TAG}`]: this.platformId } },
+      }),
     );
     acknowledgeWildcard(rolePolicy(this.terminateFunction), { resource: jobs }, 'job ids are assigned by AWS Batch at submission; job/* is the narrowest resource TerminateJob takes');
   }
@@ -521,6 +554,28 @@ function checkIdempotencyWindow(path: string, window: Duration | undefined): voi
   }
 }
 
+/** Refuses at synth time a ListJobs lag bound the submit function would refuse, read back with the model's decoder. */
+function checkListJobsLagBound(path: string, bound: Duration | undefined): void {
+  if (bound === undefined || Token.isUnresolved(bound.toMilliseconds())) return;
+  try {
+    void new RuntimeConfig(encodeConfig({ listJobsLagBoundSeconds: bound.toSeconds({ integral: false }) })).listJobsLagBoundSeconds;
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    throw new ValidationError(`runtime functions ${path}: listJobsLagBound is refused by the submit function (${error.message})`);
+  }
+}
+
+/** Refuses at synth time a platform id the functions would refuse (it is a tag value). */
+function checkPlatformId(path: string, platformId: string): void {
+  if (Token.isUnresolved(platformId)) return;
+  try {
+    void new RuntimeConfig(encodeConfig({ platformId })).platformId;
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    throw new ValidationError(`runtime functions ${path}: platformId is refused by the functions (${error.message})`);
+  }
+}
+
 /** Refuses at synth time a reserved concurrency Lambda would refuse at deploy time: a whole number, 0 or more. */
 function checkReservedConcurrency(path: string, concurrency: FunctionConcurrency | undefined): void {
   for (const [operation, value] of Object.entries(concurrency ?? {}) as Array<[string, ReservedConcurrency | undefined]>) {
@@ -538,17 +593,11 @@ function rolePolicy(fn: lambda.IFunction): IConstruct {
   return fn.role!.node.findChild('DefaultPolicy');
 }
 
-/** The distinct `within` prefixes of every must-exist S3 parameter. */
+/** The distinct `within` prefixes of every S3 input that must exist: what validate and submit HeadObject under. */
 function mustExistPrefixes(parameterSets: readonly ParameterSpecs[]): S3Uri[] {
   const prefixes = new Map<string, S3Uri>();
   for (const parameters of parameterSets) {
-    for (const spec of Object.values(parameters)) {
-      if (spec.type !== 's3-object' || !spec.mustExist) continue;
-      for (const within of spec.within ?? []) {
-        const uri = S3Uri.parse(within);
-        prefixes.set(uri.toString(), uri);
-      }
-    }
+    for (const uri of parameterLocations(parameters).checked) prefixes.set(uri.toString(), uri);
   }
   return [...prefixes.values()];
 }

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const HANDLERS = ['validate', 'submit', 'status', 'logs', 'terminate', 'record'];
+export const HANDLERS = ['validate', 'submit', 'status', 'logs', 'terminate', 'record', 'resume'];
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = resolve(root, process.argv[2] ?? 'dist/lambda');
 

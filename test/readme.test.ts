@@ -10,6 +10,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { BatchPlatform, ComputeEnvironment, ComputeKind, JobDefinition, JobEvents, JobPlatform, JobQueue, PlatformMonitoring, RuntimeFunctions, ValidationError } from '../lib';
 import { checkOverrides } from '../lib/model';
+import { PARAMETER_KINDS } from '../lib/model/parameter-kinds';
 import { batchRuleViolations } from './app/batch-rules';
 
 const root = join(__dirname, '..');
@@ -47,11 +48,12 @@ function runSnippet(source: string): cdk.App[] {
   const recordingCdk = new Proxy(cdk, { get: (target, key) => (key === 'App' ? RecordingApp : Reflect.get(target, key)) });
   const snippetRequire = (name: string): unknown => {
     if (name === 'aws-cdk-lib') return recordingCdk;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the snippet's own require, resolved at run time
     return require(PACKAGE_MODULES[name] ?? name);
   };
   const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
   const module = { exports: {} };
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- running the README's snippet as a module is the test
   new Function('require', 'module', 'exports', outputText)(snippetRequire, module, module.exports);
   return apps;
 }
@@ -66,6 +68,13 @@ function stackSnippets(): Array<{ file: string; source: string }> {
 }
 
 describe('README', () => {
+  it('lists every parameter kind as PARAMETER_KINDS describes it, in its order', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const rows = Object.values(PARAMETER_KINDS).map(({ doc }) => `| \`${doc.builder}\` | ${doc.accepts} | ${doc.rules} |`.replace(/ {2}\|$/, ' |'));
+    const table = ['| builder | accepts | rules |', '| --- | --- | --- |', ...rows].join('\n');
+    expect(readme).toContain(`${table}\n\n`);
+  });
+
   it('has snippets that build stacks', () => {
     expect(stackSnippets().length).toBeGreaterThanOrEqual(3);
   });

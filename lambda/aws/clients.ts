@@ -2,6 +2,7 @@ import { BatchClient } from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 
 /**
  * SDK clients, created once per container on first use and then reused by every invocation.
@@ -26,6 +27,7 @@ let batch: BatchClient | undefined;
 let s3: S3Client | undefined;
 let logs: CloudWatchLogsClient | undefined;
 let dynamodb: DynamoDBClient | undefined;
+let sfn: SFNClient | undefined;
 
 export function batchClient(): BatchClient {
   batch ??= new BatchClient({ ...retryConfig('adaptive'), requestHandler });
@@ -45,4 +47,9 @@ export function logsClient(): CloudWatchLogsClient {
 export function dynamodbClient(): DynamoDBClient {
   dynamodb ??= new DynamoDBClient({ ...retryConfig('standard'), requestHandler });
   return dynamodb;
+}
+
+export function sfnClient(): SFNClient {
+  sfn ??= new SFNClient({ ...retryConfig('standard'), requestHandler });
+  return sfn;
 }

@@ -1,5 +1,17 @@
 import type { JobDetail, JobSummary as BatchJobSummary } from '@aws-sdk/client-batch';
-import { BatchJobNotFoundError, ChildJobSummary, isJobStatus, isoTime, JobStatus, JobSummary, latestLogStream, summarizeJobDetail } from '../../lib/model';
+import {
+  BatchJobNotFoundError,
+  ChildJobSummary,
+  isJobStatus,
+  isoTime,
+  JobStatus,
+  JobSummary,
+  jobQueueName,
+  latestLogStream,
+  PLATFORM_TAG,
+  RuntimeConfig,
+  summarizeJobDetail,
+} from '../../lib/model';
 import type { BatchGateway } from './ports';
 
 /** How a single-job look-up waits for a job Batch does not list yet. */
@@ -8,6 +20,20 @@ export interface LookupWait {
   readonly remainingTimeMillis?: () => number;
   /** @default - setTimeout */
   readonly sleep?: (millis: number) => Promise<void>;
+  /** Which jobs the function may see; others are treated exactly like jobs that do not exist. @default - every job */
+  readonly owns?: (job: JobDetail) => boolean;
+}
+
+/**
+ * The platform's jobs: those carrying its `pendant:platform` tag and, when the configuration names the platform's
+ * queues, on one of them. A configuration without a platform id (functions deployed before it) sees every job.
+ */
+export function platformJobs(config: RuntimeConfig): ((job: JobDetail) => boolean) | undefined {
+  const platformId = config.platformId;
+  if (platformId === undefined) return undefined;
+  const queues = config.jobQueuesIfConfigured;
+  const names = queues === undefined ? undefined : new Set(queues.map((queue) => queue.name));
+  return (job) => job.tags?.[PLATFORM_TAG] === platformId && (names === undefined || (job.jobQueue !== undefined && names.has(jobQueueName(job.jobQueue))));
 }
 
 /**
@@ -26,7 +52,8 @@ const LOOKUP_MARGIN_MILLIS = 3_000;
 export async function describeJob(batch: BatchGateway, jobId: string, wait: LookupWait = {}): Promise<JobDetail> {
   const sleep = wait.sleep ?? ((millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis)));
   for (let attempt = 0; ; attempt++) {
-    const [job] = (await batch.describeJobs([jobId])).filter((detail) => detail.jobId === jobId);
+    // Another's job is answered exactly as a missing one, after the same calls and waits: nothing tells them apart.
+    const [job] = (await batch.describeJobs([jobId])).filter((detail) => detail.jobId === jobId && (wait.owns?.(detail) ?? true));
     if (job !== undefined) return job;
     const delay = NOT_FOUND_RETRY_DELAYS_MILLIS[attempt];
     const timeLeft = wait.remainingTimeMillis?.() ?? Number.POSITIVE_INFINITY;

@@ -10,7 +10,7 @@ import {
   LogStreamNotFoundError,
   RuntimeConfig,
 } from '../../lib/model';
-import { attemptStreamsOf, describeJob, logStreamOf, logStreamsOf, statusOf } from './jobs';
+import { attemptStreamsOf, describeJob, logStreamOf, logStreamsOf, platformJobs, statusOf } from './jobs';
 import { type BatchGateway, type LogsGateway, StreamNotFound, TokenRefused } from './ports';
 
 export interface LogsDeps {
@@ -55,15 +55,16 @@ export function decodeCursor(text: string): Cursor {
   } catch {
     throw badToken('is not a token from a previous logs response');
   }
-  const [version, logStreamName, token, skip, meanEventBytes] = Array.isArray(fields) ? fields : [];
+  const [version, logStreamName, token, skip, meanEventBytes] = Array.isArray(fields) ? (fields as unknown[]) : [];
   if (
     version !== 1 ||
     typeof logStreamName !== 'string' ||
     !(token === null || typeof token === 'string') ||
+    typeof skip !== 'number' ||
     !Number.isSafeInteger(skip) ||
     skip < 0 ||
     skip >= LIMITS.MAX_LOG_EVENTS_LIMIT ||
-    !(meanEventBytes === undefined || (Number.isSafeInteger(meanEventBytes) && meanEventBytes > 0))
+    !(meanEventBytes === undefined || (typeof meanEventBytes === 'number' && Number.isSafeInteger(meanEventBytes) && meanEventBytes > 0))
   ) {
     throw badToken('is not a token from a previous logs response');
   }
@@ -98,7 +99,8 @@ const byteLength = (value: unknown): number => encoder.encode(JSON.stringify(val
 export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<LogsResponse> {
   // A token that is not one of ours is a malformed request: refused before any AWS call.
   const resumeFrom = request.nextToken === undefined ? undefined : decodeCursor(request.nextToken);
-  const job = await describeJob(deps.batch, request.jobId, deps);
+  const owns = platformJobs(deps.config);
+  const job = await describeJob(deps.batch, request.jobId, owns === undefined ? deps : { ...deps, owns });
   const terminal = isTerminal(statusOf(job));
   const logGroupName = job.container?.logConfiguration?.options?.['awslogs-group'] ?? DEFAULT_JOB_LOG_GROUP;
   let cursor: Cursor;
@@ -115,8 +117,8 @@ export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<Lo
     cursor = { logStreamName, token: null, skip: 0 };
   }
 
-  const limit = request.limit ?? LIMITS.MAX_LOG_EVENTS_LIMIT;
   const budget = deps.config.logsMaxResponseBytes;
+  const limit = request.limit ?? LIMITS.MAX_LOG_EVENTS_LIMIT;
   const events: LogEvent[] = [];
   let bytes =
     byteLength({ jobId: request.jobId, logGroupName, logStreamName: cursor.logStreamName, events: [], nextToken: null }) +

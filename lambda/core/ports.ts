@@ -130,3 +130,46 @@ export interface IdempotencyGateway {
    */
   once<T>(key: string, request: unknown, work: () => Promise<T>, remainingTimeMillis?: () => number): Promise<T>;
 }
+
+/**
+ * One SubmitJob of a keyed submission, as recorded before it is sent. Times are epoch milliseconds of the submitting
+ * function's clock.
+ */
+export interface SubmitAttempt {
+  /** 1 for the key's first attempt, then one more for each. */
+  readonly number: number;
+  /** Identifies the attempt, so an invocation can recognise its own record after a lost answer. */
+  readonly token: string;
+  readonly sentAt: number;
+  /**
+   * When the attempt was over at the latest: its invocation's deadline until it ends, then the moment its outcome
+   * came back unknown. A job it created was created before then.
+   */
+  readonly openUntil: number;
+  /** Batch refused it (a 4xx): it created no job. */
+  readonly refused?: boolean;
+}
+
+/**
+ * The SubmitJob attempts of keyed submissions, kept where a later invocation finds them (the idempotency table), so
+ * that no invocation submits again while an earlier attempt may have created a job ListJobs does not list yet.
+ */
+export interface AttemptLedger {
+  /** The key's latest attempt (a strongly consistent read), or undefined when none was recorded. */
+  latest(keyHash: string): Promise<SubmitAttempt | undefined>;
+  /**
+   * Records `attempt` before it is sent, only if the latest recorded attempt is still the one before it; throws
+   * `AttemptRaced` when another invocation recorded one in between.
+   */
+  begin(keyHash: string, attempt: SubmitAttempt): Promise<void>;
+  /** Updates attempt `number`: the moment its outcome came back unknown, or that Batch refused it. */
+  settle(keyHash: string, number: number, outcome: { readonly openUntil: number } | { readonly refused: true }): Promise<void>;
+}
+
+/** Another invocation recorded an attempt for the same key first. */
+export class AttemptRaced extends Error {
+  public constructor() {
+    super('another invocation recorded a submission attempt for this key first');
+    this.name = 'AttemptRaced';
+  }
+}

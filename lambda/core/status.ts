@@ -12,7 +12,7 @@ import {
   StatusResponse,
 } from '../../lib/model';
 import { chunk } from './concurrency';
-import { describeJob, summarizeChild, summarizeJob } from './jobs';
+import { describeJob, platformJobs, summarizeChild, summarizeJob } from './jobs';
 import type { BatchGateway } from './ports';
 
 export interface StatusDeps {
@@ -58,8 +58,9 @@ export async function jobStatuses(deps: StatusDeps, jobIds: readonly string[], n
   await Promise.all(Array.from({ length: Math.min(deps.config.maxConcurrency, queue.length) }, worker));
 
   const found = new Map<string, JobSummary>();
+  const owns = platformJobs(deps.config);
   for (const job of details) {
-    if (job.jobId !== undefined) found.set(job.jobId, summarizeJob(job));
+    if (job.jobId !== undefined && (owns?.(job) ?? true)) found.set(job.jobId, summarizeJob(job));
   }
   const answered = new Set([...asked].flatMap((batch) => batches[batch]));
   const ids = distinct.filter((id) => answered.has(id));
@@ -76,8 +77,8 @@ export async function jobStatuses(deps: StatusDeps, jobIds: readonly string[], n
  * `BatchJobNotFoundError` once Batch has not listed it for a few seconds.
  */
 export async function status(deps: StatusDeps, request: StatusRequest): Promise<StatusResponse | JobSummary> {
-  if ('jobId' in request && request.children !== undefined) return jobWithChildren(deps, request.jobId, request.children);
-  if ('jobId' in request) return summarizeJob(await describeJob(deps.batch, request.jobId, deps));
+  if ('jobId' in request && request.children !== undefined) return jobWithChildren(withOwner(deps), request.jobId, request.children);
+  if ('jobId' in request) return summarizeJob(await describeJob(deps.batch, request.jobId, withOwner(deps)));
   return jobStatuses(deps, request.jobIds, request.nextToken);
 }
 
@@ -141,7 +142,7 @@ function decodeStatusToken(token: string, ids: readonly string[], batchCount: nu
   } catch {
     fields = undefined;
   }
-  const [version, print, batches] = Array.isArray(fields) ? fields : [];
+  const [version, print, batches] = Array.isArray(fields) ? (fields as unknown[]) : [];
   const valid =
     version === 1 &&
     Array.isArray(batches) &&
@@ -163,4 +164,9 @@ function fingerprint(ids: readonly string[]): string {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash.toString(36);
+}
+
+function withOwner<T extends { readonly config: RuntimeConfig }>(deps: T): T & { owns?: (job: JobDetail) => boolean } {
+  const owns = platformJobs(deps.config);
+  return owns === undefined ? deps : { ...deps, owns };
 }

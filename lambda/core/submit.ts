@@ -16,14 +16,26 @@ import {
   RuntimeConfig,
   S3AccessDeniedError,
   S3ObjectNotFoundError,
+  SubmissionOutcomeUnknownError,
   SubmitRequest,
+  IdempotencyInProgressError,
+  PLATFORM_TAG,
   SubmitResponse,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
 } from '../../lib/model';
 import type { JobDetail } from '@aws-sdk/client-batch';
-import { createHash } from 'node:crypto';
-import { AmbiguousSubmission, type BatchGateway, type IdempotencyGateway, type S3Gateway, type SubmitJobInput } from './ports';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  AmbiguousSubmission,
+  AttemptRaced,
+  type AttemptLedger,
+  type BatchGateway,
+  type IdempotencyGateway,
+  type S3Gateway,
+  type SubmitAttempt,
+  type SubmitJobInput,
+} from './ports';
 import { checkObjectsExist, findJobDefinition } from './validate';
 
 export interface SubmitDeps {
@@ -34,6 +46,11 @@ export interface SubmitDeps {
   readonly now?: () => Date;
   /** The idempotency store, asked for only when a request carries an idempotency key. @default - keys are ignored */
   readonly idempotency?: () => IdempotencyGateway;
+  /**
+   * Where a keyed submission records its SubmitJob attempts before sending them, so that a later invocation knows
+   * them. @default - attempts are known to this invocation only
+   */
+  readonly attempts?: () => AttemptLedger;
   /** Milliseconds the invocation has left, so an idempotency record of a killed invocation expires with it. */
   readonly remainingTimeMillis?: () => number;
   /** Waits between a submission whose outcome is unknown and the look for its job. @default - setTimeout */
@@ -44,8 +61,15 @@ export interface SubmitDeps {
 export const IDEMPOTENCY_TAG = 'pendant:idempotency-key';
 /** Submissions of one keyed request whose outcome stayed unknown before the invocation gives up. */
 const MAX_AMBIGUOUS_ATTEMPTS = 4;
-/** How long to let ListJobs catch up with a job that may just have been created, doubled on each attempt. */
+/** How long to let ListJobs catch up with a job that may just have been created, doubled on each look. */
 const LOOKUP_DELAY_MILLIS = 1_000;
+/** The time a look-up is given before the invocation's deadline: later, the invocation answers that it cannot tell. */
+const LOOKUP_MARGIN_MILLIS = 1_000;
+/**
+ * How long an attempt whose invocation's deadline is unknown may be in flight: Lambda's longest timeout. Only
+ * callers outside Lambda (tests, scripts) run without a deadline.
+ */
+const UNKNOWN_DEADLINE_MILLIS = 15 * 60 * 1_000;
 
 /** The widest revision a job definition reference can carry, so size checks can run before the revision is known. */
 const WIDEST_REVISION = 2_147_483_647;
@@ -70,6 +94,7 @@ interface Prepared {
   readonly input: SubmitJobInput;
   /** SHA-256 of the idempotency key, for keyed requests. */
   readonly keyHash?: string;
+  readonly idempotencyKey?: string;
 }
 
 /**
@@ -101,14 +126,29 @@ function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
     ...(request.containerOverrides && { containerOverrides: renderOverrides(request.containerOverrides) }),
     ...(request.arraySize !== undefined && { arrayProperties: { size: request.arraySize } }),
     ...(request.dependsOn && { dependsOn: request.dependsOn.map((item) => (typeof item === 'string' ? { jobId: item } : { ...item })) }),
-    ...(keyHash && { tags: { [IDEMPOTENCY_TAG]: keyHash } }),
+    ...jobTags(deps.config.platformId, keyHash),
     ...(request.shareIdentifier !== undefined && { shareIdentifier: request.shareIdentifier }),
     ...(request.schedulingPriorityOverride !== undefined && { schedulingPriorityOverride: request.schedulingPriorityOverride }),
   };
   const jobInput = withJobOptions(input, request, definition, problems);
   problems.push(...checkSizes(jobInput));
   if (problems.length > 0) throw new InvalidRequestError(problems);
-  return { definition, revision: request.revision ?? definition.revision, check, input: jobInput, ...(keyHash && { keyHash }) };
+  return {
+    definition,
+    revision: request.revision ?? definition.revision,
+    check,
+    input: jobInput,
+    ...(keyHash && { keyHash, idempotencyKey: request.idempotencyKey }),
+  };
+}
+
+/** The platform's tag on every job, so IAM and the other functions can tell the platform's jobs; the key's hash. */
+function jobTags(platformId: string | undefined, keyHash: string | undefined): { tags?: Record<string, string> } {
+  const tags: Record<string, string> = {
+    ...(platformId !== undefined && { [PLATFORM_TAG]: platformId }),
+    ...(keyHash !== undefined && { [IDEMPOTENCY_TAG]: keyHash }),
+  };
+  return Object.keys(tags).length > 0 ? { tags } : {};
 }
 
 /**
@@ -116,7 +156,8 @@ function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
  * earlier attempt may have started (by its name and tag), and when a submission's outcome is unknown it looks again
  * before submitting again: a job is never started twice for one key.
  */
-async function execute(deps: SubmitDeps, { definition, revision: wanted, check, input, keyHash }: Prepared): Promise<SubmitResponse> {
+async function execute(deps: SubmitDeps, prepared: Prepared): Promise<SubmitResponse> {
+  const { definition, revision: wanted, check, input, keyHash, idempotencyKey } = prepared;
   const objects = await checkObjectsExist(deps.s3, check, deps.config.maxS3Concurrency);
   if (objects.missing.length > 0) throw new S3ObjectNotFoundError(objects.missing);
   if (objects.denied.length > 0) throw new S3AccessDeniedError(objects.denied);
@@ -132,32 +173,107 @@ async function execute(deps: SubmitDeps, { definition, revision: wanted, check, 
     jobQueue,
   });
 
+  if (keyHash === undefined || idempotencyKey === undefined) {
+    try {
+      return answer(await deps.batch.submitJob({ ...input, jobDefinition }));
+    } catch (error) {
+      // Without a key there is nothing to recognise the job by: the caller hears the outcome is unknown.
+      if (error instanceof AmbiguousSubmission) throw error.original;
+      throw submissionError(error, input.jobName, jobDefinition, jobQueue);
+    }
+  }
+
   // A key is remembered for the idempotency window and no longer: a job created before the window opened belongs to
   // an earlier use of the key, which has expired, so a key reused after its window submits a new job. (ListJobs
   // lists jobs for days, whatever the window.)
-  const windowStart = (deps.now?.() ?? new Date()).getTime() - deps.config.idempotencyWindowSeconds * 1_000;
+  const now = () => (deps.now?.() ?? new Date()).getTime();
+  const windowStart = now() - deps.config.idempotencyWindowSeconds * 1_000;
   const findEarlier = async (): Promise<SubmitResponse | undefined> => {
-    if (keyHash === undefined) return undefined;
     const earlier = (await deps.batch.findJobs(input.jobQueue, input.jobName)).find(
       (job) => job.tags?.[IDEMPOTENCY_TAG] === keyHash && (job.createdAt === undefined || job.createdAt >= windowStart),
     );
     return earlier && answer({ jobId: earlier.jobId!, jobName: earlier.jobName!, jobArn: earlier.jobArn ?? '' }, definitionOf(earlier, jobDefinition));
   };
-
-  const found = await findEarlier();
-  if (found) return found;
   const sleep = deps.sleep ?? ((millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis)));
-  for (let attempt = 1; ; attempt++) {
+  const deadline = deps.remainingTimeMillis === undefined ? undefined : now() + deps.remainingTimeMillis();
+  const lagBound = deps.config.listJobsLagBoundSeconds * 1_000;
+  const ledger = deps.attempts?.() ?? new InvocationLedger();
+
+  // Each SubmitJob is recorded before it is sent, and the key submits again only when a look-up made at least the
+  // lag bound after the previous attempt was over still misses its job: until then that job may exist unlisted.
+  // The ledger is read only when a first attempt finds an earlier one recorded: a fresh key costs one write.
+  let previous: SubmitAttempt | undefined;
+  let knowLatest = false;
+  let ambiguous = 0;
+  for (let look = 0; ; look++) {
+    const lookedAt = now();
+    const found = await findEarlier();
+    if (found) return found;
+    if (previous !== undefined && previous.refused !== true && lookedAt < previous.openUntil + lagBound) {
+      const decidableAt = previous.openUntil + lagBound;
+      const room = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - LOOKUP_MARGIN_MILLIS - now();
+      const wait = Math.max(0, Math.min(LOOKUP_DELAY_MILLIS * 2 ** Math.min(look, 5), decidableAt - now()));
+      if (wait > room) throw new SubmissionOutcomeUnknownError(idempotencyKey, new Date(decidableAt).toISOString());
+      await sleep(wait);
+      continue;
+    }
+    if (ambiguous >= MAX_AMBIGUOUS_ATTEMPTS) throw new SubmissionOutcomeUnknownError(idempotencyKey, new Date(now()).toISOString());
+
+    const sentAt = now();
+    const attempt: SubmitAttempt = {
+      number: (previous?.number ?? 0) + 1,
+      token: randomUUID(),
+      sentAt,
+      openUntil: deadline ?? sentAt + UNKNOWN_DEADLINE_MILLIS,
+    };
+    try {
+      await ledger.begin(keyHash, attempt);
+    } catch (error) {
+      if (!(error instanceof AttemptRaced)) throw error;
+      // Another invocation recorded an attempt since this one read the ledger: it is still at work on the key.
+      if (knowLatest) throw new IdempotencyInProgressError(idempotencyKey);
+      // Earlier invocations made attempts: read the latest, and look and decide again. Nothing was sent.
+      previous = await ledger.latest(keyHash);
+      knowLatest = true;
+      continue;
+    }
+    previous = attempt;
+    knowLatest = true;
     try {
       return answer(await deps.batch.submitJob({ ...input, jobDefinition }));
     } catch (error) {
-      if (!(error instanceof AmbiguousSubmission)) throw submissionError(error, input.jobName, jobDefinition, jobQueue);
-      // Without a key there is nothing to recognise the job by: the caller hears the outcome is unknown.
-      if (keyHash === undefined || attempt >= MAX_AMBIGUOUS_ATTEMPTS) throw error.original;
-      await sleep(LOOKUP_DELAY_MILLIS * 2 ** (attempt - 1));
-      const created = await findEarlier();
-      if (created) return created;
+      if (!(error instanceof AmbiguousSubmission)) {
+        // Best effort: a refusal left unrecorded only makes the next attempt wait out the bound.
+        await ledger.settle(keyHash, attempt.number, { refused: true }).catch(() => undefined);
+        throw submissionError(error, input.jobName, jobDefinition, jobQueue);
+      }
+      ambiguous++;
+      previous = { ...attempt, openUntil: now() };
+      // Best effort too: unrecorded, the attempt stays open until this invocation's deadline, which is later.
+      await ledger.settle(keyHash, attempt.number, { openUntil: previous.openUntil }).catch(() => undefined);
+      // A job just created is seldom listed at once: the first look waits a moment, when the deadline allows.
+      const room = deadline === undefined ? LOOKUP_DELAY_MILLIS : deadline - LOOKUP_MARGIN_MILLIS - now();
+      if (room > 0) await sleep(Math.min(LOOKUP_DELAY_MILLIS, room));
+      look = 0;
     }
+  }
+}
+
+/** The attempts of one invocation, when no durable ledger is configured. */
+class InvocationLedger implements AttemptLedger {
+  private readonly attempts = new Map<string, SubmitAttempt>();
+
+  public async latest(keyHash: string): Promise<SubmitAttempt | undefined> {
+    return this.attempts.get(keyHash);
+  }
+
+  public async begin(keyHash: string, attempt: SubmitAttempt): Promise<void> {
+    this.attempts.set(keyHash, attempt);
+  }
+
+  public async settle(keyHash: string, number: number, outcome: { readonly openUntil: number } | { readonly refused: true }): Promise<void> {
+    const attempt = this.attempts.get(keyHash);
+    if (attempt?.number === number) this.attempts.set(keyHash, { ...attempt, ...outcome });
   }
 }
 

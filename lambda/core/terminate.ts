@@ -4,17 +4,20 @@ import {
   isTerminateJobsRequest,
   JobStatus,
   LIMITS,
+  RuntimeConfig,
   TerminateJobsRequest,
   TerminateJobsResponse,
   TerminateRequest,
   TerminateResponse,
 } from '../../lib/model';
 import { chunk } from './concurrency';
-import { describeJob, statusOf } from './jobs';
+import { describeJob, platformJobs, statusOf } from './jobs';
 import type { BatchGateway } from './ports';
 
 export interface TerminateDeps {
   readonly batch: BatchGateway;
+  /** Names the platform whose jobs terminate may stop. @default - every job */
+  readonly config?: RuntimeConfig;
   /** Milliseconds the invocation has left, which bounds the wait for a job Batch does not list yet. */
   readonly remainingTimeMillis?: () => number;
   /** @default - setTimeout */
@@ -26,10 +29,11 @@ export interface TerminateDeps {
  * or RUNNING job and cancels one that has not started, array parents and their children included (AWS Batch API
  * Reference, TerminateJob). CancelJob is never used: it answers success and leaves a job that has started, or the
  * started children of an array, running. A finished job is left alone; an unknown id throws `BatchJobNotFoundError`
- * (Batch itself answers 200).
+ * (Batch itself answers 200), and so does a job that is not the platform's.
  */
 export async function terminate(deps: TerminateDeps, request: TerminateRequest): Promise<TerminateResponse> {
-  const job = await describeJob(deps.batch, request.jobId, deps);
+  const owns = deps.config && platformJobs(deps.config);
+  const job = await describeJob(deps.batch, request.jobId, owns === undefined ? deps : { ...deps, owns });
   const previousStatus = statusOf(job);
   if (isTerminal(previousStatus)) return { jobId: request.jobId, previousStatus, action: 'none' };
   await deps.batch.terminateJob(request.jobId, request.reason);
@@ -40,15 +44,17 @@ export async function terminate(deps: TerminateDeps, request: TerminateRequest):
  * Stops up to 100 jobs in one request: `ceil(n / 100)` DescribeJobs calls to learn each job's status, then the
  * unfinished ones in TerminateJobs calls of up to 50 (AWS Batch API Reference, TerminateJobs: the bulk TerminateJob,
  * under the same `batch:TerminateJob` permission), or one TerminateJob when a single job is left to stop. An array
- * parent stops its children as with TerminateJob. Ids Batch does not list are `notFound` at once (a list is not
+ * parent stops its children as with TerminateJob. Ids Batch does not list, and jobs not the platform's, are `notFound` at once (a list is not
  * waited for); jobs TerminateJobs reports an error for are `failed`, the rest are in `jobs` in the order asked.
  */
 export async function terminateJobs(deps: TerminateDeps, request: TerminateJobsRequest): Promise<TerminateJobsResponse> {
   const distinct = [...new Set(request.jobIds)];
   const found = new Map<string, JobStatus>();
+  // A job that is not the platform's is answered exactly as one Batch does not list: notFound, never stopped.
+  const owns = deps.config && platformJobs(deps.config);
   for (const batch of chunk(distinct, LIMITS.DESCRIBE_JOBS_BATCH)) {
     for (const job of await deps.batch.describeJobs(batch)) {
-      if (job.jobId !== undefined && batch.includes(job.jobId)) found.set(job.jobId, statusOf(job));
+      if (job.jobId !== undefined && batch.includes(job.jobId) && (owns?.(job) ?? true)) found.set(job.jobId, statusOf(job));
     }
   }
   const toStop = distinct.filter((id) => found.has(id) && !isTerminal(found.get(id)!));

@@ -42,8 +42,8 @@ export async function checkObjectsExist(s3: S3Gateway, check: ParameterCheck, co
   const problems: ParameterProblem[] = [];
   for (const { parameter, uri } of check.requiredObjects) {
     const state = stateOf.get(uri.toString());
-    if (state === 'not-found') problems.push({ parameter, code: 'not-found', message: `S3 object does not exist: ${uri}` });
-    if (state === 'access-denied') problems.push({ parameter, code: 'access-denied', message: `access denied to S3 object: ${uri}` });
+    if (state === 'not-found') problems.push({ parameter, code: 'not-found', message: `S3 object does not exist: ${uri.toString()}` });
+    if (state === 'access-denied') problems.push({ parameter, code: 'access-denied', message: `access denied to S3 object: ${uri.toString()}` });
   }
   const withState = (wanted: string) => uris.filter((uri) => stateOf.get(uri.toString()) === wanted).map(String);
   return { problems, missing: withState('not-found'), denied: withState('access-denied') };

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { PendantError } from '../../lib/model';
 
-export type Operation = 'validate' | 'submit' | 'status' | 'logs' | 'terminate' | 'record';
+export type Operation = 'validate' | 'submit' | 'status' | 'logs' | 'terminate' | 'record' | 'resume';
 
 /** One structured JSON logger per container; `POWERTOOLS_LOG_LEVEL` sets its level. */
 export const logger = new Logger({ serviceName: 'pendant' });

@@ -1,9 +1,9 @@
 import { parseSubmitRequest, RuntimeConfig, SubmitRequest, SubmitResponse } from '../../lib/model';
 import { SdkBatchGateway } from '../aws/batch';
 import { functionEnvironment } from '../aws/environment';
-import { PowertoolsIdempotency } from '../aws/idempotency';
+import { DynamoDbAttemptLedger, PowertoolsIdempotency } from '../aws/idempotency';
 import { SdkS3Gateway } from '../aws/s3';
-import type { BatchGateway, IdempotencyGateway, S3Gateway } from '../core/ports';
+import type { AttemptLedger, BatchGateway, IdempotencyGateway, S3Gateway } from '../core/ports';
 import { submit } from '../core/submit';
 import { makeHandler } from './edge';
 
@@ -14,6 +14,8 @@ export interface SubmitHandlerDeps {
   readonly now?: () => Date;
   /** @default - Powertools idempotency on the table the configuration names, made on the first keyed request */
   readonly idempotency?: IdempotencyGateway;
+  /** @default - the SubmitJob attempts of keyed requests recorded in the same table */
+  readonly attempts?: AttemptLedger;
 }
 
 export function createHandler(deps: SubmitHandlerDeps = {}) {
@@ -23,6 +25,8 @@ export function createHandler(deps: SubmitHandlerDeps = {}) {
   let idempotency = deps.idempotency;
   // Made on first use: a function that never sees an idempotency key needs no table configured.
   const idempotencyStore = () => (idempotency ??= new PowertoolsIdempotency(config.idempotencyTable, config.idempotencyWindowSeconds));
+  let attempts = deps.attempts;
+  const attemptLedger = () => (attempts ??= new DynamoDbAttemptLedger(config.idempotencyTable, config.idempotencyWindowSeconds));
   return makeHandler<SubmitRequest, SubmitResponse>('submit', parseSubmitRequest, (request, context) =>
     submit(
       {
@@ -30,6 +34,7 @@ export function createHandler(deps: SubmitHandlerDeps = {}) {
         batch,
         s3,
         idempotency: idempotencyStore,
+        attempts: attemptLedger,
         ...(deps.now && { now: deps.now }),
         ...(context && { remainingTimeMillis: () => context.getRemainingTimeInMillis() }),
       },

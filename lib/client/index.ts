@@ -188,7 +188,7 @@ export class PendantClient {
         interval = Math.min(maxInterval, interval * 2);
       }
       if (job.status === 'SUCCEEDED') return job;
-      if (isTerminal(job.status)) throw new BatchJobFailedError(jobId, job.statusReason, job.exitCode, await this.lastLogLines(jobId, logLines));
+      if (isTerminal(job.status)) throw new BatchJobFailedError(jobId, job.statusReason, job.exitCode, job.logStreamName, await this.lastLogLines(jobId, logLines));
       const left = deadline - now();
       if (left <= 0) throw new JobWaitTimeoutError(jobId, timeout, job.status);
       await sleep(Math.min(interval, Math.max(left, MIN_POLL_INTERVAL_MILLIS)));

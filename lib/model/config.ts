@@ -44,6 +44,20 @@ export const ENV = {
   JOB_EVENTS_TABLE: 'PENDANT_JOB_EVENTS_TABLE',
   /** How long a recorded transition is kept, in seconds (the recorder sets each item's TTL from it). */
   JOB_EVENTS_RETENTION_SECONDS: 'PENDANT_JOB_EVENTS_RETENTION_SECONDS',
+  /**
+   * The longest ListJobs is assumed to take to list a job after the SubmitJob that created it ended, in seconds: a
+   * keyed submission submits again only once a look-up made after this bound misses its earlier attempt's job.
+   */
+  LIST_JOBS_LAG_BOUND_SECONDS: 'PENDANT_LIST_JOBS_LAG_BOUND_SECONDS',
+  /** The platform's id, which every job submit starts carries in the `pendant:platform` tag. */
+  PLATFORM_ID: 'PENDANT_PLATFORM_ID',
+  /**
+   * The DynamoDB table where the resume function keeps the task tokens of waiting executions (partition key `jobId`,
+   * sort key `tokenHash`, TTL attribute `expiration`).
+   */
+  TASK_TOKEN_TABLE: 'PENDANT_TASK_TOKEN_TABLE',
+  /** The logs function's name or ARN: the resume function reads a failed job's last lines through it. */
+  LOGS_FUNCTION: 'PENDANT_LOGS_FUNCTION',
 } as const;
 
 /**
@@ -51,6 +65,12 @@ export const ENV = {
  * 4 KB environment (the declarations of hundreds of job definitions). A variable set in the environment wins.
  */
 export const CONFIG_FILE_NAME = 'pendant-config.json';
+
+/**
+ * The tag every job pendant submits carries, valued with the platform's id: the terminate role may stop only jobs
+ * that carry the platform's value (IAM `aws:ResourceTag`), and status, logs and terminate describe only those.
+ */
+export const PLATFORM_TAG = 'pendant:platform';
 
 /** The log group AWS Batch uses when a job definition does not set `awslogs-group`. */
 export const DEFAULT_JOB_LOG_GROUP = '/aws/batch/job';
@@ -67,6 +87,13 @@ export const MAX_IDEMPOTENCY_WINDOW_SECONDS = 30 * 24 * 60 * 60;
 export const DEFAULT_JOB_EVENTS_RETENTION_SECONDS = 30 * 24 * 60 * 60;
 export const MIN_JOB_EVENTS_RETENTION_SECONDS = 24 * 60 * 60;
 export const MAX_JOB_EVENTS_RETENTION_SECONDS = 366 * 24 * 60 * 60;
+/**
+ * The ListJobs lag pendant assumes by default: AWS documents no bound on how long a new job takes to show in
+ * ListJobs, and a lag above the bound is the one case where a keyed submission could start a second job.
+ */
+export const DEFAULT_LIST_JOBS_LAG_BOUND_SECONDS = 30;
+export const MIN_LIST_JOBS_LAG_BOUND_SECONDS = 1;
+export const MAX_LIST_JOBS_LAG_BOUND_SECONDS = 600;
 
 /**
  * Where a job definition or queue runs: a Fargate definition runs only on a queue of Fargate compute environments, an
@@ -164,6 +191,10 @@ export interface RuntimeConfigInput {
   readonly idempotencyWindowSeconds?: number;
   readonly jobEventsTable?: string;
   readonly jobEventsRetentionSeconds?: number;
+  readonly listJobsLagBoundSeconds?: number;
+  readonly platformId?: string;
+  readonly taskTokenTable?: string;
+  readonly logsFunction?: string;
 }
 
 /**
@@ -205,6 +236,10 @@ export function encodeConfig(input: RuntimeConfigInput): Record<string, string> 
   if (input.idempotencyWindowSeconds !== undefined) env[ENV.IDEMPOTENCY_WINDOW_SECONDS] = String(input.idempotencyWindowSeconds);
   if (input.jobEventsTable !== undefined) env[ENV.JOB_EVENTS_TABLE] = input.jobEventsTable;
   if (input.jobEventsRetentionSeconds !== undefined) env[ENV.JOB_EVENTS_RETENTION_SECONDS] = String(input.jobEventsRetentionSeconds);
+  if (input.listJobsLagBoundSeconds !== undefined) env[ENV.LIST_JOBS_LAG_BOUND_SECONDS] = String(input.listJobsLagBoundSeconds);
+  if (input.platformId !== undefined) env[ENV.PLATFORM_ID] = input.platformId;
+  if (input.taskTokenTable !== undefined) env[ENV.TASK_TOKEN_TABLE] = input.taskTokenTable;
+  if (input.logsFunction !== undefined) env[ENV.LOGS_FUNCTION] = input.logsFunction;
   return env;
 }
 
@@ -233,6 +268,9 @@ export function jobQueueName(queue: string): string {
   return queue.startsWith('arn:') && slash !== -1 ? queue.slice(slash + 1) : queue;
 }
 
+/** What AWS allows in a tag value (Tagging AWS resources: letters, digits, spaces and _.:/=+-@), without spaces. */
+const PLATFORM_ID_PATTERN = /^[A-Za-z0-9_.:/=+\-@]{1,128}$/;
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
@@ -259,6 +297,12 @@ export class RuntimeConfig {
   public get jobQueues(): readonly JobQueueConfig[] {
     this.jobQueuesCache ??= decodeJobQueues(this.required(ENV.JOB_QUEUES), this.env[ENV.JOB_QUEUE_SETTINGS]);
     return this.jobQueuesCache;
+  }
+
+  /** The configured job queues, or undefined when the configuration names none (status, logs and terminate may not). */
+  public get jobQueuesIfConfigured(): readonly JobQueueConfig[] | undefined {
+    const text = this.env[ENV.JOB_QUEUES];
+    return text === undefined || text === '' ? undefined : this.jobQueues;
   }
 
   public get logsMaxResponseBytes(): number {
@@ -290,6 +334,31 @@ export class RuntimeConfig {
 
   public get jobEventsRetentionSeconds(): number {
     return this.integer(ENV.JOB_EVENTS_RETENTION_SECONDS, DEFAULT_JOB_EVENTS_RETENTION_SECONDS, MIN_JOB_EVENTS_RETENTION_SECONDS, MAX_JOB_EVENTS_RETENTION_SECONDS);
+  }
+
+  public get listJobsLagBoundSeconds(): number {
+    return this.integer(ENV.LIST_JOBS_LAG_BOUND_SECONDS, DEFAULT_LIST_JOBS_LAG_BOUND_SECONDS, MIN_LIST_JOBS_LAG_BOUND_SECONDS, MAX_LIST_JOBS_LAG_BOUND_SECONDS);
+  }
+
+  /**
+   * The platform's id, or undefined when the functions were configured without one (then jobs are not tagged and
+   * not checked against it).
+   */
+  public get platformId(): string | undefined {
+    const value = this.env[ENV.PLATFORM_ID];
+    if (value === undefined || value === '') return undefined;
+    if (!PLATFORM_ID_PATTERN.test(value)) throw new ConfigurationError(ENV.PLATFORM_ID, `must be 1 to 128 letters, digits or any of _.:/=+-@, got ${JSON.stringify(value)}`);
+    return value;
+  }
+
+  /** The task token table's name (the resume function's). */
+  public get taskTokenTable(): string {
+    return this.required(ENV.TASK_TOKEN_TABLE);
+  }
+
+  /** The logs function the resume function reads failed jobs' last lines through. */
+  public get logsFunction(): string {
+    return this.required(ENV.LOGS_FUNCTION);
   }
 
   private required(variable: string): string {
@@ -426,11 +495,11 @@ function decodeJobQueues(text: string, settingsText: string | undefined): readon
     (Array.isArray(settings) &&
       settings.length === queues.length &&
       settings.every(
-        (item) =>
+        (item: Record<string, unknown> | null) =>
           typeof item === 'object' &&
           item !== null &&
           Object.keys(item).every((key) => key === 'platform' || key === 'fairShare') &&
-          (item.platform === undefined || PLATFORM_NAMES.includes(item.platform)) &&
+          (item.platform === undefined || PLATFORM_NAMES.includes(item.platform as PlatformName)) &&
           (item.fairShare === undefined || typeof item.fairShare === 'boolean'),
       ));
   if (!valid) {

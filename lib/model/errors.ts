@@ -172,6 +172,41 @@ export class IdempotencyInProgressError extends PendantError {
   }
 }
 
+/**
+ * An earlier SubmitJob of this idempotency key may have created a job that ListJobs does not list yet, and the
+ * invocation ran out of time before it could tell. Nothing new was submitted. Retry: the next attempt looks again and
+ * submits only once the earlier attempt is ruled out, so one key never starts two jobs.
+ */
+export class SubmissionOutcomeUnknownError extends PendantError {
+  public constructor(
+    public readonly idempotencyKey: string,
+    /** The moment after which a look-up that misses the job rules the earlier attempt out (ISO 8601). */
+    public readonly decidableAfter: string,
+  ) {
+    super(
+      `the outcome of an earlier submission with idempotency key ${JSON.stringify(idempotencyKey)} is not known yet: ListJobs may not list its job until ${decidableAfter}; retry then`,
+    );
+  }
+}
+
+/**
+ * A job ended FAILED. Carries what Batch said of it and the last lines it wrote, so a `Catch` in a pipeline (or a
+ * person reading the execution) sees why without opening the logs. `RunJob` fails with it, and
+ * `PendantClient.waitForJob` rejects with it.
+ */
+export class BatchJobFailedError extends PendantError {
+  public constructor(
+    public readonly jobId: string,
+    public readonly statusReason: string | null,
+    public readonly exitCode: number | null,
+    public readonly logStreamName: string | null,
+    /** The last lines of the job's latest attempt, oldest first; empty when it wrote none or never started. */
+    public readonly lastLogLines: readonly string[],
+  ) {
+    super(`batch job ${jobId} failed: ${statusReason ?? 'no reason given'}${exitCode === null ? '' : ` (exit code ${exitCode})`}`);
+  }
+}
+
 /** Every error name a handler can answer with, for callers that match on `errorType`. */
 export const ERROR_TYPES = [
   'ValidationError',
@@ -187,6 +222,8 @@ export const ERROR_TYPES = [
   'UnknownJobQueueError',
   'IdempotencyConflictError',
   'IdempotencyInProgressError',
+  'SubmissionOutcomeUnknownError',
+  'BatchJobFailedError',
 ] as const;
 
 export type ErrorType = (typeof ERROR_TYPES)[number];
@@ -201,21 +238,6 @@ export class RemoteFunctionError extends PendantError {
     message: string,
   ) {
     super(`${errorType}: ${message}`);
-  }
-}
-
-/**
- * `PendantClient.waitForJob` saw the job end FAILED. Carries what Batch says of it and the last lines of its log
- * (empty when the job never wrote one, or no logs function was given to the client). Thrown by the client only.
- */
-export class BatchJobFailedError extends PendantError {
-  public constructor(
-    public readonly jobId: string,
-    public readonly statusReason: string | null,
-    public readonly exitCode: number | null,
-    public readonly lastLogLines: readonly string[],
-  ) {
-    super(`batch job ${jobId} failed: ${statusReason ?? 'no status reason'}${exitCode === null ? '' : ` (exit code ${exitCode})`}`);
   }
 }
 
@@ -246,6 +268,8 @@ const REVIVABLE: Record<string, Revivable> = {
   UnknownJobQueueError,
   IdempotencyConflictError,
   IdempotencyInProgressError,
+  SubmissionOutcomeUnknownError,
+  BatchJobFailedError,
 };
 
 /**
@@ -256,7 +280,7 @@ const REVIVABLE: Record<string, Revivable> = {
 export function reviveError(errorType: string, errorMessage: string): PendantError {
   const type = REVIVABLE[errorType];
   if (type === undefined) return new RemoteFunctionError(errorType, errorMessage);
-  const error = Object.create(type.prototype) as PendantError & Record<string, unknown>;
+  const error = Object.create(type.prototype as object) as PendantError & Record<string, unknown>;
   Object.defineProperty(error, 'message', { value: errorMessage, writable: true, configurable: true });
   Object.defineProperty(error, 'name', { value: errorType, writable: true, configurable: true });
   Object.defineProperty(error, 'stack', { value: `${errorType}: ${errorMessage}\n    at <runtime function>`, writable: true, configurable: true });
@@ -266,8 +290,17 @@ export function reviveError(errorType: string, errorMessage: string): PendantErr
     case 'IdempotencyInProgressError':
       error.idempotencyKey = JSON.parse(/"(?:[^"\\]|\\.)*"/.exec(errorMessage)?.[0] ?? 'null');
       break;
+    case 'SubmissionOutcomeUnknownError':
+      error.idempotencyKey = JSON.parse(/"(?:[^"\\]|\\.)*"/.exec(errorMessage)?.[0] ?? 'null');
+      error.decidableAfter = / may not list its job until (\S+); retry then$/.exec(errorMessage)?.[1];
+      break;
     case 'BatchJobNotFoundError':
       error.jobId = after(/^batch job not found: /);
+      break;
+    case 'BatchJobFailedError':
+      error.jobId = /^batch job (\S+) failed: /.exec(errorMessage)?.[1];
+      error.exitCode = Number(/ \(exit code (-?\d+)\)$/.exec(errorMessage)?.[1] ?? Number.NaN);
+      if (Number.isNaN(error.exitCode)) error.exitCode = null;
       break;
     case 'LogStreamNotFoundError':
       error.jobId = /^(?:job (\S+) has no log stream yet|log stream not found for job (\S+):)/.exec(errorMessage)?.slice(1).find(Boolean);

@@ -1,4 +1,5 @@
-import { isWellFormedText, S3Uri } from './s3-uri';
+import { isParameterType, kindOf, PARAMETER_TYPES } from './parameter-kinds';
+import { S3Uri } from './s3-uri';
 
 /**
  * Job definition parameters, declared once and typed.
@@ -10,9 +11,11 @@ import { isWellFormedText, S3Uri } from './s3-uri';
 export type ParameterSpec =
   | StringParameterSpec
   | IntegerParameterSpec
+  | NumberParameterSpec
   | BooleanParameterSpec
   | EnumParameterSpec
   | S3ObjectParameterSpec
+  | S3ObjectsParameterSpec
   | S3PrefixParameterSpec;
 
 export type ParameterType = ParameterSpec['type'];
@@ -40,6 +43,14 @@ export interface IntegerParameterSpec extends ParameterSpecBase {
   readonly max?: number;
 }
 
+/** A finite number (a float); bounds are inclusive. */
+export interface NumberParameterSpec extends ParameterSpecBase {
+  readonly type: 'number';
+  readonly default?: number;
+  readonly min?: number;
+  readonly max?: number;
+}
+
 export interface BooleanParameterSpec extends ParameterSpecBase {
   readonly type: 'boolean';
   readonly default?: boolean;
@@ -54,7 +65,10 @@ export interface EnumParameterSpec extends ParameterSpecBase {
 export interface S3ObjectParameterSpec extends ParameterSpecBase {
   readonly type: 's3-object';
   readonly default?: string;
-  /** Check with HeadObject that the object exists before a job is submitted. @default false */
+  /**
+   * Check with HeadObject that the object exists before a job is submitted; needs `within`, the prefixes the runtime
+   * functions may read. @default false
+   */
   readonly mustExist?: boolean;
   /**
    * S3 URIs the value must lie under (string prefixes of the key, as IAM's `bucket/prefix*`). They are also what the
@@ -62,6 +76,24 @@ export interface S3ObjectParameterSpec extends ParameterSpecBase {
    * @default - any location
    */
   readonly within?: readonly string[];
+}
+
+/**
+ * A list of input objects, each checked as an `s3-object` is. Batch parameters are strings, so the list reaches the
+ * job as one JSON array of URIs (`["s3://b/a.fq","s3://b/b.fq"]`) in place of its `Ref::name`; a request may give an
+ * array or that JSON string. The whole SubmitJob request stays under Batch's 30 KiB, which bounds the list too.
+ */
+export interface S3ObjectsParameterSpec extends ParameterSpecBase {
+  readonly type: 's3-objects';
+  readonly default?: readonly string[];
+  /** Check with HeadObject that every object exists before a job is submitted; needs `within`. @default false */
+  readonly mustExist?: boolean;
+  /** @default - any location */
+  readonly within?: readonly string[];
+  /** @default 1 */
+  readonly minItems?: number;
+  /** At most 1,000. @default 100 */
+  readonly maxItems?: number;
 }
 
 export interface S3PrefixParameterSpec extends ParameterSpecBase {
@@ -82,6 +114,9 @@ export const Parameter = {
   integer(options: Omit<IntegerParameterSpec, 'type'> = {}): IntegerParameterSpec {
     return { type: 'integer', ...options };
   },
+  number(options: Omit<NumberParameterSpec, 'type'> = {}): NumberParameterSpec {
+    return { type: 'number', ...options };
+  },
   boolean(options: Omit<BooleanParameterSpec, 'type'> = {}): BooleanParameterSpec {
     return { type: 'boolean', ...options };
   },
@@ -90,6 +125,9 @@ export const Parameter = {
   },
   s3Object(options: Omit<S3ObjectParameterSpec, 'type'> = {}): S3ObjectParameterSpec {
     return { type: 's3-object', ...options };
+  },
+  s3Objects(options: Omit<S3ObjectsParameterSpec, 'type'> = {}): S3ObjectsParameterSpec {
+    return { type: 's3-objects', ...options };
   },
   s3Prefix(options: Omit<S3PrefixParameterSpec, 'type'> = {}): S3PrefixParameterSpec {
     return { type: 's3-prefix', ...options };
@@ -137,8 +175,8 @@ export interface ParameterCheck {
 }
 
 /**
- * Checks request values against declarations: unknown names, missing required values, types, ranges, lengths,
- * patterns, enums, S3 URIs and their allowed locations. Every problem is reported, not only the first.
+ * Checks request values against declarations: unknown names, missing required values, and each value against its
+ * kind's rules (see `PARAMETER_KINDS`). Every problem is reported, not only the first.
  */
 export function checkParameterValues(specs: ParameterSpecs, values: Readonly<Record<string, unknown>>): ParameterCheck {
   const problems: ParameterProblem[] = [];
@@ -157,127 +195,30 @@ export function checkParameterValues(specs: ParameterSpecs, values: Readonly<Rec
   }
 
   for (const [name, spec] of Object.entries(specs)) {
+    const kind = kindOf(spec);
     const given = Object.prototype.hasOwnProperty.call(values, name) ? values[name] : undefined;
-    if (given === undefined || given === null) {
-      if (spec.default === undefined) {
-        problems.push({ parameter: name, code: 'required', message: `is required (${describeSpec(spec)})` });
-      } else if (spec.type === 's3-object' && spec.mustExist) {
-        requiredObjects.push({ parameter: name, uri: S3Uri.parse(spec.default) });
-      }
+    const missing = given === undefined || given === null;
+    if (missing && spec.default === undefined) {
+      problems.push({ parameter: name, code: 'required', message: `is required (${kind.describe(spec)})` });
       continue;
     }
-    const result = checkValue(name, spec, given);
-    if ('problem' in result) {
-      problems.push(result.problem);
+    // A default was checked with the declaration; it is checked again here only for the objects it names.
+    const result = kind.checkValue(spec, missing ? spec.default : given);
+    if ('problems' in result) {
+      if (!missing) problems.push(...result.problems.map(({ code, message }) => ({ parameter: name, code, message })));
       continue;
     }
-    rendered[name] = result.value;
-    if (spec.type === 's3-object' && spec.mustExist) requiredObjects.push({ parameter: name, uri: S3Uri.parse(result.value) });
+    if (!missing) rendered[name] = result.value;
+    requiredObjects.push(...result.mustExist.map((uri) => ({ parameter: name, uri })));
   }
   return { problems, rendered, requiredObjects };
 }
 
-type ValueResult = { value: string } | { problem: ParameterProblem };
-
-function checkValue(parameter: string, spec: ParameterSpec, given: unknown): ValueResult {
-  const problem = (code: ParameterProblemCode, message: string): ValueResult => ({ problem: { parameter, code, message } });
-  switch (spec.type) {
-    case 'string': {
-      if (typeof given !== 'string') return problem('type', `must be a string, got ${typeName(given)}`);
-      // Batch takes parameters as UTF-8 text: a lone surrogate has no UTF-8 form.
-      if (!isWellFormedText(given)) return problem('type', 'must be valid Unicode text, got a lone UTF-16 surrogate');
-      if (spec.minLength !== undefined && given.length < spec.minLength) {
-        return problem('length', `must be at least ${spec.minLength} characters, got ${given.length}`);
-      }
-      if (spec.maxLength !== undefined && given.length > spec.maxLength) {
-        return problem('length', `must be at most ${spec.maxLength} characters, got ${given.length}`);
-      }
-      if (spec.pattern !== undefined && !new RegExp(`^(?:${spec.pattern})$`, 'u').test(given)) {
-        return problem('pattern', `must match /${spec.pattern}/`);
-      }
-      return { value: given };
-    }
-    case 'integer': {
-      const value = toInteger(given);
-      if (value === undefined) return problem('type', `must be an integer, got ${describeValue(given)}`);
-      if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
-        return problem('range', `must be ${describeRange(spec)}, got ${value}`);
-      }
-      return { value: String(value) };
-    }
-    case 'boolean': {
-      if (given === true || given === 'true') return { value: 'true' };
-      if (given === false || given === 'false') return { value: 'false' };
-      return problem('type', `must be true or false, got ${describeValue(given)}`);
-    }
-    case 'enum': {
-      if (typeof given !== 'string' || !spec.values.includes(given)) {
-        return problem('enum', `must be one of ${spec.values.join(', ')}, got ${describeValue(given)}`);
-      }
-      return { value: given };
-    }
-    case 's3-object':
-    case 's3-prefix': {
-      if (typeof given !== 'string') return problem('type', `must be an S3 URI string, got ${typeName(given)}`);
-      let uri: S3Uri;
-      try {
-        uri = S3Uri.parse(given);
-      } catch (error) {
-        return problem('invalid-s3-uri', error instanceof Error ? error.message : String(error));
-      }
-      if (spec.type === 's3-object' && (uri.key === '' || uri.key.endsWith('/'))) {
-        return problem('not-an-object', `must name an object, not a prefix: ${given}`);
-      }
-      if (spec.within !== undefined && !spec.within.some((prefix) => uri.isWithin(S3Uri.parse(prefix)))) {
-        return problem('outside-allowed-location', `must lie under ${spec.within.join(' or ')}, got ${given}`);
-      }
-      return { value: uri.toString() };
-    }
-  }
-}
-
-function toInteger(given: unknown): number | undefined {
-  if (typeof given === 'number') return Number.isSafeInteger(given) ? given : undefined;
-  if (typeof given === 'string' && /^-?\d{1,15}$/.test(given)) return Number(given);
-  return undefined;
-}
-
-function describeRange(spec: IntegerParameterSpec): string {
-  if (spec.min !== undefined && spec.max !== undefined) return `between ${spec.min} and ${spec.max}`;
-  if (spec.min !== undefined) return `at least ${spec.min}`;
-  return `at most ${spec.max}`;
-}
-
-function describeSpec(spec: ParameterSpec): string {
-  switch (spec.type) {
-    case 'integer':
-      return spec.min === undefined && spec.max === undefined ? 'an integer' : `an integer ${describeRange(spec)}`;
-    case 'enum':
-      return `one of ${spec.values.join(', ')}`;
-    case 's3-object':
-      return 'an S3 object URI';
-    case 's3-prefix':
-      return 'an S3 prefix URI';
-    default:
-      return `a ${spec.type}`;
-  }
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-function describeValue(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : typeName(value);
-  return text.length > 64 ? `${text.slice(0, 61)}...` : text;
-}
-
 /**
- * Checks declarations themselves: names, defaults of the right type and inside their own rules, sane bounds and
- * patterns. Returns one message per problem; the construct turns them into a synth-time `ValidationError`, the
- * runtime configuration decoder into a `ConfigurationError`.
+ * Checks declarations themselves: names, each kind's own rules (bounds, patterns, `within`, and that an input that
+ * must exist has `within`), and defaults against them. Returns one message per problem; the construct turns them
+ * into a synth-time `ValidationError`, the runtime configuration decoder into a `ConfigurationError`, so the
+ * functions refuse what synth refuses.
  */
 export function checkParameterSpecs(specs: ParameterSpecs): string[] {
   const problems: string[] = [];
@@ -286,54 +227,17 @@ export function checkParameterSpecs(specs: ParameterSpecs): string[] {
       problems.push(`parameter name ${JSON.stringify(name)} must match ${PARAMETER_NAME_PATTERN}`);
     }
     const where = `parameter ${JSON.stringify(name)}`;
-    // A default is checked against the declaration's own rules, so only once those rules are themselves usable.
-    let rulesUsable = true;
-    switch (spec?.type) {
-      case 'string':
-        if (spec.pattern !== undefined) {
-          try {
-            new RegExp(spec.pattern, 'u');
-          } catch {
-            problems.push(`${where}: pattern ${JSON.stringify(spec.pattern)} is not a valid regular expression`);
-            rulesUsable = false;
-          }
-        }
-        if (spec.minLength !== undefined && spec.maxLength !== undefined && spec.minLength > spec.maxLength) {
-          problems.push(`${where}: minLength ${spec.minLength} is greater than maxLength ${spec.maxLength}`);
-        }
-        break;
-      case 'integer':
-        for (const bound of ['min', 'max'] as const) {
-          if (spec[bound] !== undefined && !Number.isSafeInteger(spec[bound])) problems.push(`${where}: ${bound} must be an integer`);
-        }
-        if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) {
-          problems.push(`${where}: min ${spec.min} is greater than max ${spec.max}`);
-        }
-        break;
-      case 'enum':
-        if (!Array.isArray(spec.values) || spec.values.length === 0) {
-          problems.push(`${where}: values must not be empty`);
-          rulesUsable = false;
-        }
-        break;
-      case 's3-object':
-      case 's3-prefix':
-        for (const prefix of spec.within ?? []) {
-          if (!S3Uri.isValid(prefix)) {
-            problems.push(`${where}: within entry ${JSON.stringify(prefix)} is not an S3 URI`);
-            rulesUsable = false;
-          }
-        }
-        break;
-      case 'boolean':
-        break;
-      default:
-        problems.push(`${where}: type must be one of string, integer, boolean, enum, s3-object, s3-prefix`);
-        continue;
+    if (!isParameterType((spec as { type?: unknown } | null)?.type)) {
+      problems.push(`${where}: type must be one of ${PARAMETER_TYPES.join(', ')}`);
+      continue;
     }
-    if (spec.default !== undefined && rulesUsable) {
-      const result = checkValue(name, spec, spec.default);
-      if ('problem' in result) problems.push(`${where}: default ${result.problem.message}`);
+    const kind = kindOf(spec);
+    const own = kind.checkSpec(spec);
+    problems.push(...own.problems.map((problem) => `${where}: ${problem}`));
+    // A default is checked against the declaration's own rules, so only once those rules are themselves usable.
+    if (spec.default !== undefined && own.usable) {
+      const result = kind.checkValue(spec, spec.default);
+      if ('problems' in result) problems.push(...result.problems.map((problem) => `${where}: default ${problem.message}`));
     }
   }
   return problems;
@@ -343,9 +247,25 @@ export function checkParameterSpecs(specs: ParameterSpecs): string[] {
 export function renderDefaults(specs: ParameterSpecs): Record<string, string> {
   const defaults: Record<string, string> = {};
   for (const [name, spec] of Object.entries(specs)) {
-    if (spec.default !== undefined) defaults[name] = String(spec.default);
+    const rendered = kindOf(spec).renderDefault(spec);
+    if (rendered !== undefined) defaults[name] = rendered;
   }
   return defaults;
+}
+
+/** Where the values of declarations may point, merged over every parameter: see `S3Access`. */
+export function parameterLocations(specs: ParameterSpecs): { read: S3Uri[]; write: S3Uri[]; checked: S3Uri[] } {
+  const merged = { read: new Map<string, S3Uri>(), write: new Map<string, S3Uri>(), checked: new Map<string, S3Uri>() };
+  for (const spec of Object.values(specs)) {
+    const access = kindOf(spec).access(spec);
+    for (const part of ['read', 'write', 'checked'] as const) {
+      for (const prefix of access[part]) {
+        const uri = S3Uri.parse(prefix);
+        merged[part].set(uri.toString(), uri);
+      }
+    }
+  }
+  return { read: [...merged.read.values()], write: [...merged.write.values()], checked: [...merged.checked.values()] };
 }
 
 /** The names a command references as `Ref::name`, in order of first appearance. */

@@ -57,6 +57,14 @@ export const LIMITS = {
   MAX_EVALUATE_ON_EXIT_PATTERN: 512,
   /** SubmitJob `timeout.attemptDurationSeconds`: at least 60 (AWS Batch API Reference, JobTimeout). */
   MIN_ATTEMPT_DURATION_SECONDS: 60,
+  /** A Step Functions task token: 1 to 2,048 characters (AWS Step Functions API Reference, SendTaskSuccess: taskToken). */
+  MAX_TASK_TOKEN_LENGTH: 2048,
+  /** SendTaskFailure `cause`: at most 32,768 characters (AWS Step Functions API Reference, SendTaskFailure). */
+  MAX_TASK_FAILURE_CAUSE_CHARS: 32_768,
+  /** How many of a failed job's last log lines its `BatchJobFailedError` carries. */
+  FAILED_JOB_LOG_LINES: 20,
+  /** The longest wait between two looks at a job a RunJob waits for (Step Functions' HeartbeatSeconds ceiling is a year; a day is plenty). */
+  MAX_HEARTBEAT_SECONDS: 24 * 60 * 60,
 } as const;
 
 /**
@@ -377,6 +385,23 @@ export interface TerminateJobsResponse {
   readonly failed: Array<{ readonly jobId: string; readonly previousStatus: JobStatus; readonly code: string; readonly message: string }>;
 }
 
+/**
+ * What a RunJob state machine sends the resume function as it starts to wait for a job (`.waitForTaskToken`): the
+ * token to answer when the job ends, and how long the state waits without word before it asks again.
+ */
+export interface WaitForJobRequest {
+  readonly taskToken: string;
+  readonly jobId: string;
+  readonly heartbeatSeconds: number;
+}
+
+/** What the resume function answers a wait with (Step Functions ignores it; the logs and tests read it). */
+export interface WaitForJobResponse {
+  readonly jobId: string;
+  /** The job's status when the wait began; a terminal one was answered at once. */
+  readonly status: JobStatus;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Parsers
 
@@ -505,8 +530,9 @@ function parseParameters(reader: EventReader, value: unknown): Record<string, un
     return reader.problem('parameters', 'type', `must be an object of parameter values by name, got ${typeName(value)}`);
   }
   for (const [name, item] of Object.entries(value)) {
-    if (!['string', 'number', 'boolean'].includes(typeof item)) {
-      reader.problem(fieldPath('parameters', name), 'type', `must be a string, number or boolean, got ${typeName(item)}`);
+    // An array of strings is an s3Objects value; what each kind accepts is its own rule (PARAMETER_KINDS).
+    if (!['string', 'number', 'boolean'].includes(typeof item) && !(Array.isArray(item) && item.every((entry) => typeof entry === 'string'))) {
+      reader.problem(fieldPath('parameters', name), 'type', `must be a string, number, boolean or array of strings, got ${typeName(item)}`);
     }
   }
   return value as Record<string, unknown>;
@@ -941,6 +967,14 @@ export function parseTerminateRequest(event: unknown): TerminateRequest | Termin
 /** True for a terminate request naming many jobs. */
 export function isTerminateJobsRequest(request: TerminateRequest | TerminateJobsRequest): request is TerminateJobsRequest {
   return 'jobIds' in request;
+}
+
+export function parseWaitForJobRequest(event: unknown): WaitForJobRequest {
+  const { reader, fields } = begin(event, ['taskToken', 'jobId', 'heartbeatSeconds']);
+  const taskToken = reader.string(fields.taskToken, 'taskToken', { max: LIMITS.MAX_TASK_TOKEN_LENGTH });
+  const jobId = reader.jobId(fields.jobId, 'jobId');
+  const heartbeatSeconds = reader.integer(fields.heartbeatSeconds, 'heartbeatSeconds', 1, LIMITS.MAX_HEARTBEAT_SECONDS);
+  return reader.finish({ taskToken: taskToken!, jobId: jobId!, heartbeatSeconds: heartbeatSeconds! });
 }
 
 /** The dotted path of `key` under `parent`, quoting a key that is not a plain identifier: `parameters."my key"`. */

@@ -7,8 +7,8 @@ import { CONFIG_FILE_NAME, ValidationError } from '../model';
 
 export const OPERATIONS = ['validate', 'submit', 'status', 'logs', 'terminate'] as const;
 export type Operation = (typeof OPERATIONS)[number];
-/** Every prebuilt bundle: the five runtime functions', and the `JobEvents` recorder's. */
-export type Bundle = Operation | 'record';
+/** Every prebuilt bundle: the five runtime functions', the `JobEvents` recorder's and the resume function RunJob waits through. */
+export type Bundle = Operation | 'record' | 'resume';
 
 /**
  * The prebuilt bundle of a handler: `dist/lambda/<operation>` of the installed package (from `dist/lib/private`)

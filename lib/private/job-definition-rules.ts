@@ -42,11 +42,5 @@ export function checkParameters(where: string, parameters: ParameterSpecs, comma
   for (const name of Object.keys(parameters)) {
     if (!referenced.includes(name)) problems.push(`parameter ${name} is declared but no command uses Ref::${name}`);
   }
-  for (const [name, spec] of Object.entries(parameters)) {
-    if (spec.type === 's3-object' && spec.mustExist && (spec.within === undefined || spec.within.length === 0)) {
-      problems.push(`parameter ${name} must exist, so it needs "within": the S3 prefixes the runtime functions may read`);
-    }
-  }
   if (problems.length > 0) throw new ValidationError(`${where}: ${problems.join('; ')}`);
 }
-

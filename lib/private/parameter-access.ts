@@ -1,4 +1,4 @@
-import { ParameterSpecs, S3Uri } from '../model';
+import { parameterLocations, ParameterSpecs, S3Uri } from '../model';
 
 /** The S3 locations a job's own code reads and writes, from the `within` of its S3 parameters. */
 export interface ParameterAccess {
@@ -9,20 +9,12 @@ export interface ParameterAccess {
 }
 
 /**
- * Where a job's parameters may point, so its role can reach exactly that: an object parameter is an input the job
- * reads; a prefix parameter is a location the job lists, reads and writes. A parameter without `within` may point
- * anywhere, and gets no grant.
+ * Where a job's parameters may point, so its role can reach exactly that: an input parameter (`s3Object`,
+ * `s3Objects`) names objects the job reads; a prefix parameter is a location the job lists, reads and writes. A
+ * parameter without `within` may point anywhere, and gets no grant. Each kind says which is which
+ * (`PARAMETER_KINDS`).
  */
 export function parameterAccess(parameters: ParameterSpecs): ParameterAccess {
-  const read = new Map<string, S3Uri>();
-  const write = new Map<string, S3Uri>();
-  for (const spec of Object.values(parameters)) {
-    if (spec.type !== 's3-object' && spec.type !== 's3-prefix') continue;
-    for (const within of spec.within ?? []) {
-      const uri = S3Uri.parse(within);
-      read.set(uri.toString(), uri);
-      if (spec.type === 's3-prefix') write.set(uri.toString(), uri);
-    }
-  }
-  return { read: [...read.values()], write: [...write.values()] };
+  const { read, write } = parameterLocations(parameters);
+  return { read, write };
 }

@@ -101,7 +101,7 @@ export const assetHashSerializer = {
     }
   },
   // jest's Config and Refs stay opaque here: pendant passes them through and does not depend on jest's types.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: jest's types are not a dependency of the library
   serialize(value: unknown, config: any, indentation: string, depth: number, refs: any, printer: (...args: any[]) => string): string {
     return printer(normalizeAssetHashes(value), config, indentation, depth, refs);
   },

@@ -2,7 +2,7 @@
 // (batch-rules.test.ts) and the README's (readme.test.ts). cdk-nag has no Batch rules of its own.
 import { Template } from 'aws-cdk-lib/assertions';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- synthesized CloudFormation is untyped JSON; the tests assert its shape
 type Json = any;
 
 /** Everything in `template` that breaks a Batch rule, one line each; empty when the template keeps them all. */

@@ -146,6 +146,7 @@ describe('cdk-nag packs', () => {
 
     it('each silence a finding the stack really has, on the resource it is placed over', () => {
       // The same app, built with pendant's acknowledgements dropped: what cdk-nag finds then is what they silence.
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be called with the spied instance as `this`
       const acknowledge = Validations.prototype.acknowledge;
       const spy = jest.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (this: Validations, ...rules: Acknowledgment[]) {
         const kept = rules.filter((rule) => !PACK_PREFIXES.some((prefix) => rule.id.startsWith(prefix)));

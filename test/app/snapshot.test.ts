@@ -17,8 +17,8 @@ describe('Stack: PendantPlatform', () => {
     const codeKeys = Object.values(template.findResources('AWS::Lambda::Function')).map(
       (resource) => (resource as { Properties: { Code: { S3Key: string } } }).Properties.Code.S3Key,
     );
-    // The five runtime functions and the JobEvents recorder.
-    expect(codeKeys).toHaveLength(6);
+    // The five runtime functions, the JobEvents recorder and the demo pipeline's resume function.
+    expect(codeKeys).toHaveLength(7);
     for (const key of codeKeys) expect(key).toMatch(/^[0-9a-f]{64}\.zip$/);
     expect(assetHashSerializer.test(template.toJSON())).toBe(true);
   });

@@ -31,6 +31,7 @@ import {
   UnknownJobQueueError,
   IdempotencyConflictError,
   IdempotencyInProgressError,
+  SubmissionOutcomeUnknownError,
   ValidateResponse,
   ValidationError,
 } from '../../lib/model';
@@ -105,7 +106,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
     await promise;
   } catch (error) {
     if (error instanceof Error) return error;
-    throw new TypeError(`rejected with a non-Error: ${String(error)}`);
+    throw new TypeError(`rejected with a non-Error: ${String(error)}`, { cause: error });
   }
   throw new Error('expected the promise to reject, but it resolved');
 }
@@ -419,7 +420,14 @@ describe('PendantClient', () => {
       new UnknownJobQueueError('slow', ['fast']),
       new IdempotencyConflictError('order-42'),
       new IdempotencyInProgressError('order-42'),
+      new SubmissionOutcomeUnknownError('order-42', '2026-01-01T00:00:31.000Z'),
+      new BatchJobFailedError(JOB_ID, 'Essential container in task exited', 3, 'demo/default/abc', ['cannot read input']),
     ];
+
+    it('revives SubmissionOutcomeUnknownError with its key and the moment to retry after', async () => {
+      const error = await revived(thrown(new SubmissionOutcomeUnknownError('order "42"', '2026-01-01T00:00:31.000Z')));
+      expect(error).toMatchObject({ idempotencyKey: 'order "42"', decidableAfter: '2026-01-01T00:00:31.000Z' });
+    });
 
     it('has an example of every error type a function can answer with', () => {
       expect(EVERY_TYPE.map((error) => error.name).sort()).toEqual([...ERROR_TYPES].sort());

@@ -53,7 +53,7 @@ export function logicalId(construct: IConstruct): string {
 }
 
 /** Synthesized CloudFormation: untyped JSON, read by tests that assert its shape. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- synthesized CloudFormation is untyped JSON; the tests assert its shape
 type Json = any;
 
 export interface Statement {
@@ -84,7 +84,7 @@ export function roleStatements(template: Template, roleLogicalId: string): State
     const attached = asArray(resource.Properties.Roles).some((attachedRole: Json) => attachedRole?.Ref === roleLogicalId) || managedByArn.includes(id);
     if (attached) statements.push(...resource.Properties.PolicyDocument.Statement);
   }
-  for (const inline of asArray(role?.Properties?.Policies)) statements.push(...(inline as Json).PolicyDocument.Statement);
+  for (const inline of asArray(role?.Properties?.Policies)) statements.push(...(inline).PolicyDocument.Statement);
   return statements;
 }
 

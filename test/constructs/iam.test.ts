@@ -3,6 +3,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BatchPlatform, ComputeKind, JobPlatform, Parameter } from '../../lib';
+import { PLATFORM_TAG } from '../../lib/model';
 import {
   actionsOf,
   asArray,
@@ -108,14 +109,31 @@ describe('IAM', () => {
       expect(actionsOf(statementsOf(operation))).toEqual([...actions].sort());
     });
 
-    it.each(Object.keys(functions) as Array<keyof typeof functions>)('%s allows only, and never with NotAction, NotResource or a condition', (operation) => {
+    it.each(Object.keys(functions) as Array<keyof typeof functions>)('%s allows only, and never with NotAction or NotResource', (operation) => {
       for (const statement of statementsOf(operation)) {
         expect(statement.Effect).toBe('Allow');
         expect(Object.keys(statement).sort()).toEqual(expect.arrayContaining(['Action', 'Effect', 'Resource']));
         expect(statement).not.toHaveProperty('NotAction');
         expect(statement).not.toHaveProperty('NotResource');
-        expect(statement).not.toHaveProperty('Condition');
+        // The one condition: terminate's TerminateJob is held to the platform's tag (below).
+        if (!(operation === 'terminate' && statement.Action === 'batch:TerminateJob')) expect(statement).not.toHaveProperty('Condition');
       }
+    });
+
+    // AWS Service Authorization Reference, "Actions, resources, and condition keys for AWS Batch", and the Batch
+    // User Guide, "Supported resource-level permissions for AWS Batch API actions": TerminateJob (like CancelJob)
+    // takes the job resource, arn:<partition>:batch:<region>:<account>:job/<jobId>, whose condition keys include
+    // aws:ResourceTag/${TagKey}. So IAM itself refuses to stop a job that does not carry the platform's tag.
+    it("lets terminate stop only jobs tagged with the platform's id, and never cancel one", () => {
+      const stop = statementsOf('terminate').filter((statement) => asArray(statement.Action).some((action) => String(action).startsWith('batch:') && action !== 'batch:DescribeJobs'));
+      expect(stop).toEqual([
+        expect.objectContaining({
+          Action: 'batch:TerminateJob',
+          Resource: regionalArn('batch', 'job/*'),
+          Condition: { StringEquals: { [`aws:ResourceTag/${PLATFORM_TAG}`]: platform.runtime.platformId } },
+        }),
+      ]);
+      expect(everyStatement.flatMap((statement) => asArray(statement.Action))).not.toContain('batch:CancelJob');
     });
 
     it.each(Object.keys(functions) as Array<keyof typeof functions>)('%s writes logs only to its own log group', (operation) => {
@@ -262,6 +280,33 @@ describe('IAM', () => {
         .flatMap((policy) => (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap((statement) => asArray(statement.Action)));
       expect(actions.length).toBeGreaterThan(0);
       expect(actions.filter((action) => action.startsWith('s3:'))).toEqual([]);
+    });
+
+    it('lets validate and submit read under the within of an s3Objects list that must exist, and its job read there too', () => {
+      const other = newStack();
+      const otherPlatform = new BatchPlatform(other, 'Platform', {
+        jobQueues: [{ id: 'Queue', compute: [ComputeKind.FARGATE] }],
+        jobDefinitions: [
+          {
+            name: 'merge',
+            image: IMAGE,
+            command: ['merge', 'Ref::parts', 'Ref::ratio'],
+            parameters: {
+              parts: Parameter.s3Objects({ mustExist: true, within: ['s3://parts-bucket/runs/'] }),
+              ratio: Parameter.number({ min: 0, max: 1, default: 0.5 }),
+            },
+          },
+        ],
+      });
+      const otherTemplate = Template.fromStack(other);
+      for (const fn of [otherPlatform.validateFunction, otherPlatform.submitFunction]) {
+        const statements = functionStatements(otherTemplate, logicalId(fn));
+        expect(resourcesFor(statements, 's3:GetObject')).toEqual([s3Arn('parts-bucket/runs/*')]);
+        expect(resourcesFor(statements, 's3:ListBucket')).toEqual([s3Arn('parts-bucket')]);
+      }
+      const jobRole = logicalId(otherPlatform.jobDefinition('merge').jobRole!);
+      expect(resourcesFor(roleStatements(otherTemplate, jobRole), 's3:GetObject')).toEqual([s3Arn('parts-bucket/runs/*')]);
+      expect(actionsOf(roleStatements(otherTemplate, jobRole))).toEqual(['s3:GetObject']);
     });
   });
 

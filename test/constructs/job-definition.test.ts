@@ -396,12 +396,23 @@ describe('JobDefinition', () => {
     ])('throws when a must-exist S3 parameter has %s', (_case, spec) => {
       expectRejected(
         { command: ['cat', 'Ref::input'], parameters: { input: spec } },
-        'parameter input must exist, so it needs "within": the S3 prefixes the runtime functions may read',
+        'parameter "input": must exist, so it needs "within": the S3 prefixes the runtime functions may read',
       );
     });
 
     it('accepts an S3 parameter that need not exist without within', () => {
       expect(() => synth({ command: ['cat', 'Ref::input'], parameters: { input: Parameter.s3Object() } })).not.toThrow();
+    });
+
+    it('renders a number default as its decimal string and an s3Objects default as a JSON array string', () => {
+      const { template: rendered } = synth({
+        command: ['merge', 'Ref::parts', 'Ref::ratio'],
+        parameters: {
+          parts: Parameter.s3Objects({ within: ['s3://parts/'], default: ['s3://parts/a.fq', 's3://parts/b.fq'] }),
+          ratio: Parameter.number({ default: 0.25 }),
+        },
+      });
+      rendered.hasResourceProperties('AWS::Batch::JobDefinition', { Parameters: { parts: '["s3://parts/a.fq","s3://parts/b.fq"]', ratio: '0.25' } });
     });
 
     it('throws when a default breaks its own declaration', () => {

@@ -301,6 +301,8 @@ describe('BatchPlatform', () => {
     const { platform, template } = synth({ jobQueues: [FARGATE_QUEUE], logsMaxResponseBytes: 2048 });
     expect(template.toJSON().Resources[logicalId(platform.logsFunction)].Properties.Environment.Variables).toEqual({
       POWERTOOLS_SERVICE_NAME: 'pendant-logs',
+      // The queue's generated name, for telling the platform's jobs from others.
+      [ENV.JOB_QUEUES]: expect.anything(),
       [ENV.LOGS_MAX_RESPONSE_BYTES]: '2048',
     });
   });

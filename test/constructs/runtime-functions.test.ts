@@ -310,19 +310,25 @@ describe('RuntimeFunctions', () => {
       for (const [, , property] of FUNCTIONS) expect(variables(property)).not.toHaveProperty([ENV.JOB_DEFINITIONS]);
     });
 
+    it('gives validate no pendant variable by default', () => {
+      expect(variables('validateFunction')).toEqual({ POWERTOOLS_SERVICE_NAME: 'pendant-validate' });
+    });
+
+    // The queues' generated names are known at deploy time only: status, logs and terminate read them from the
+    // environment to tell the platform's jobs from others.
     it.each([
-      ['validate', 'validateFunction'],
       ['status', 'statusFunction'],
       ['logs', 'logsFunction'],
       ['terminate', 'terminateFunction'],
-    ] as const)('gives %s no pendant variable by default', (operation, property) => {
-      expect(variables(property)).toEqual({ POWERTOOLS_SERVICE_NAME: `pendant-${operation}` });
+    ] as const)('gives %s the platform queues and no other pendant variable by default', (operation, property) => {
+      expect(variables(property)).toEqual({ POWERTOOLS_SERVICE_NAME: `pendant-${operation}`, [ENV.JOB_QUEUES]: variables('submitFunction')[ENV.JOB_QUEUES] });
     });
 
     it('gives logs its response limit when one is set', () => {
       const other = fixture({ props: () => ({ logsMaxResponseBytes: 1024 * 1024 }) });
       expect(functionProperties(other, 'logsFunction').Environment.Variables).toEqual({
         POWERTOOLS_SERVICE_NAME: 'pendant-logs',
+        [ENV.JOB_QUEUES]: expect.anything(),
         [ENV.LOGS_MAX_RESPONSE_BYTES]: '1048576',
       });
     });
@@ -381,6 +387,21 @@ describe('RuntimeFunctions', () => {
     });
   });
 
+  describe('ListJobs lag bound', () => {
+    it('leaves submit on the model default (30 s) unless one is given, and gives submit alone the one given', () => {
+      expect(functionProperties(f, 'submitFunction').Environment.Variables).not.toHaveProperty([ENV.LIST_JOBS_LAG_BOUND_SECONDS]);
+      const other = fixture({ props: () => ({ listJobsLagBound: Duration.minutes(2) }) });
+      expect(functionProperties(other, 'submitFunction').Environment.Variables).toMatchObject({ [ENV.LIST_JOBS_LAG_BOUND_SECONDS]: '120' });
+      for (const [, , property] of FUNCTIONS.filter(([operation]) => operation !== 'submit')) {
+        expect(functionProperties(other, property).Environment.Variables).not.toHaveProperty([ENV.LIST_JOBS_LAG_BOUND_SECONDS]);
+      }
+    });
+
+    it.each([Duration.millis(500), Duration.minutes(11)])('throws when listJobsLagBound is %s, which the submit function would refuse', (listJobsLagBound) => {
+      expect(() => build({ props: () => ({ listJobsLagBound }) })).toThrow('runtime functions Test/Runtime: listJobsLagBound is refused by the submit function');
+    });
+  });
+
   describe('code', () => {
     it('spawns no process at synth: nothing is bundled', () => {
       expect(spawned).toEqual([]);
@@ -394,13 +415,22 @@ describe('RuntimeFunctions', () => {
     });
 
     it.each(FUNCTIONS.filter(([operation]) => !['validate', 'submit'].includes(operation)))(
-      'ships the prebuilt %s bundle as it is',
+      `ships the prebuilt %s bundle as it is, with ${CONFIG_FILE_NAME} holding the platform id`,
       (operation, _id, property) => {
         const directory = stagedAssetDirectory(f.stack, logicalId(f.runtime[property]));
-        expect(readdirSync(directory)).toEqual(['index.js']);
+        expect(readdirSync(directory).sort()).toEqual(['index.js', CONFIG_FILE_NAME].sort());
         expect(readFileSync(join(directory, 'index.js')).equals(readFileSync(join(bundleDirectory(operation), 'index.js')))).toBe(true);
+        expect(JSON.parse(readFileSync(join(directory, CONFIG_FILE_NAME), 'utf8'))).toEqual({ [ENV.PLATFORM_ID]: f.runtime.platformId });
       },
     );
+
+    it('derives the platform id from the construct path: stable across synths, distinct per construct, a valid tag value', () => {
+      expect(f.runtime.platformId).toBe(fixture().runtime.platformId);
+      expect(f.runtime.platformId).toMatch(/^[A-Za-z0-9]{1,128}$/);
+      const other = fixture({ props: () => ({ platformId: 'genomics-prod' }) });
+      expect(other.runtime.platformId).toBe('genomics-prod');
+      expect(() => build({ props: () => ({ platformId: 'has space' }) })).toThrow('platformId is refused by the functions');
+    });
 
     it.each(FUNCTIONS.filter(([operation]) => ['validate', 'submit'].includes(operation)))(
       `ships the prebuilt %s bundle with ${CONFIG_FILE_NAME} holding the declarations`,
@@ -409,7 +439,7 @@ describe('RuntimeFunctions', () => {
         expect(readdirSync(directory).sort()).toEqual(['index.js', CONFIG_FILE_NAME].sort());
         expect(readFileSync(join(directory, 'index.js')).equals(readFileSync(join(bundleDirectory(operation), 'index.js')))).toBe(true);
         const shipped = JSON.parse(readFileSync(join(directory, CONFIG_FILE_NAME), 'utf8'));
-        expect(Object.keys(shipped)).toEqual(operation === 'submit' ? [ENV.JOB_DEFINITIONS, ENV.JOB_QUEUE_SETTINGS] : [ENV.JOB_DEFINITIONS]);
+        expect(Object.keys(shipped)).toEqual(operation === 'submit' ? [ENV.JOB_DEFINITIONS, ENV.PLATFORM_ID, ENV.JOB_QUEUE_SETTINGS] : [ENV.JOB_DEFINITIONS]);
         expect(JSON.parse(shipped[ENV.JOB_DEFINITIONS])).toEqual({
           alpha: { definition: f.definitions[0].physicalName, parameters: parameterSpecs(ALPHA_PARAMETERS!), platform: 'FARGATE', revisionIndex: 0 },
           beta: { definition: f.definitions[1].physicalName, parameters: parameterSpecs(BETA_PARAMETERS!), platform: 'FARGATE', revisionIndex: 1 },

@@ -31,7 +31,7 @@ function platformWith(count: number): { stack: Stack; platform: BatchPlatform } 
   return { stack, platform };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- synthesized CloudFormation is untyped JSON; the tests assert its shape
 type Json = any;
 
 /**

@@ -81,6 +81,9 @@ export const CORPUS_PARAMETERS = {
   sample: Parameter.string({ default: 'unnamed', maxLength: 64, pattern: '[A-Za-z0-9_-]+' }),
   /** No maxLength: only the 30 KiB job payload bounds it. */
   note: Parameter.string({ default: 'none' }),
+  ratio: Parameter.number({ default: 0.5, min: 0, max: 1 }),
+  /** Every listed object must exist, and lie under the reads. */
+  mates: Parameter.s3Objects({ default: [INPUT], mustExist: true, within: ['s3://pendant-inputs/reads/'], maxItems: 4 }),
 };
 
 /** What callers may override of `align` (Fargate, 1 vCPU, 2 GiB): the command, two variables, up to 4 vCPUs and 8 GiB. */
@@ -88,16 +91,16 @@ export const ALIGN_OVERRIDES = { command: true, environment: ['SAMPLE', 'LOG_LEV
 export const ALIGN_RESOURCES = { vcpus: 1, memoryMiB: 2048 };
 
 /**
- * `align` is the definition the corpus names. `scratch` declares an object that must exist with no `within`, so
- * the fuzzer can see which S3 locations reach HeadObject when nothing narrows them; it declares no override policy,
- * so callers may override nothing of it.
+ * `align` is the definition the corpus names. `scratch` declares an object that must exist anywhere in a bucket:
+ * the widest `within` a must-exist input may have (the configuration refuses one without `within`, as synth does);
+ * it declares no override policy, so callers may override nothing of it.
  */
 export function corpusConfig(): RuntimeConfig {
   return new RuntimeConfig(
     encodeConfig({
       jobDefinitions: {
         align: { definition: 'pendant-align:1', parameters: CORPUS_PARAMETERS, platform: 'FARGATE', overrides: ALIGN_OVERRIDES, resources: ALIGN_RESOURCES },
-        scratch: { definition: 'pendant-scratch', parameters: { object: Parameter.s3Object({ mustExist: true }) }, platform: 'FARGATE' },
+        scratch: { definition: 'pendant-scratch', parameters: { object: Parameter.s3Object({ mustExist: true, within: ['s3://scratch-bucket/'] }) }, platform: 'FARGATE' },
       },
       jobQueues: [
         { queue: QUEUE_ARN, platform: 'FARGATE', fairShare: false },
@@ -112,7 +115,7 @@ export function corpusConfig(): RuntimeConfig {
 export const VALID_EVENTS: Readonly<Record<HandlerName, readonly unknown[]>> = {
   validate: [
     { jobDefinition: 'align', parameters: { input: INPUT } },
-    { jobDefinition: 'align', parameters: { input: INPUT, output: 's3://pendant-outputs/run-1/', threads: 8, verbose: 'true', mode: 'sensitive', sample: 'S1', note: 'first run' } },
+    { jobDefinition: 'align', parameters: { input: INPUT, output: 's3://pendant-outputs/run-1/', threads: 8, verbose: 'true', mode: 'sensitive', sample: 'S1', note: 'first run', ratio: '0.25', mates: [INPUT, 's3://pendant-inputs/reads/sample-2.fastq'] } },
     { jobDefinition: 'scratch', parameters: { object: 's3://scratch-bucket/tmp/a.txt' } },
   ],
   submit: [
@@ -122,7 +125,7 @@ export const VALID_EVENTS: Readonly<Record<HandlerName, readonly unknown[]>> = {
       jobName: 'align-sample-1',
       jobQueue: QUEUE_NAME,
       revision: 2,
-      parameters: { input: INPUT, output: 's3://pendant-outputs/run-1/', threads: '16', verbose: true, mode: 'fast', sample: 'S_1', note: 'n' },
+      parameters: { input: INPUT, output: 's3://pendant-outputs/run-1/', threads: '16', verbose: true, mode: 'fast', sample: 'S_1', note: 'n', ratio: 1, mates: JSON.stringify([INPUT]) },
       containerOverrides: {
         command: ['align', 'Ref::input', '--threads', 'Ref::threads'],
         environment: { SAMPLE: 'sample-1', LOG_LEVEL: 'debug' },

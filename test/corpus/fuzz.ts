@@ -157,7 +157,7 @@ export interface Violation {
 export const KNOWN_DEVIATIONS: Readonly<Record<string, string>> = {
   'HeadObject.Bucket':
     'S3Uri accepts any 1-255 letters, digits, ".", "-", "_" as a bucket (lib/model/s3-uri.ts: "S3 itself answers for a bucket that ' +
-    'cannot exist"); only a declaration without `within` lets such a value reach HeadObject',
+    'cannot exist"); a must-exist input needs `within`, so only a declaration whose `within` names such a bucket lets a value reach HeadObject',
 };
 
 const AWS_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -615,7 +615,7 @@ function setAt(event: Json, path: Path, value: Json | undefined): Json {
       next = typeof path[index + 1] === 'number' ? [] : {};
       define(parent, key, next);
     }
-    parent = next as Json[] | { [key: string]: Json };
+    parent = next;
   }
   return root;
 }

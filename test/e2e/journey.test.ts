@@ -1,6 +1,8 @@
 import { DescribeJobDefinitionsCommand, ListJobsCommand } from '@aws-sdk/client-batch';
 import { DescribeLogStreamsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Size } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +14,8 @@ import { PendantClient } from '../../lib/client';
 import { DEFAULT_JOB_LOG_GROUP, isTerminal, JOB_STATUSES, JobStatus, JobSummary, jobQueueName, LogsResponse, SubmitRequest, SubmitResponse } from '../../lib/model';
 import { ACCOUNT, CREDENTIALS, motoClients, motoEndpoint, REGION, unsetJobTransition } from '../integration/moto/aws';
 import { createBucket, createServiceRole, describeJob, holdJob, putObject, WrittenEvent, writeLogEvents } from '../integration/moto/fixtures';
+import { motoApi } from '../integration/moto/server';
+import { jobStateChangeEvent } from '../support/batch-events';
 import { CdkCli, ExampleAppIds, FunctionRole, ResourceId, synthExampleApp } from './harness/cdk';
 import { journeyEngine } from './harness/container-engine';
 import { DeployedStacks } from './harness/deployment';
@@ -524,6 +528,76 @@ describe('End to end: the example app deployed into moto', () => {
     );
   });
 
+  step("demo pipeline: a job state change event as Batch emits it, delivered to the deployed resume function, completes a waiting execution's task", async () => {
+    // moto's Step Functions interpreter holds a task open on a token; its state hands the token over through
+    // DynamoDB, as RunJob's wait hands it to the resume function (moto cannot run that wait: see the next step).
+    await motoApi(endpoint, '/moto-api/config', { stepfunctions: { execute_state_machine: true } });
+    const sfnClient = new SFNClient({ endpoint, region: REGION, credentials: CREDENTIALS });
+    const ddb = new DynamoDBClient({ endpoint, region: REGION, credentials: CREDENTIALS });
+    try {
+      const captured = `e2e-captured-${randomUUID().slice(0, 8)}`;
+      await ddb.send(
+        new CreateTableCommand({ TableName: captured, KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'jobId', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }),
+      );
+      // A job that is still on its way when its wait begins: the wait records the token and answers nothing yet.
+      const request = { jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT }, containerOverrides: { command: ['sh', '-c', 'sleep 8; echo done'] } };
+      const job =
+        engine === undefined
+          ? { jobId: await holdJob(moto.batch, 'STARTING', async () => (await submit(request)).jobId) }
+          : await submit(request);
+      try {
+        const machine = await sfnClient.send(
+          new CreateStateMachineCommand({
+            name: `e2e-wait-${job.jobId.slice(0, 8)}`,
+            roleArn: `arn:aws:iam::${ACCOUNT}:role/e2e-wait`,
+            definition: JSON.stringify({
+              StartAt: 'AwaitJob',
+              States: {
+                AwaitJob: {
+                  Type: 'Task',
+                  Resource: 'arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken',
+                  HeartbeatSeconds: 3600,
+                  Parameters: { TableName: captured, Item: { jobId: { 'S.$': '$.jobId' }, taskToken: { 'S.$': '$$.Task.Token' } } },
+                  End: true,
+                },
+              },
+            }),
+          }),
+        );
+        const { executionArn } = await sfnClient.send(new StartExecutionCommand({ stateMachineArn: machine.stateMachineArn, name: 'e2e-wait', input: JSON.stringify({ jobId: job.jobId }) }));
+        let taskToken = '';
+        await eventually(async () => {
+          const item = await ddb.send(new GetItemCommand({ TableName: captured, Key: { jobId: { S: job.jobId } } }));
+          expect(item.Item?.taskToken?.S).toEqual(expect.any(String));
+          taskToken = item.Item!.taskToken!.S!;
+        });
+        const invokeResume = async (event: unknown) => {
+          const answer = await operator.send(new InvokeCommand({ FunctionName: names.resume, Payload: Buffer.from(JSON.stringify(event)) }));
+          const payload = JSON.parse(Buffer.from(answer.Payload!).toString('utf8')) as Record<string, unknown>;
+          expect({ functionError: answer.FunctionError, payload }).toEqual({ functionError: undefined, payload: expect.any(Object) });
+          return payload;
+        };
+        await expect(invokeResume({ taskToken, jobId: job.jobId, heartbeatSeconds: 3600 })).resolves.toEqual({ jobId: job.jobId, status: expect.not.stringMatching(/^(SUCCEEDED|FAILED)$/) });
+
+        // The job ends; Batch sends its event (AWS Batch User Guide, "Job state change events"), here by hand.
+        if (engine !== undefined) await follow(job.jobId);
+        const detail = await describeJob(moto.batch, job.jobId);
+        const status = engine === undefined ? 'SUCCEEDED' : (detail.status as 'SUCCEEDED' | 'FAILED');
+        const event = jobStateChangeEvent({ jobId: job.jobId, jobName: detail.jobName, jobQueueArn: detail.jobQueue!, status, exitCode: 0, ...(detail.container?.logStreamName && { logStreamName: detail.container.logStreamName }) });
+        await expect(invokeResume(event)).resolves.toEqual({ jobId: job.jobId, status, answered: 1, heartbeats: 0 });
+
+        await eventually(async () => expect((await sfnClient.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('SUCCEEDED'));
+        const output = JSON.parse((await sfnClient.send(new DescribeExecutionCommand({ executionArn }))).output!) as JobSummary;
+        expect(output).toEqual(expect.objectContaining({ jobId: job.jobId, jobName: detail.jobName, status }));
+      } finally {
+        if (engine === undefined) await unsetJobTransition();
+      }
+    } finally {
+      sfnClient.destroy();
+      ddb.destroy();
+    }
+  });
+
   step(
     "redeploy: with the demo job's memory changed, cdk deploy registers revision 2, keeps revision 1, and submit uses 2",
     async () => {
@@ -562,6 +636,22 @@ describe('End to end: the example app deployed into moto', () => {
       for (const jobId of jobIds) await eventually(async () => expect(await engine.api.containersNamed(jobId)).toEqual([]));
     });
   }
+  step("demo pipeline: moto 5.2.1's interpreter never sees the deployed state machine (CloudFormation's and the interpreter's backends are apart)", async () => {
+    // With {"stepfunctions": {"execute_state_machine": true}} moto answers Step Functions from its interpreter's
+    // backend, which holds only state machines created through the API while it is on; CloudFormation creates into
+    // the other. So RunJob's deployed definition cannot run here; test/integration/run-job-moto.test.ts shows how far
+    // the interpreter carries the same definition created through the API.
+    const sfnClient = new SFNClient({ endpoint, region: REGION, credentials: CREDENTIALS });
+    try {
+      const stateMachineArn = await physicalId(ids.pipeline);
+      expect(stateMachineArn).toMatch(/:stateMachine:/);
+      await expect(sfnClient.send(new StartExecutionCommand({ stateMachineArn, name: 'e2e-demo-pipeline', input: JSON.stringify({ input: DEMO_INPUT }) }))).rejects.toMatchObject({
+        name: 'StateMachineDoesNotExist',
+      });
+    } finally {
+      sfnClient.destroy();
+    }
+  });
 });
 
 /** Runs `check` until it passes, a few times a second, for at most `timeoutMillis`; then its last failure. */

@@ -260,3 +260,32 @@ describe('seededRandom', () => {
     expect(values.every((value) => value >= 0 && value < 1)).toBe(true);
   });
 });
+
+describe('FaultProxy › listingLagMillis', () => {
+  it('leaves out of ListJobs the jobs created less than the lag ago, and lists them once it has passed', async () => {
+    // A Batch-like upstream: SubmitJob creates a job, ListJobs lists every job created.
+    const jobs: string[] = [];
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        if (request.url === '/v1/submitjob') jobs.push(`job-${jobs.length + 1}`);
+        const body = request.url === '/v1/submitjob' ? { jobId: jobs[jobs.length - 1], jobName: 'n' } : { jobSummaryList: jobs.map((jobId) => ({ jobId })) };
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const proxy = await FaultProxy.start({ upstream: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seed: 1, rules: [], listingLagMillis: 400 });
+    try {
+      const listed = async () => (JSON.parse((await send(proxy.endpoint, { path: '/v1/listjobs' })).body) as { jobSummaryList: Array<{ jobId: string }> }).jobSummaryList.map((job) => job.jobId);
+      await send(proxy.endpoint, { path: '/v1/submitjob' });
+
+      expect(await listed()).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      expect(await listed()).toEqual(['job-1']);
+    } finally {
+      await proxy.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

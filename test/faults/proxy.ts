@@ -80,6 +80,11 @@ export interface FaultProxyOptions {
   readonly hardStopMillis?: number;
   /** Keep request and response bodies of these operations in `exchanges` (e.g. to see which SubmitJob reached the endpoint). @default [] */
   readonly recordBodiesOf?: readonly string[];
+  /**
+   * Batch's ListJobs lags behind SubmitJob: its answers leave out every job whose SubmitJob the endpoint answered less
+   * than this long ago (answer delivered or lost), as an eventually consistent listing would. @default 0
+   */
+  readonly listingLagMillis?: number;
 }
 
 /** The name a fault is counted under: the kind, prefixed `lost-` when it replaced an answer the endpoint gave. */
@@ -226,6 +231,8 @@ export class FaultProxy {
   private readonly operations: Record<string, OperationStats> = {};
   private readonly seenInvocationsByOperation = new Map<string, Set<string>>();
   private injected = 0;
+  /** When the endpoint created each job this proxy saw created (jobId → epoch milliseconds). */
+  private readonly jobCreatedAt = new Map<string, number>();
   private hardStop: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
 
@@ -379,6 +386,14 @@ export class FaultProxy {
     }
 
     const answer = await this.forward(request, path, body);
+    if (sameOperation(operation, 'SubmitJob') && answer.status < 300) {
+      const jobId = (parseBody(answer.body) as { jobId?: unknown } | undefined)?.jobId;
+      if (typeof jobId === 'string') this.jobCreatedAt.set(jobId, Date.now());
+    }
+    if (sameOperation(operation, 'ListJobs') && answer.status < 300 && (this.options.listingLagMillis ?? 0) > 0) {
+      answer.body = this.hideYoungJobs(answer.body);
+      answer.headers['content-length'] = String(answer.body.length);
+    }
     exchange.forwarded = true;
     exchange.upstreamStatus = answer.status;
     stats.forwarded++;
@@ -395,6 +410,15 @@ export class FaultProxy {
     response.end(answer.body);
     exchange.delivered = true;
     stats.delivered++;
+  }
+
+  /** A ListJobs answer without the jobs created less than `listingLagMillis` ago. */
+  private hideYoungJobs(body: Buffer): Buffer {
+    const listed = parseBody(body) as { jobSummaryList?: Array<{ jobId?: string }> } | string;
+    if (typeof listed !== 'object' || listed === null || !Array.isArray(listed.jobSummaryList)) return body;
+    const listedBefore = Date.now() - (this.options.listingLagMillis ?? 0);
+    const jobSummaryList = listed.jobSummaryList.filter((job) => (this.jobCreatedAt.get(job.jobId ?? '') ?? 0) <= listedBefore);
+    return Buffer.from(JSON.stringify({ ...listed, jobSummaryList }));
   }
 
   private forward(request: IncomingMessage, path: string, body: Buffer): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {

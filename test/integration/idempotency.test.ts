@@ -1,7 +1,7 @@
 import { ListJobsCommand } from '@aws-sdk/client-batch';
 import { CreateTableCommand, DynamoDBClient, ScanCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { SdkBatchGateway } from '../../lambda/aws/batch';
-import { PowertoolsIdempotency } from '../../lambda/aws/idempotency';
+import { DynamoDbAttemptLedger, PowertoolsIdempotency } from '../../lambda/aws/idempotency';
 import { SdkS3Gateway } from '../../lambda/aws/s3';
 import type { BatchGateway } from '../../lambda/core/ports';
 import { createHandler } from '../../lambda/handlers/submit';
@@ -44,7 +44,7 @@ function configFor(environment: BatchEnvironment, idempotencyTable?: string): Ru
       jobDefinitions: {
         align: {
           definition: `${environment.jobDefinitionName}:${environment.revision}`,
-          parameters: { input: Parameter.s3Object({ mustExist: true }), threads: Parameter.integer({ default: 1, min: 1, max: 64 }) },
+          parameters: { input: Parameter.s3Object({ mustExist: true, within: [`s3://${BUCKET}/reads/`] }), threads: Parameter.integer({ default: 1, min: 1, max: 64 }) },
         },
       },
       jobQueues: [environment.jobQueueArn],
@@ -74,6 +74,7 @@ describe('Integration: idempotent submit', () => {
       batch: options.batch ? options.batch(realBatch) : realBatch,
       s3: new SdkS3Gateway(clients.s3),
       idempotency: new PowertoolsIdempotency(config.idempotencyTable, config.idempotencyWindowSeconds, dynamodb()),
+      attempts: new DynamoDbAttemptLedger(config.idempotencyTable, config.idempotencyWindowSeconds, dynamodb()),
     });
     const jobsInMoto = async () =>
       (await fixtures.batch.send(new ListJobsCommand({ jobQueue: environment.jobQueueArn, jobStatus: 'SUCCEEDED' }))).jobSummaryList ?? [];
@@ -90,11 +91,15 @@ describe('Integration: idempotent submit', () => {
     expect(repeat).toEqual(first);
     expect(batchCalls.count('SubmitJob')).toBe(1);
     expect((await jobsInMoto()).map((job) => job.jobId)).toEqual([first.jobId]);
-    const records = (await table.send(new ScanCommand({ TableName: TABLE }))).Items ?? [];
+    const items = (await table.send(new ScanCommand({ TableName: TABLE }))).Items ?? [];
+    // Powertools' record of the result, and the record of the one SubmitJob attempt beside it.
+    const records = items.filter((item) => !item.id.S!.startsWith('pendant-submit-attempt#'));
     expect(records).toHaveLength(1);
     expect(records[0].status.S).toBe('COMPLETED');
-    // The record lives at least a day: the idempotency window.
-    expect(Number(records[0].expiration.N) - Date.now() / 1000).toBeGreaterThan(24 * 60 * 60 - 60);
+    const attempts = items.filter((item) => item.id.S!.startsWith('pendant-submit-attempt#'));
+    expect(attempts.map((item) => item.attempt.N)).toEqual(['1']);
+    // The records live at least a day: the idempotency window.
+    for (const item of items) expect(Number(item.expiration.N) - Date.now() / 1000).toBeGreaterThan(24 * 60 * 60 - 60);
   });
 
   it('throws IdempotencyConflictError for another request under the same key, submitting nothing', async () => {

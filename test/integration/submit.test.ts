@@ -16,7 +16,7 @@ const definitionArn = (nameAndRevision: string) => `arn:aws:batch:${REGION}:${AC
 
 function configFor(environment: BatchEnvironment): RuntimeConfig {
   const parameters = {
-    input: Parameter.s3Object({ mustExist: true }),
+    input: Parameter.s3Object({ mustExist: true, within: [`s3://${BUCKET}/reads/`] }),
     threads: Parameter.integer({ default: 1, min: 1, max: 64 }),
     mode: Parameter.enum(['fast', 'sensitive'], { default: 'fast' }),
   };
@@ -32,6 +32,14 @@ function configFor(environment: BatchEnvironment): RuntimeConfig {
         },
         // By name only: Batch's latest ACTIVE revision. It declares no override policy: nothing may be overridden.
         'align-latest': { definition: environment.jobDefinitionName, parameters },
+        // The list and number kinds, on the same Batch definition.
+        merge: {
+          definition: `${environment.jobDefinitionName}:${environment.revision}`,
+          parameters: {
+            parts: Parameter.s3Objects({ mustExist: true, within: [`s3://${BUCKET}/reads/`] }),
+            ratio: Parameter.number({ min: 0, max: 1 }),
+          },
+        },
       },
       jobQueues: [environment.jobQueueArn],
     }),
@@ -275,6 +283,32 @@ describe('Integration: submit', () => {
       await expect(submission).rejects.toBeInstanceOf(UnknownJobDefinitionError);
       expect(batchCalls.count('SubmitJob')).toBe(0);
     });
+  });
+
+  it('submits an s3Objects list as one JSON array string and a number as its decimal string, checking every object first', async () => {
+    const { fixtures, batchCalls, s3Calls, handler } = await setUp();
+    const second = `s3://${BUCKET}/reads/sample-2.fastq`;
+    await putObject(fixtures.s3, second);
+
+    const response = await handler({ jobDefinition: 'merge', parameters: { parts: [INPUT, second], ratio: '2.5e-1' } });
+
+    const job = await describeJob(fixtures.batch, response.jobId);
+    // threads is the shared Batch definition's own default.
+    expect(job.parameters).toEqual({ parts: JSON.stringify([INPUT, second]), ratio: '0.25', threads: '1' });
+    expect(JSON.parse(job.parameters!.parts)).toEqual([INPUT, second]);
+    expect(s3Calls.counts()).toEqual({ HeadObjectCommand: 2 });
+    expect(batchCalls.counts()).toEqual({ SubmitJobCommand: 1 });
+  });
+
+  it('throws S3ObjectNotFoundError naming the missing items of an s3Objects list, and creates no job', async () => {
+    const { batchCalls, handler } = await setUp();
+    const missing = [`s3://${BUCKET}/reads/sample-8.fastq`, `s3://${BUCKET}/reads/sample-9.fastq`];
+
+    const submission = handler({ jobDefinition: 'merge', parameters: { parts: [INPUT, ...missing], ratio: 0 } });
+
+    await expect(submission).rejects.toBeInstanceOf(S3ObjectNotFoundError);
+    await expect(submission).rejects.toMatchObject({ uris: missing });
+    expect(batchCalls.calls).toEqual([]);
   });
 
   it('throws S3ObjectNotFoundError naming the missing input, and creates no job', async () => {

@@ -13,9 +13,17 @@ const config = new RuntimeConfig(
       align: {
         definition: 'pendant-align:1',
         parameters: {
-          input: Parameter.s3Object({ mustExist: true }),
-          reference: Parameter.s3Object({ mustExist: true, default: `s3://${BUCKET}/reference/genome.fa` }),
+          // A must-exist input needs within: the configuration refuses one without, as synth does.
+          input: Parameter.s3Object({ mustExist: true, within: [`s3://${BUCKET}/reads/`, 's3://no-such-bucket/'] }),
+          reference: Parameter.s3Object({ mustExist: true, within: [`s3://${BUCKET}/reference/`], default: `s3://${BUCKET}/reference/genome.fa` }),
           threads: Parameter.integer({ default: 1, min: 1, max: 64 }),
+        },
+      },
+      merge: {
+        definition: 'pendant-merge:1',
+        parameters: {
+          parts: Parameter.s3Objects({ mustExist: true, within: [`s3://${BUCKET}/reads/`], maxItems: 3 }),
+          ratio: Parameter.number({ min: 0, max: 1, default: 0.5 }),
         },
       },
     },
@@ -73,6 +81,45 @@ describe('Integration: validate', () => {
     expect(result.problems).toEqual(
       expect.arrayContaining([{ parameter: 'input', code: 'not-found', message: 'S3 object does not exist: s3://no-such-bucket/x.fastq' }]),
     );
+  });
+
+  it('checks every object of an s3Objects list, naming each missing one, then valid once all exist', async () => {
+    const { fixtures, calls, handler } = setUp();
+    await createBucket(fixtures.s3, BUCKET);
+    const parts = [1, 2, 3].map((index) => `s3://${BUCKET}/reads/part-${index}.fastq`);
+    await putObject(fixtures.s3, parts[0]);
+
+    await expect(handler({ jobDefinition: 'merge', parameters: { parts, ratio: '0.75' } })).resolves.toEqual({
+      valid: false,
+      problems: [
+        { parameter: 'parts', code: 'not-found', message: `S3 object does not exist: ${parts[1]}` },
+        { parameter: 'parts', code: 'not-found', message: `S3 object does not exist: ${parts[2]}` },
+      ],
+    });
+    expect(calls.counts()).toEqual({ HeadObjectCommand: 3 });
+
+    await putObject(fixtures.s3, parts[1]);
+    await putObject(fixtures.s3, parts[2]);
+    // The same list as the JSON string the job receives is accepted too.
+    await expect(handler({ jobDefinition: 'merge', parameters: { parts: JSON.stringify(parts) } })).resolves.toEqual({ valid: true, problems: [] });
+  });
+
+  it('refuses a list item outside within, too many items and a number out of range without asking S3', async () => {
+    const { calls, handler } = setUp();
+    const inside = `s3://${BUCKET}/reads/a.fastq`;
+
+    await expect(handler({ jobDefinition: 'merge', parameters: { parts: [inside, 's3://elsewhere/b.fastq'], ratio: 1.5 } })).resolves.toEqual({
+      valid: false,
+      problems: [
+        { parameter: 'parts', code: 'outside-allowed-location', message: `item 1: must lie under s3://${BUCKET}/reads/, got s3://elsewhere/b.fastq` },
+        { parameter: 'ratio', code: 'range', message: 'must be between 0 and 1, got 1.5' },
+      ],
+    });
+    await expect(handler({ jobDefinition: 'merge', parameters: { parts: [inside, inside, inside, inside] } })).resolves.toEqual({
+      valid: false,
+      problems: [{ parameter: 'parts', code: 'length', message: 'must list 1 to 3 S3 objects, got 4' }],
+    });
+    expect(calls.counts()).toEqual({});
   });
 
   it('asks S3 only about objects whose values are valid', async () => {

@@ -10,7 +10,7 @@ function loadWith(env: Record<string, string>): Clients {
   try {
     let fresh: Clients | undefined;
     jest.isolateModules(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.isolateModules loads afresh only what is required inside it
       fresh = require('../../lambda/aws/clients') as Clients;
     });
     // The clients read the environment when first made, so make them while it is set.

@@ -39,13 +39,17 @@ describe('Function: submit › idempotency', () => {
 
   it('hands the store the key and the request without the key, and submits through it', async () => {
     const { asked, store } = recordingStore();
-    const handler = createHandler({ config, idempotency: store });
+    const begun: number[] = [];
+    const attempts = { latest: async () => undefined, begin: async (_hash: string, attempt: { number: number }) => void begun.push(attempt.number), settle: async () => undefined };
+    const handler = createHandler({ config, idempotency: store, attempts });
 
     const response = await handler({ jobDefinition: 'align', parameters: { threads: 4 }, jobName: 'run-1', idempotencyKey: 'order-42' });
 
     expect(response.jobId).toBe(JOB_ID);
     expect(asked).toEqual([{ key: 'order-42', request: { jobDefinition: 'align', parameters: { threads: 4 }, jobName: 'run-1' } }]);
     expect(batch).toHaveReceivedCommandTimes(SubmitJobCommand, 1);
+    // The SubmitJob was recorded as attempt 1 of the key before it was sent.
+    expect(begun).toEqual([1]);
   });
 
   it('does not ask the store for a request without a key', async () => {

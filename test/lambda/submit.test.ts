@@ -31,7 +31,7 @@ const s3 = mockClient(S3Client);
 
 const ALIGN_PARAMETERS: ParameterSpecs = {
   input: Parameter.s3Object({ mustExist: true, within: ['s3://genomes/runs/'] }),
-  reference: Parameter.s3Object({ mustExist: true, default: 's3://genomes/ref/hg38.fa' }),
+  reference: Parameter.s3Object({ mustExist: true, within: ['s3://genomes/ref/'], default: 's3://genomes/ref/hg38.fa' }),
   threads: Parameter.integer({ min: 1, max: 64, default: 8 }),
   notes: Parameter.string({ default: 'none' }),
 };

@@ -17,7 +17,7 @@ const s3 = mockClient(S3Client);
 
 const ALIGN_PARAMETERS: ParameterSpecs = {
   input: Parameter.s3Object({ mustExist: true, within: ['s3://genomes/runs/'] }),
-  reference: Parameter.s3Object({ mustExist: true, default: 's3://genomes/ref/hg38.fa' }),
+  reference: Parameter.s3Object({ mustExist: true, within: ['s3://genomes/ref/', 's3://genomes/runs/'], default: 's3://genomes/ref/hg38.fa' }),
   output: Parameter.s3Prefix({ within: ['s3://results/'], default: 's3://results/default/' }),
   threads: Parameter.integer({ min: 1, max: 64, default: 8 }),
   mode: Parameter.enum(['fast', 'sensitive'], { default: 'fast' }),
@@ -198,7 +198,7 @@ describe('Function: validate', () => {
     const parameters: Record<string, ReturnType<typeof Parameter.s3Object>> = {};
     const values: Record<string, string> = {};
     for (let index = 0; index < 20; index++) {
-      parameters[`file${index}`] = Parameter.s3Object({ mustExist: true });
+      parameters[`file${index}`] = Parameter.s3Object({ mustExist: true, within: ['s3://genomes/inputs/'] });
       values[`file${index}`] = `s3://genomes/inputs/${index}.bam`;
     }
     let inFlight = 0;
@@ -262,7 +262,7 @@ describe('Function: validate', () => {
     [
       'a parameter value is an object',
       { jobDefinition: 'align', parameters: { input: { bucket: 'genomes' } } },
-      'invalid request: parameters.input: must be a string, number or boolean, got an object [type]',
+      'invalid request: parameters.input: must be a string, number, boolean or array of strings, got an object [type]',
     ],
   ])('throws when %s, without calling AWS', async (_case, event, message) => {
     await expectRejection(createHandler({ config: config() })(event), InvalidRequestError, message);

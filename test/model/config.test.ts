@@ -217,6 +217,24 @@ describe('RuntimeConfig', () => {
       );
     });
 
+    // The rule JobDefinition applies at synth, applied again where the functions read their configuration.
+    it.each([
+      ['an s3Object', Parameter.s3Object({ mustExist: true })],
+      ['an s3Objects', Parameter.s3Objects({ mustExist: true, within: [] })],
+    ])('throws when %s input must exist but has no within, as synth does', (_kind, input) => {
+      expectConfigurationError(
+        read(JSON.stringify({ align: { definition: 'align:1', parameters: { input } } })),
+        'PENDANT_JOB_DEFINITIONS',
+        'job definition "align": parameter "input": must exist, so it needs "within": the S3 prefixes the runtime functions may read',
+      );
+    });
+
+    it('reads the number and s3Objects kinds back as declared', () => {
+      const parameters = { ratio: Parameter.number({ min: 0, max: 1, default: 0.5 }), mates: Parameter.s3Objects({ mustExist: true, within: ['s3://bkt/in/'], maxItems: 4 }) };
+      const config = new RuntimeConfig(encodeConfig({ jobDefinitions: { align: { definition: 'align:1', parameters } } }));
+      expect(config.jobDefinitions.get('align')?.parameters).toEqual(parameters);
+    });
+
     describe('with revisions from PENDANT_JOB_DEFINITION_REVISIONS', () => {
       it('gives each definition its own revision, wherever its declaration stands', () => {
         const config = new RuntimeConfig(
@@ -337,8 +355,9 @@ describe('RuntimeConfig', () => {
     );
   });
 
-  describe.each<[string, 'maxConcurrency' | 'logsMaxResponseBytes', number, number, number]>([
+  describe.each<[string, 'maxConcurrency' | 'logsMaxResponseBytes' | 'listJobsLagBoundSeconds', number, number, number]>([
     ['PENDANT_MAX_CONCURRENCY', 'maxConcurrency', DEFAULT_MAX_CONCURRENCY, 1, 64],
+    ['PENDANT_LIST_JOBS_LAG_BOUND_SECONDS', 'listJobsLagBoundSeconds', 30, 1, 600],
     ['PENDANT_LOGS_MAX_RESPONSE_BYTES', 'logsMaxResponseBytes', DEFAULT_LOGS_MAX_RESPONSE_BYTES, 1024, 6 * 1024 * 1024],
   ])('%s', (variable, property, fallback, min, max) => {
     const read = (value: string | undefined) => new RuntimeConfig({ [variable]: value })[property];
@@ -356,6 +375,17 @@ describe('RuntimeConfig', () => {
     it.each([String(min - 1), String(max + 1), '-1', '2.5', 'eight', 'NaN', 'Infinity', '9007199254740993'])('throws when it is %j', (value) => {
       expectConfigurationError(() => read(value), variable, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
     });
+  });
+
+  it('reads back the ListJobs lag bound and the platform id encodeConfig writes', () => {
+    const config = new RuntimeConfig(encodeConfig({ listJobsLagBoundSeconds: 12, platformId: 'Platform/Batch-1a2b3c4d' }));
+    expect(config.listJobsLagBoundSeconds).toBe(12);
+    expect(config.platformId).toBe('Platform/Batch-1a2b3c4d');
+    expect(new RuntimeConfig({}).platformId).toBeUndefined();
+  });
+
+  it.each(['has space', 'x'.repeat(129), 'comma,separated'])('throws when the platform id is %j', (value) => {
+    expectConfigurationError(() => new RuntimeConfig({ [ENV.PLATFORM_ID]: value }).platformId, ENV.PLATFORM_ID, `must be 1 to 128 letters, digits or any of _.:/=+-@, got ${JSON.stringify(value)}`);
   });
 
   it('defaults to 8 calls in flight and 4 MiB of logs a response', () => {

@@ -1,4 +1,5 @@
 import {
+  BatchJobFailedError,
   BatchJobNotFoundError,
   BatchJobSubmissionError,
   ConfigurationError,
@@ -9,6 +10,7 @@ import {
   PendantError,
   S3AccessDeniedError,
   S3ObjectNotFoundError,
+  SubmissionOutcomeUnknownError,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
   IdempotencyConflictError,
@@ -88,6 +90,18 @@ const EXAMPLES: Array<[string, PendantError, string, Record<string, unknown>]> =
     new IdempotencyInProgressError('order-42'),
     'a request with idempotency key "order-42" is still in progress; retry shortly',
     { idempotencyKey: 'order-42' },
+  ],
+  [
+    'SubmissionOutcomeUnknownError',
+    new SubmissionOutcomeUnknownError('order-42', '2026-01-01T00:00:31.000Z'),
+    'the outcome of an earlier submission with idempotency key "order-42" is not known yet: ListJobs may not list its job until 2026-01-01T00:00:31.000Z; retry then',
+    { idempotencyKey: 'order-42', decidableAfter: '2026-01-01T00:00:31.000Z' },
+  ],
+  [
+    'BatchJobFailedError',
+    new BatchJobFailedError(JOB_ID, 'Essential container in task exited', 3, 'demo/default/abc', ['reading input', 'cannot read input']),
+    `batch job ${JOB_ID} failed: Essential container in task exited (exit code 3)`,
+    { jobId: JOB_ID, statusReason: 'Essential container in task exited', exitCode: 3, logStreamName: 'demo/default/abc', lastLogLines: ['reading input', 'cannot read input'] },
   ],
 ];
 

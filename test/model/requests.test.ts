@@ -209,13 +209,18 @@ describe('parseValidateRequest', () => {
     ]);
   });
 
-  it('throws for every parameter value that is not a string, number or boolean', () => {
+  it('throws for every parameter value that is not a string, number, boolean or array of strings', () => {
     expect(problemsOf(parseValidateRequest, { jobDefinition: 'align', parameters: { a: null, b: [1], c: { d: 1 }, 'e.f': null, ok: 1 } })).toEqual([
-      { field: 'parameters.a', rule: 'type', message: 'must be a string, number or boolean, got null' },
-      { field: 'parameters.b', rule: 'type', message: 'must be a string, number or boolean, got an array' },
-      { field: 'parameters.c', rule: 'type', message: 'must be a string, number or boolean, got an object' },
-      { field: 'parameters."e.f"', rule: 'type', message: 'must be a string, number or boolean, got null' },
+      { field: 'parameters.a', rule: 'type', message: 'must be a string, number, boolean or array of strings, got null' },
+      { field: 'parameters.b', rule: 'type', message: 'must be a string, number, boolean or array of strings, got an array' },
+      { field: 'parameters.c', rule: 'type', message: 'must be a string, number, boolean or array of strings, got an object' },
+      { field: 'parameters."e.f"', rule: 'type', message: 'must be a string, number, boolean or array of strings, got null' },
     ]);
+  });
+
+  it('takes an array of strings as a parameter value: an s3Objects list, judged by its declaration later', () => {
+    const parameters = { inputs: ['s3://bkt/a.fq', 's3://bkt/b.fq'], none: [] };
+    expect(parseValidateRequest({ jobDefinition: 'align', parameters })).toEqual({ jobDefinition: 'align', parameters });
   });
 
   it('reports several problems at once', () => {

@@ -27,12 +27,13 @@ describe('cdk.json: the quick start', () => {
     expect(cdkJson.notices).toBe(false);
   });
 
-  it("keeps the platform's template free of the flags' custom resources: every function is one of pendant's (the five and the JobEvents recorder)", () => {
+  it("keeps the platform's template free of the flags' custom resources: every function is one of pendant's five, the JobEvents recorder or the demo pipeline's resume function", () => {
     // `@aws-cdk/aws-ec2:restrictDefaultSecurityGroup` would add a custom-resource Lambda to a VPC that does not say
     // otherwise; the platform's VPC does (nothing in it uses the default security group).
     const { platform } = exampleApp();
     const template = Template.fromStack(platform);
-    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(6);
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(7);
+    expect(Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('JobWaiterResumeFunction'))).toHaveLength(1);
     expect(Object.keys(template.findResources('Custom::VpcRestrictDefaultSG'))).toHaveLength(0);
   });
 

@@ -12,7 +12,7 @@ const ROOT = join(__dirname, '..', '..', '..');
 const CDK_CLI = join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
 const CLI_TIMEOUT_MILLIS = 120_000;
 
-export type FunctionRole = 'validate' | 'submit' | 'status' | 'logs' | 'terminate' | 'caller';
+export type FunctionRole = 'validate' | 'submit' | 'status' | 'logs' | 'terminate' | 'caller' | 'resume';
 
 /** A resource of the deployed app: its stack and logical id. */
 export interface ResourceId {
@@ -28,6 +28,8 @@ export interface ExampleAppIds {
   readonly jobLogGroup: ResourceId;
   /** The demo job's name in AWS Batch: unique to its stack, unlike the name requests give. */
   readonly demoJobDefinitionName: string;
+  /** The platform stack's demo pipeline (a RunJobStateMachine). */
+  readonly pipeline: ResourceId;
 }
 
 /**
@@ -53,7 +55,9 @@ export function synthExampleApp(outdir: string, options: ExampleAppOptions = {})
       logs: resourceId(runtime.logsFunction),
       terminate: resourceId(runtime.terminateFunction),
       caller: resourceId(caller.caller),
+      resume: resourceId(platform.pipeline.runJob.waiter.resumeFunction),
     },
+    pipeline: resourceId(platform.pipeline.stateMachine),
     jobQueues: platform.platform.jobQueues.map(resourceId),
     jobLogGroup: resourceId(platform.platform.jobLogGroup),
     demoJobDefinitionName: platform.platform.jobDefinition('demo-job').physicalName,
@@ -66,7 +70,7 @@ function resourceId(construct: IConstruct): ResourceId {
   while (element !== undefined && !(element instanceof CfnElement)) element = element.node.defaultChild;
   if (element === undefined) throw new Error(`${construct.node.path} has no CloudFormation resource`);
   const stack = Stack.of(element);
-  return { stackName: stack.stackName, logicalId: stack.getLogicalId(element as CfnElement) };
+  return { stackName: stack.stackName, logicalId: stack.getLogicalId(element) };
 }
 
 export interface CdkCliProps {

@@ -208,7 +208,7 @@ async function startPodmanService(podman: string): Promise<ContainerEngine> {
 
 /** A statically linked busybox to build the job image from, or why there is none. */
 export function findStaticBusybox(): { path?: string; problem?: string } {
-  const candidates = process.env[BUSYBOX_VARIABLE] ? [process.env[BUSYBOX_VARIABLE]!] : ['/bin/busybox', '/usr/bin/busybox'];
+  const candidates = process.env[BUSYBOX_VARIABLE] ? [process.env[BUSYBOX_VARIABLE]] : ['/bin/busybox', '/usr/bin/busybox'];
   for (const path of candidates) {
     if (!existsSync(path)) continue;
     if (isStaticElf(readFileSync(path))) return { path };
@@ -257,7 +257,7 @@ export async function buildJobImage(api: DockerApi, busybox: string): Promise<st
     const archive = execFileSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 256 * 1024 * 1024 });
     // `repo` may carry the tag (Docker documents it; podman 4 ignores a separate `tag` on import).
     const query = new URLSearchParams({ fromSrc: '-', repo: image, changes: 'ENV PATH=/bin' });
-    const answer = await api.call('POST', `/images/create?${query}`, archive, 'application/x-tar');
+    const answer = await api.call('POST', `/images/create?${query.toString()}`, archive, 'application/x-tar');
     if (answer.status !== 200) throw new Error(`importing the job image into ${api.dockerHost}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -74,7 +74,11 @@ export class DeployedStacks {
         problems.push(`${id} (${resource.Type}) is not in the stack`);
         continue;
       }
-      if (!found.PhysicalResourceId) problems.push(`${id} (${resource.Type}) has no physical id`);
+      // moto 5.2.1 records an AWS::Lambda::Permission (here: EventBridge's right to invoke the resume function) with
+      // no physical id, where CloudFormation gives it one; its status must still be COMPLETE.
+      if (!found.PhysicalResourceId && resource.Type === 'AWS::Lambda::Permission') {
+        if (!/_COMPLETE$/.test(found.ResourceStatus ?? '')) problems.push(`${id} (${resource.Type}) is ${found.ResourceStatus}`);
+      } else if (!found.PhysicalResourceId) problems.push(`${id} (${resource.Type}) has no physical id`);
       else if (!/_COMPLETE$/.test(found.ResourceStatus ?? '')) problems.push(`${id} (${resource.Type}) is ${found.ResourceStatus}`);
       else if (found.ResourceType !== resource.Type) problems.push(`${id} is a ${found.ResourceType} in the stack, a ${resource.Type} in the template`);
       else {

@@ -82,9 +82,9 @@ function loadContainer(): { handler: (typeof TerminateModule)['handler']; batch:
   let terminate: typeof TerminateModule | undefined;
   let clients: typeof ClientsModule | undefined;
   jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.isolateModules loads afresh only what is required inside it
     terminate = require('../../../lambda/handlers/terminate') as typeof TerminateModule;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest.isolateModules loads afresh only what is required inside it
     clients = require('../../../lambda/aws/clients') as typeof ClientsModule;
   });
   return { handler: terminate!.handler, batch: clients!.batchClient() };
