@@ -5,7 +5,7 @@ import { DynamoJobEventsStore } from '../lambda/aws/job-events';
 import { logger } from '../lambda/handlers/edge';
 import { createHandler as createRecorder } from '../lambda/handlers/record';
 import { createHandler as createStatus } from '../lambda/handlers/status';
-import { encodeConfig, RuntimeConfig, StatusResponse } from '../lib/model';
+import { encodeConfig, RuntimeConfig } from '../lib/model';
 import { jobStateChangeEvent } from '../test/support/batch-events';
 import { replaceSection } from '../test/support/markdown';
 import { motoClients, recordCalls, resetMoto } from '../test/integration/moto/aws';
@@ -68,7 +68,7 @@ async function measure(): Promise<Row[]> {
       const started = performance.now();
       for (const request of requests) {
         const answer = await status(request);
-        if ('jobs' in answer && (answer as StatusResponse).notFound.length > 0) throw new Error('a job went missing');
+        if ('jobs' in answer && (answer).notFound.length > 0) throw new Error('a job went missing');
       }
       times.push(performance.now() - started);
     }
@@ -127,6 +127,7 @@ async function main(): Promise<void> {
   logger.setLogLevel('SILENT');
   const startedAt = new Date().toISOString();
   const load = { start: loadAverages() as number[], end: [] as number[] };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as in bench/run.ts: loaded only when the bench runs
   const { startMoto, stopMoto } = require('../test/integration/moto/server') as typeof import('../test/integration/moto/server');
   await startMoto();
   let rows: Row[];

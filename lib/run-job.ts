@@ -160,17 +160,17 @@ export interface RunJobRequest {
   /** The job definition's declared name. */
   readonly jobDefinition: string;
   /** Parameter values by name. @default - the definition's defaults */
-  readonly parameters?: { [name: string]: any };
+  readonly parameters?: { [name: string]: unknown };
   /** A configured queue's name or ARN. @default - the first configured queue */
   readonly jobQueue?: string;
   /** A revision number, or `'latest'`. @default - the revision deployed with the function */
-  readonly revision?: any;
+  readonly revision?: unknown;
   /** `{ command?, environment?, vcpus?, memoryMiB?, gpus? }`, within the definition's override policy. @default - none */
-  readonly containerOverrides?: { [field: string]: any };
+  readonly containerOverrides?: { [field: string]: unknown };
   /** Makes an array job of this many children (2–10,000). @default - a single job */
   readonly arraySize?: number;
   /** Job ids (or `{ jobId, type }` objects) this job waits for. @default - none */
-  readonly dependsOn?: any[];
+  readonly dependsOn?: unknown[];
   /** @default - a name made from the job definition's */
   readonly jobName?: string;
   /** For a fair-share queue. @default - none */

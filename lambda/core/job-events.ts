@@ -107,6 +107,6 @@ function eventsFirst(batch: BatchGateway, events: JobEventsStore, recorded: Map<
     return [...[...known.values()].map((job) => job.detail), ...described];
   };
   return new Proxy(batch, {
-    get: (target, key, receiver) => (key === 'describeJobs' ? describeJobs : Reflect.get(target, key, receiver)),
+    get: (target, key, receiver) => (key === 'describeJobs' ? describeJobs : (Reflect.get(target, key, receiver) as unknown)),
   });
 }

@@ -120,7 +120,7 @@ function decodeChildrenToken(token: string, jobId: string, status: JobStatus): s
   } catch {
     fields = undefined;
   }
-  const [version, parent, tokenStatus, batchToken] = Array.isArray(fields) ? fields : [];
+  const [version, parent, tokenStatus, batchToken]: unknown[] = Array.isArray(fields) ? (fields as unknown[]) : [];
   if (version !== 1 || typeof parent !== 'string' || typeof tokenStatus !== 'string' || typeof batchToken !== 'string' || batchToken === '') {
     throw refuse('is not a token from a previous status response');
   }

@@ -237,7 +237,6 @@ async function execute(deps: SubmitDeps, prepared: Prepared): Promise<SubmitResp
       knowLatest = true;
       continue;
     }
-    previous = attempt;
     knowLatest = true;
     try {
       return answer(await deps.batch.submitJob({ ...input, jobDefinition }));
@@ -263,17 +262,19 @@ async function execute(deps: SubmitDeps, prepared: Prepared): Promise<SubmitResp
 class InvocationLedger implements AttemptLedger {
   private readonly attempts = new Map<string, SubmitAttempt>();
 
-  public async latest(keyHash: string): Promise<SubmitAttempt | undefined> {
-    return this.attempts.get(keyHash);
+  public latest(keyHash: string): Promise<SubmitAttempt | undefined> {
+    return Promise.resolve(this.attempts.get(keyHash));
   }
 
-  public async begin(keyHash: string, attempt: SubmitAttempt): Promise<void> {
+  public begin(keyHash: string, attempt: SubmitAttempt): Promise<void> {
     this.attempts.set(keyHash, attempt);
+    return Promise.resolve();
   }
 
-  public async settle(keyHash: string, number: number, outcome: { readonly openUntil: number } | { readonly refused: true }): Promise<void> {
+  public settle(keyHash: string, number: number, outcome: { readonly openUntil: number } | { readonly refused: true }): Promise<void> {
     const attempt = this.attempts.get(keyHash);
     if (attempt?.number === number) this.attempts.set(keyHash, { ...attempt, ...outcome });
+    return Promise.resolve();
   }
 }
 

@@ -228,7 +228,7 @@ export function parseJobStateChange(event: unknown): JobStateChange {
   }
   reader.finish(undefined);
 
-  const job = summarizeJobDetail(detail as BatchJobDetail);
+  const job = summarizeJobDetail(detail);
   const attempt = isTerminal(job.status) ? job.attempts.length : job.attempts.length + 1;
   return {
     eventId: eventId!,
@@ -280,7 +280,7 @@ function readContainer(reader: EventReader, value: unknown, field: string): void
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? typeof value;
   return text.length > 64 ? `${text.slice(0, 61)}...` : text;
 }
 

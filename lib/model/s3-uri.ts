@@ -31,6 +31,7 @@ export function isWellFormedText(text: string): boolean {
  * be read as `s3://bkt/secret`; and text not in Unicode normalization form C, which looks like another key (an `é`
  * typed as `e` and a combining accent names a different object than the `é` a prefix declares).
  */
+// eslint-disable-next-line no-control-regex -- control characters are what this rule refuses
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:\/|$)/;
 

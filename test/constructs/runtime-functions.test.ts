@@ -441,8 +441,8 @@ describe('RuntimeFunctions', () => {
         const shipped = JSON.parse(readFileSync(join(directory, CONFIG_FILE_NAME), 'utf8'));
         expect(Object.keys(shipped)).toEqual(operation === 'submit' ? [ENV.JOB_DEFINITIONS, ENV.PLATFORM_ID, ENV.JOB_QUEUE_SETTINGS] : [ENV.JOB_DEFINITIONS]);
         expect(JSON.parse(shipped[ENV.JOB_DEFINITIONS])).toEqual({
-          alpha: { definition: f.definitions[0].physicalName, parameters: parameterSpecs(ALPHA_PARAMETERS!), platform: 'FARGATE', revisionIndex: 0 },
-          beta: { definition: f.definitions[1].physicalName, parameters: parameterSpecs(BETA_PARAMETERS!), platform: 'FARGATE', revisionIndex: 1 },
+          alpha: { definition: f.definitions[0].physicalName, parameters: parameterSpecs(ALPHA_PARAMETERS), platform: 'FARGATE', revisionIndex: 0 },
+          beta: { definition: f.definitions[1].physicalName, parameters: parameterSpecs(BETA_PARAMETERS), platform: 'FARGATE', revisionIndex: 1 },
         });
       },
     );
@@ -452,8 +452,8 @@ describe('RuntimeFunctions', () => {
       const env = functionEnvironment(directory, { [ENV.JOB_DEFINITION_REVISIONS]: '7,3', [ENV.JOB_QUEUES]: '["queue-a","queue-b"]' });
       const config = RuntimeConfig.fromEnv(env);
       expect([...config.jobDefinitions.values()]).toEqual([
-        { declaredName: 'alpha', physicalName: f.definitions[0].physicalName, revision: 7, platform: 'FARGATE', parameters: parameterSpecs(ALPHA_PARAMETERS!), overrides: {} },
-        { declaredName: 'beta', physicalName: f.definitions[1].physicalName, revision: 3, platform: 'FARGATE', parameters: parameterSpecs(BETA_PARAMETERS!), overrides: {} },
+        { declaredName: 'alpha', physicalName: f.definitions[0].physicalName, revision: 7, platform: 'FARGATE', parameters: parameterSpecs(ALPHA_PARAMETERS), overrides: {} },
+        { declaredName: 'beta', physicalName: f.definitions[1].physicalName, revision: 3, platform: 'FARGATE', parameters: parameterSpecs(BETA_PARAMETERS), overrides: {} },
       ]);
       expect(config.jobQueues).toEqual([
         { queue: 'queue-a', name: 'queue-a', platform: 'FARGATE', fairShare: false },

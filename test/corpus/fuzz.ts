@@ -293,7 +293,7 @@ export function awsViolations(call: AwsCall): Violation[] {
       if (input.arrayJobId !== undefined) {
         // AWS Batch API Reference, ListJobs: maxResults 1–1,000; a status, since none lists only RUNNING children.
         const maxResults = input.maxResults as number;
-        check(AWS_JOB_ID.test(String(input.arrayJobId)), 'ListJobs.arrayJobId', `id ${preview(input.arrayJobId)} is not a job id`);
+        check(typeof input.arrayJobId === 'string' && AWS_JOB_ID.test(input.arrayJobId), 'ListJobs.arrayJobId', `id ${preview(input.arrayJobId)} is not a job id`);
         check(Number.isInteger(maxResults) && maxResults >= 1 && maxResults <= 1000, 'ListJobs.maxResults', `maxResults ${maxResults} (1–1,000)`);
         check(JOB_STATUSES.includes(input.status as JobStatus), 'ListJobs.jobStatus', `status ${preview(input.status)}`);
         break;
@@ -371,6 +371,7 @@ function isWellFormed(text: string): boolean {
 
 /** The key rules the README states (no control characters, no `.` or `..` segment, NFC), restated. */
 function followsKeyRules(key: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are what the rule refuses
   return !/[\u0000-\u001f\u007f-\u009f]/.test(key) && !key.split('/').some((segment) => segment === '.' || segment === '..') && key.normalize('NFC') === key;
 }
 

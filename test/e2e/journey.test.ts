@@ -569,7 +569,7 @@ describe('End to end: the example app deployed into moto', () => {
         await eventually(async () => {
           const item = await ddb.send(new GetItemCommand({ TableName: captured, Key: { jobId: { S: job.jobId } } }));
           expect(item.Item?.taskToken?.S).toEqual(expect.any(String));
-          taskToken = item.Item!.taskToken!.S!;
+          taskToken = item.Item!.taskToken.S!;
         });
         const invokeResume = async (event: unknown) => {
           const answer = await operator.send(new InvokeCommand({ FunctionName: names.resume, Payload: Buffer.from(JSON.stringify(event)) }));

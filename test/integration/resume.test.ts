@@ -6,7 +6,7 @@ import { DynamoTaskTokenStore, SdkTaskGateway } from '../../lambda/aws/resume';
 import type { LogTail } from '../../lambda/core/resume';
 import { createHandler as createLogsHandler } from '../../lambda/handlers/logs';
 import { createHandler } from '../../lambda/handlers/resume';
-import { DEFAULT_JOB_LOG_GROUP, encodeConfig, JobSummary, LogsResponse, RuntimeConfig } from '../../lib/model';
+import { DEFAULT_JOB_LOG_GROUP, encodeConfig, JobSummary, RuntimeConfig } from '../../lib/model';
 import { jobStateChangeEvent } from '../support/batch-events';
 import { CREDENTIALS, motoClients, motoEndpoint, REGION, resetMoto } from './moto/aws';
 import { createBatchEnvironment, submitHeldJob, submitJob, writeLogEvents } from './moto/fixtures';
@@ -77,7 +77,7 @@ describe('Integration: resume', () => {
     const tailed: Array<{ jobId: string; lines: string[] }> = [];
     const tail: LogTail = {
       lastLines: async (jobId, count) => {
-        const lines = ((await logsHandler({ jobId, tail: count })) as LogsResponse).events.map((event) => event.message);
+        const lines = ((await logsHandler({ jobId, tail: count }))).events.map((event) => event.message);
         tailed.push({ jobId, lines });
         return lines;
       },

@@ -6,7 +6,7 @@ import { SdkLogsGateway } from '../../lambda/aws/logs';
 import { createHandler as createLogsHandler } from '../../lambda/handlers/logs';
 import { createHandler as createStatusHandler } from '../../lambda/handlers/status';
 import { createHandler as createTerminateHandler } from '../../lambda/handlers/terminate';
-import { encodeConfig, JobStatusResponse, LogsResponse, RuntimeConfig, StatusResponse, TerminateJobsResponse } from '../../lib/model';
+import { encodeConfig, JobStatusResponse, RuntimeConfig, StatusResponse, TerminateJobsResponse } from '../../lib/model';
 import { recordCalls } from '../integration/moto/aws';
 
 /**
@@ -175,7 +175,7 @@ describe('AWS calls per request, counted by SDK middleware', () => {
       const batchCalls = recordCalls(client);
       const logsCalls = recordCalls(logsClient);
       const handler = createLogsHandler({ config, batch: new SdkBatchGateway(client), logs: new SdkLogsGateway(logsClient) });
-      const response = (await handler({ jobId: jobId(1), fromEnd: true, limit: 50 })) as LogsResponse;
+      const response = (await handler({ jobId: jobId(1), fromEnd: true, limit: 50 }));
       expect(response.events.map((event) => event.message)).toEqual(Array.from({ length: 50 }, (_, index) => `line ${950 + index}`));
       expect(batchCalls.counts()).toEqual({ DescribeJobsCommand: 1 });
       expect(logsCalls.counts()).toEqual({ GetLogEventsCommand: 1 });

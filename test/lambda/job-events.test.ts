@@ -9,12 +9,13 @@ const JOB_ID = '4c7599ae-0a82-49aa-ba5a-4727fcce14a8';
 
 describe('Function: status › history', () => {
   it('throws ConfigurationError naming the table variable when history is asked of a function without JobEvents', async () => {
-    const batch = { describeJobs: jest.fn() } as unknown as BatchGateway;
+    const describeJobs = jest.fn();
+    const batch = { describeJobs } as unknown as BatchGateway;
     const handler = createHandler({ config: new RuntimeConfig(encodeConfig({ jobQueues: ['q'] })), batch });
 
     await expect(handler({ jobId: JOB_ID, history: true })).rejects.toThrow(ConfigurationError);
     await expect(handler({ jobId: JOB_ID, history: true })).rejects.toThrow('invalid configuration in PENDANT_JOB_EVENTS_TABLE: is not set');
-    expect(batch.describeJobs).not.toHaveBeenCalled();
+    expect(describeJobs).not.toHaveBeenCalled();
   });
 
   it('parses history as a boolean beside jobId or jobIds, and refuses anything else', () => {

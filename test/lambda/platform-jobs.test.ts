@@ -11,7 +11,7 @@ const OTHER_QUEUE_ARN = 'arn:aws:batch:us-east-1:123456789012:job-queue/someone-
 const config = new RuntimeConfig(encodeConfig({ jobQueues: ['pendant-fargate'], platformId: 'Platform1' }));
 
 const job = (jobId: string, jobQueue: string, tags?: Record<string, string>): JobDetail =>
-  ({ jobId, jobName: jobId, jobQueue, status: 'RUNNABLE', jobDefinition: 'd:1', startedAt: undefined, createdAt: 1, tags }) as JobDetail;
+  ({ jobId, jobName: jobId, jobQueue, status: 'RUNNABLE', jobDefinition: 'd:1', startedAt: undefined, createdAt: 1, tags });
 
 const ours = job('ours', QUEUE_ARN, { [PLATFORM_TAG]: 'Platform1' });
 const elsewhere = job('elsewhere', OTHER_QUEUE_ARN, { [PLATFORM_TAG]: 'Platform1' });

@@ -6,7 +6,7 @@ import { SdkBatchGateway } from '../../lambda/aws/batch';
 import { causeOf, failure, type LogTail, type TaskGateway, type TaskTokenStore } from '../../lambda/core/resume';
 import { createHandler as createLogsHandler } from '../../lambda/handlers/logs';
 import { createHandler } from '../../lambda/handlers/resume';
-import { BatchJobFailedError, encodeConfig, InvalidRequestError, JobSummary, LIMITS, LogsResponse, LogStreamNotFoundError, RuntimeConfig } from '../../lib/model';
+import { BatchJobFailedError, encodeConfig, InvalidRequestError, JobSummary, LIMITS, LogStreamNotFoundError, RuntimeConfig } from '../../lib/model';
 import { jobStateChangeEvent } from '../support/batch-events';
 import { expectRejection } from '../support/errors';
 
@@ -127,7 +127,7 @@ describe('Function: logs (tail)', () => {
       nextForwardToken: 'f/1',
     });
     const handler = createLogsHandler({ config: new RuntimeConfig({}) });
-    const response = (await handler({ jobId: JOB_ID, tail: 2 })) as LogsResponse;
+    const response = (await handler({ jobId: JOB_ID, tail: 2 }));
     expect(response.events.map((event) => event.message)).toEqual(['b', 'c']);
     expect(response.nextToken).toBeNull();
     expect(logs).toHaveReceivedCommandTimes(GetLogEventsCommand, 1);

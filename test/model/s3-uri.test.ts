@@ -19,6 +19,7 @@ const NFC_RULE = 'key must be in Unicode normalization form C (NFC)';
 
 /** A key pendant takes: no control character, no `.` or `..` segment, in NFC (see S3Uri.parse). */
 function isAcceptedKey(key: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are what the rule refuses
   return !/[\u0000-\u001f\u007f-\u009f]/.test(key) && !key.split('/').some((segment) => segment === '.' || segment === '..') && key.normalize('NFC') === key;
 }
 
