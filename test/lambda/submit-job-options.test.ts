@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createHandler } from '../../lambda/handlers/submit';
 import { IDEMPOTENCY_TAG } from '../../lambda/core/submit';
-import type { IdempotencyGateway } from '../../lambda/core/ports';
+import type { AttemptLedger, IdempotencyGateway } from '../../lambda/core/ports';
 import { encodeConfig, InvalidRequestError, RuntimeConfig } from '../../lib/model';
 import { expectRejection } from '../support/errors';
 
@@ -14,6 +14,8 @@ const JOB_ID = '0f6ad6c4-3c1b-4d3a-9a57-5b8b0f7f3c21';
 
 /** Runs the work every time: these tests look at what is submitted, not at what is remembered. */
 const passThrough: IdempotencyGateway = { once: (_key, _request, work) => work() };
+/** A ledger with no earlier attempt, that records nothing. */
+const noAttempts: AttemptLedger = { latest: () => Promise.resolve(undefined), begin: () => Promise.resolve(), settle: () => Promise.resolve() };
 
 const handler = () =>
   createHandler({
@@ -34,6 +36,7 @@ const handler = () =>
       }),
     ),
     idempotency: passThrough,
+    attempts: noAttempts,
     now: () => new Date(Date.UTC(2024, 0, 2, 3, 4, 5)),
   });
 
