@@ -125,6 +125,10 @@ describe('Construct: RunJob', () => {
       'logStreamName.$': '$[0].logStreamName',
       'attempts.$': '$[0].attempts',
       'arrayStatusSummary.$': '$[0].arrayStatusSummary',
+      'jobDefinition.$': '$[0].jobDefinition',
+      'dependsOn.$': '$[0].dependsOn',
+      'tags.$': '$[0].tags',
+      'arrayProperties.$': '$[0].arrayProperties',
     });
   });
 

@@ -1,10 +1,8 @@
 import { BatchClient, DescribeJobsCommand, JobDetail } from '@aws-sdk/client-batch';
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { SdkBatchGateway } from '../../lambda/aws/batch';
 import { causeOf, failure, type LogTail, type TaskGateway, type TaskTokenStore } from '../../lambda/core/resume';
-import { createHandler as createLogsHandler } from '../../lambda/handlers/logs';
 import { createHandler } from '../../lambda/handlers/resume';
 import { BatchJobFailedError, encodeConfig, InvalidRequestError, JobSummary, LIMITS, LogStreamNotFoundError, RuntimeConfig } from '../../lib/model';
 import { jobStateChangeEvent } from '../support/batch-events';
@@ -107,39 +105,5 @@ describe('Function: resume', () => {
       expect(kept.at(-1)).toBe(lines.at(-1));
       expect(JSON.parse(cause)).toMatchObject({ statusReason: 'boom', exitCode: 1 });
     });
-  });
-});
-
-describe('Function: logs (tail)', () => {
-  const logs = mockClient(CloudWatchLogsClient);
-  beforeEach(() => {
-    batch.reset();
-    logs.reset();
-  });
-
-  it("reads the stream's last events from its tail in one call, oldest first, and ends for a finished job", async () => {
-    jobIn('FAILED', { container: { logStreamName: 'demo/default/x' } });
-    logs.on(GetLogEventsCommand).resolves({
-      events: [
-        { timestamp: 1, message: 'b', ingestionTime: 2 },
-        { timestamp: 2, message: 'c', ingestionTime: 3 },
-      ],
-      nextForwardToken: 'f/1',
-    });
-    const handler = createLogsHandler({ config: new RuntimeConfig({}) });
-    const response = (await handler({ jobId: JOB_ID, tail: 2 }));
-    expect(response.events.map((event) => event.message)).toEqual(['b', 'c']);
-    expect(response.nextToken).toBeNull();
-    expect(logs).toHaveReceivedCommandTimes(GetLogEventsCommand, 1);
-    expect(logs).toHaveReceivedCommandWith(GetLogEventsCommand, { startFromHead: false, limit: 2, logStreamName: 'demo/default/x' });
-  });
-
-  it('throws when tail comes with nextToken or limit', async () => {
-    const handler = createLogsHandler({ config: new RuntimeConfig({}) });
-    await expectRejection(
-      handler({ jobId: JOB_ID, tail: 5, limit: 5 }),
-      InvalidRequestError,
-      'invalid request: tail: already says how many events to read: give tail or limit, not both [exclusive]',
-    );
   });
 });
