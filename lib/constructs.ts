@@ -3,6 +3,7 @@
 export * from './compute-environment';
 export * from './job-queue';
 export * from './job-definition';
+export * from './multi-node-job-definition';
 export * from './runtime-functions';
 export * from './platform';
 export * from './parameter';

@@ -4,15 +4,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, Fn, Size, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { createHash } from 'node:crypto';
 import { CpuArchitecture, JobPlatform } from './compute-environment';
 import {
   checkOverridePolicy,
-  checkParameterSpecs,
   FARGATE_MEMORY,
   FARGATE_VCPUS,
   fargateMemoryFits,
-  findParameterReferences,
   isValidName,
   JobOverridePolicy,
   JobResources,
@@ -21,6 +18,7 @@ import {
   ValidationError,
 } from './model';
 import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
+import { checkParameters, defaultRetryStrategies, stackUniqueName } from './private/job-definition-rules';
 import { Parameter } from './parameter';
 import { parameterAccess } from './private/parameter-access';
 import { parameterSpecs } from './private/parameter-specs';
@@ -160,8 +158,6 @@ export interface JobDefinitionProps extends JobDefinitionOptions {
 const EC2_DEFAULT_MEBIBYTES_PER_VCPU = 2048;
 const DEFAULT_SCRATCH_PATH = '/tmp';
 const SCRATCH_VOLUME_NAME = 'scratch';
-/** Batch's limit on a job definition name. */
-const MAX_NAME_LENGTH = 128;
 
 /**
  * An AWS Batch job definition whose parameters are declared once and typed, on aws-cdk-lib's `EcsJobDefinition`.
@@ -357,17 +353,6 @@ export class JobDefinition extends Construct {
 }
 
 /**
- * The declared name and 8 hex characters of a hash of the stack's name and the declared name, within Batch's 128
- * characters: CloudFormation stack names are unique in an account and Region, and so are these.
- */
-function stackUniqueName(scope: Construct, name: string): string {
-  const stack = Stack.of(scope);
-  const stackName = Token.isUnresolved(stack.stackName) ? stack.node.path : stack.stackName;
-  const suffix = createHash('sha256').update(`${stackName}\0${name}`).digest('hex').slice(0, 8);
-  return `${name.slice(0, MAX_NAME_LENGTH - suffix.length - 1)}-${suffix}`;
-}
-
-/**
  * First match wins (AWS Batch User Guide, "Automated job retries"): nothing after a catch-all EXIT is ever tried. Read
  * from the rendered CloudFormation, the only public form of aws-cdk-lib's retry strategies.
  */
@@ -388,30 +373,6 @@ function checkRetryOrder(where: string, definition: batch.EcsJobDefinition): voi
 function defaultMemory(platform: JobPlatform, vcpus: number): Size {
   if (platform === JobPlatform.FARGATE) return Size.mebibytes(FARGATE_MEMORY[String(vcpus)].min);
   return Size.mebibytes(Math.ceil(vcpus * EC2_DEFAULT_MEBIBYTES_PER_VCPU));
-}
-
-/**
- * Retry what Spot takes back before any exit rule: AWS Batch User Guide, "Automated job retries": the rules of
- * evaluateOnExit are tried in order and the first match wins, so a catch-all EXIT first would fail every interrupted
- * job. An interrupted Fargate Spot task stops with "Your Spot Task was interrupted."; a reclaimed EC2 Spot instance
- * with a reason starting "Host EC2".
- */
-function defaultRetryStrategies(platform: JobPlatform): batch.RetryStrategy[] {
-  const interrupted =
-    platform === JobPlatform.FARGATE ? batch.Reason.custom({ onStatusReason: 'Your Spot Task was interrupted*' }) : batch.Reason.SPOT_INSTANCE_RECLAIMED;
-  return [batch.RetryStrategy.of(batch.Action.RETRY, interrupted), batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.NON_ZERO_EXIT_CODE)];
-}
-
-function checkParameters(where: string, parameters: ParameterSpecs, command: readonly string[] | undefined): void {
-  const problems = checkParameterSpecs(parameters);
-  const referenced = findParameterReferences(command ?? []);
-  for (const name of referenced) {
-    if (!(name in parameters)) problems.push(`the command references Ref::${name}, but ${name} is not a declared parameter`);
-  }
-  for (const name of Object.keys(parameters)) {
-    if (!referenced.includes(name)) problems.push(`parameter ${name} is declared but no command uses Ref::${name}`);
-  }
-  if (problems.length > 0) throw new ValidationError(`${where}: ${problems.join('; ')}`);
 }
 
 function checkResources(where: string, platform: JobPlatform, vcpus: number, props: JobDefinitionProps): void {

@@ -8,6 +8,8 @@ import { Construct } from 'constructs';
 import { ComputeEnvironment, ComputeEnvironmentOptions, ComputeKind, CpuArchitecture, JobPlatform, platformOf } from './compute-environment';
 import { JobDefinition, JobDefinitionOptions } from './job-definition';
 import { JobQueue, JobQueueOptions } from './job-queue';
+import { MultiNodeJobDefinition, MultiNodeJobDefinitionProps } from './multi-node-job-definition';
+import { multiNodeDefinitions } from './private/platform-multi-node';
 import { ValidationError } from './model';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
@@ -49,6 +51,11 @@ export interface BatchPlatformProps {
   readonly jobQueues: PlatformQueueOptions[];
   /** The job definitions the runtime functions validate and submit. */
   readonly jobDefinitions?: PlatformJobDefinitionOptions[];
+  /**
+   * Multi-node parallel job definitions (EC2 only); their execution role and log group are the platform's.
+   * @default - none
+   */
+  readonly multiNodeJobDefinitions?: MultiNodeJobDefinitionProps[];
   /**
    * Settings per compute kind, shared by every queue that uses the kind.
    * @default - each kind's defaults (64 vCPUs at most, private subnets)
@@ -119,6 +126,7 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
   public readonly computeEnvironments: ComputeEnvironment[];
   public readonly jobQueues: JobQueue[];
   public readonly jobDefinitions: JobDefinition[];
+  public readonly multiNodeJobDefinitions: MultiNodeJobDefinition[];
   public readonly runtime: RuntimeFunctions;
 
   public constructor(scope: Construct, id: string, props: BatchPlatformProps) {
@@ -198,8 +206,10 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
       });
     });
     checkPlacement(`platform ${this.node.path}`, this.jobDefinitions, this.jobQueues);
+    this.multiNodeJobDefinitions = multiNodeDefinitions(this, props.multiNodeJobDefinitions ?? [], names);
     this.runtime = new RuntimeFunctions(this, 'Runtime', {
       jobDefinitions: this.jobDefinitions,
+      multiNodeJobDefinitions: this.multiNodeJobDefinitions,
       jobQueues: this.jobQueues,
       jobLogGroup: this.jobLogGroup,
       logRetention: props.functionLogRetention,

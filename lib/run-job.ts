@@ -214,10 +214,10 @@ export interface RunJobProps {
 
 /**
  * Every field a job summary always has, so the Parallel's result selector hands on the whole summary (checked by the
- * compiler). The fields only an answer from the job events table carries are left out: a result selector path that
- * is missing fails the state.
+ * compiler). The fields only an answer from the job events table carries, and `nodes` (multi-node jobs only), are left
+ * out: a result selector path that is missing fails the state.
  */
-const SUMMARY_FIELDS: { readonly [K in keyof Omit<Required<JobSummary>, 'source' | 'recordedAt' | 'history'>]: K } = {
+const SUMMARY_FIELDS: { readonly [K in keyof Omit<Required<JobSummary>, 'source' | 'recordedAt' | 'history' | 'nodes'>]: K } = {
   jobId: 'jobId',
   jobName: 'jobName',
   status: 'status',

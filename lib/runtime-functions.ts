@@ -8,6 +8,7 @@ import { ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Token } from 'aws
 import { Construct, IConstruct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { JobDefinition } from './job-definition';
+import { MultiNodeJobDefinition } from './multi-node-job-definition';
 import { JobQueue } from './job-queue';
 import { ConfigurationError, encodeConfig, ENV, JobDefinitionEntry, JobQueueEntry, parameterLocations, ParameterSpecs, PLATFORM_TAG, RuntimeConfig, S3Uri, ValidationError } from './model';
 import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
@@ -74,6 +75,8 @@ export interface FunctionConcurrency {
 export interface RuntimeFunctionsProps {
   /** The job definitions the functions validate and submit. */
   readonly jobDefinitions: JobDefinition[];
+  /** Multi-node parallel job definitions the functions validate and submit too. @default - none */
+  readonly multiNodeJobDefinitions?: MultiNodeJobDefinition[];
   /** The queues submit may use; the first is the default. */
   readonly jobQueues: JobQueue[];
   /** The log group the job definitions write to: the only one the logs function may read. */
@@ -188,7 +191,7 @@ function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
  * What the configuration says of a job definition: its physical name, platform, parameters, what callers may override,
  * its resources and deployed revision.
  */
-function definitionEntry(definition: JobDefinition): JobDefinitionEntry {
+function definitionEntry(definition: JobDefinition | MultiNodeJobDefinition): JobDefinitionEntry {
   // The physical name is what DescribeJobDefinitions and SubmitJob take, so "latest" only ever reads this stack's
   // definition. A name known at synth ships in the config file; one only CloudFormation knows travels with the
   // revision as `name:revision`, read from the ARN.
@@ -199,9 +202,10 @@ function definitionEntry(definition: JobDefinition): JobDefinitionEntry {
     platform: definition.platform,
     ...(Object.keys(definition.overrides).length > 0 && { overrides: definition.overrides }),
     // Only a definition whose vCPUs or memory may be overridden needs its own, for Fargate's pairs.
-    ...((definition.overrides.maxVcpus !== undefined || definition.overrides.maxMemoryMiB !== undefined) && { resources: definition.resources }),
+    ...(definition instanceof JobDefinition && (definition.overrides.maxVcpus !== undefined || definition.overrides.maxMemoryMiB !== undefined) && { resources: definition.resources }),
     // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision>
     revision: known ? definition.revision : Fn.select(1, Fn.split('/', definition.jobDefinitionArn)),
+    ...(definition instanceof MultiNodeJobDefinition && { nodes: definition._layout }),
   };
 }
 
@@ -311,7 +315,8 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
 
   public constructor(scope: Construct, id: string, props: RuntimeFunctionsProps) {
     super(scope, id);
-    checkPlacement(`runtime functions ${this.node.path}`, props.jobDefinitions, props.jobQueues);
+    const definitions = [...props.jobDefinitions, ...(props.multiNodeJobDefinitions ?? [])];
+    checkPlacement(`runtime functions ${this.node.path}`, definitions, props.jobQueues);
     checkLogsMaxResponseBytes(this.node.path, props.logsMaxResponseBytes);
     checkIdempotencyWindow(this.node.path, props.idempotencyWindow);
     checkReservedConcurrency(this.node.path, props.reservedConcurrency);
@@ -323,7 +328,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     // One encoding for every function: the declarations (known at synth) ship in the config file beside the bundle,
     // and only the deploy-time values, in their compact form, take room in Lambda's 4 KB environment.
     const encoded = encodeConfig({
-      jobDefinitions: Object.fromEntries(props.jobDefinitions.map((definition) => [definition.name, definitionEntry(definition)])),
+      jobDefinitions: Object.fromEntries(definitions.map((definition) => [definition.name, definitionEntry(definition)])),
       jobQueues: props.jobQueues.map(queueEntry),
     });
     const jobDefinitionsConfig = pick(encoded, [ENV.JOB_DEFINITIONS]);
@@ -421,7 +426,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
 
     // validate and submit: HeadObject (s3:GetObject) under the prefixes the parameters declare, and s3:ListBucket on
     // their buckets so that a missing object answers 404 rather than 403.
-    const inputs = mustExistPrefixes(props.jobDefinitions.map((definition) => definition._parameterSpecs));
+    const inputs = mustExistPrefixes(definitions.map((definition) => definition._parameterSpecs));
     if (inputs.length > 0) {
       const objects = inputs.map((uri) => `arn:${stack.partition}:s3:::${uri.bucket}/${uri.key}*`);
       for (const fn of [this.validateFunction, this.submitFunction]) {
@@ -443,7 +448,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     // overflow policies of a large role: hundreds of definitions in a single statement could never deploy.
     const submitTargets = [
       ...props.jobQueues.map((queue) => queue.jobQueueArn),
-      ...props.jobDefinitions.map((definition) =>
+      ...definitions.map((definition) =>
         stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.physicalName}:*` }),
       ),
     ];
@@ -480,7 +485,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
       { resource: submittedJobs },
       'a keyed submission tags its job at creation, and job ids are assigned by AWS Batch then; job/* is the narrowest resource',
     );
-    for (const definition of props.jobDefinitions) {
+    for (const definition of definitions) {
       acknowledgeWildcard(
         rolePolicy(this.submitFunction),
         { resource: stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.physicalName}:*` }) },

@@ -71,6 +71,22 @@ export function decodeCursor(text: string): Cursor {
   return { logStreamName, token, skip, ...(meanEventBytes !== undefined && { meanEventBytes }) };
 }
 
+/**
+ * A multi-node parallel job writes no stream of its own: each node logs apart, as `<jobId>#<node>` (AWS Batch User
+ * Guide, "Multi-node parallel jobs"). Such a request is answered with where to read instead.
+ */
+function multiNodeParent(job: JobDetail, jobId: string): InvalidRequestError | undefined {
+  if (job.nodeProperties === undefined || job.nodeDetails !== undefined) return undefined;
+  const main = job.nodeProperties.mainNode ?? 0;
+  return new InvalidRequestError([
+    {
+      field: 'jobId',
+      rule: 'multi-node',
+      message: `names a multi-node parallel job, whose ${job.nodeProperties.numNodes ?? 'several'} nodes each log apart: read ${jobId}#${main} (the main node) or ${jobId}#<node>`,
+    },
+  ]);
+}
+
 const encoder = new TextEncoder();
 const byteLength = (value: unknown): number => encoder.encode(JSON.stringify(value)).length;
 
@@ -96,7 +112,7 @@ export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<Lo
     }
   } else {
     const logStreamName = request.attempt === undefined ? logStreamOf(job) : attemptStream(job, request.attempt, logGroupName);
-    if (logStreamName === null) throw new LogStreamNotFoundError(request.jobId, logGroupName, null);
+    if (logStreamName === null) throw multiNodeParent(job, request.jobId) ?? new LogStreamNotFoundError(request.jobId, logGroupName, null);
     if (request.fromEnd === true) return readTail(deps, request, logGroupName, logStreamName, terminal);
     cursor = { logStreamName, token: null, skip: 0 };
   }

@@ -59,6 +59,13 @@ export interface SubmitJobInput {
   readonly tags?: Record<string, string>;
   readonly shareIdentifier?: string;
   readonly schedulingPriorityOverride?: number;
+  readonly propagateTags?: boolean;
+  readonly retryStrategy?: { attempts?: number; evaluateOnExit?: Array<{ action: 'RETRY' | 'EXIT'; onExitCode?: string; onReason?: string; onStatusReason?: string }> };
+  readonly timeout?: { attemptDurationSeconds: number };
+  readonly nodeOverrides?: {
+    numNodes?: number;
+    nodePropertyOverrides?: Array<{ targetNodes: string; containerOverrides?: NonNullable<SubmitJobInput['containerOverrides']> & { instanceType?: string } }>;
+  };
 }
 
 /**

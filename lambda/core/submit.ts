@@ -130,13 +130,14 @@ function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
     ...(request.shareIdentifier !== undefined && { shareIdentifier: request.shareIdentifier }),
     ...(request.schedulingPriorityOverride !== undefined && { schedulingPriorityOverride: request.schedulingPriorityOverride }),
   };
-  problems.push(...checkSizes(input));
+  const jobInput = withJobOptions(input, request, definition, problems);
+  problems.push(...checkSizes(jobInput));
   if (problems.length > 0) throw new InvalidRequestError(problems);
   return {
     definition,
     revision: request.revision ?? definition.revision,
     check,
-    input,
+    input: jobInput,
     ...(keyHash && { keyHash, idempotencyKey: request.idempotencyKey }),
   };
 }
@@ -354,6 +355,102 @@ async function resolveRevision(batch: BatchGateway, definition: JobDefinitionCon
   const latest = await batch.latestActiveRevision(name);
   if (latest === undefined) throw new UnknownJobDefinitionError(definition.declaredName, [], `job definition ${name} has no ACTIVE revision`);
   return latest;
+}
+
+/**
+ * The request's tags, retry strategy, timeout and node overrides added to the input, checked against what only the
+ * whole submission shows: the tag count with pendant's own tags, and which definitions take node overrides.
+ */
+function withJobOptions(input: SubmitJobInput, request: SubmitRequest, definition: JobDefinitionConfig, problems: RequestProblem[]): SubmitJobInput {
+  const tags = request.tags === undefined ? input.tags : { ...request.tags, ...input.tags };
+  const count = Object.keys(tags ?? {}).length;
+  if (request.tags !== undefined && count > LIMITS.MAX_TAGS) {
+    const own = count - Object.keys(request.tags).length;
+    problems.push({
+      field: 'tags',
+      rule: 'max-items',
+      message: `a job carries at most ${LIMITS.MAX_TAGS} tags and pendant adds ${own} of its own to this one, so at most ${LIMITS.MAX_TAGS - own} may be given, got ${Object.keys(request.tags).length}`,
+    });
+  }
+  problems.push(...checkNodeOverrides(request, definition));
+  return {
+    ...input,
+    ...(tags && { tags }),
+    ...(request.propagateTags !== undefined && { propagateTags: request.propagateTags }),
+    ...(request.retryStrategy && {
+      retryStrategy: {
+        ...(request.retryStrategy.attempts !== undefined && { attempts: request.retryStrategy.attempts }),
+        ...(request.retryStrategy.evaluateOnExit && { evaluateOnExit: request.retryStrategy.evaluateOnExit.map((rule) => ({ ...rule })) }),
+      },
+    }),
+    ...(request.timeout && { timeout: { attemptDurationSeconds: request.timeout.attemptDurationSeconds } }),
+    ...(request.nodeOverrides && {
+      nodeOverrides: {
+        ...(request.nodeOverrides.numNodes !== undefined && { numNodes: request.nodeOverrides.numNodes }),
+        ...(request.nodeOverrides.nodePropertyOverrides && {
+          nodePropertyOverrides: request.nodeOverrides.nodePropertyOverrides.map(({ targetNodes, containerOverrides }) => ({
+            targetNodes,
+            ...(containerOverrides && {
+              containerOverrides: {
+                ...renderOverrides(containerOverrides),
+                ...(containerOverrides.instanceType !== undefined && { instanceType: containerOverrides.instanceType }),
+              },
+            }),
+          })),
+        }),
+      },
+    }),
+  };
+}
+
+/**
+ * `nodeOverrides` applies to multi-node parallel definitions only, which take their container overrides per node
+ * range instead of `containerOverrides`; `numNodes` needs a node range with an open end, and must exceed its start
+ * and the main node's index (AWS Batch API Reference, NodeOverrides).
+ */
+function checkNodeOverrides(request: SubmitRequest, definition: JobDefinitionConfig): RequestProblem[] {
+  const nodes = definition.nodes;
+  const name = definition.declaredName;
+  if (nodes === undefined) {
+    return request.nodeOverrides === undefined
+      ? []
+      : [{ field: 'nodeOverrides', rule: 'multi-node', message: `applies to multi-node parallel jobs only; job definition ${name} runs a single node, so use containerOverrides` }];
+  }
+  const problems: RequestProblem[] = [];
+  if (request.containerOverrides !== undefined) {
+    problems.push({
+      field: 'containerOverrides',
+      rule: 'multi-node',
+      message: `job definition ${name} is multi-node parallel: override containers per node range with nodeOverrides.nodePropertyOverrides`,
+    });
+  }
+  const numNodes = request.nodeOverrides?.numNodes;
+  if (numNodes !== undefined) {
+    if (nodes.openRangeStart === undefined) {
+      problems.push({ field: 'nodeOverrides.numNodes', rule: 'open-range', message: `needs a node range with an open end (such as "1:"), and job definition ${name} has none` });
+    } else if (numNodes <= Math.max(nodes.openRangeStart, nodes.mainNode)) {
+      problems.push({
+        field: 'nodeOverrides.numNodes',
+        rule: 'range',
+        message: `must exceed the main node's index (${nodes.mainNode}) and the start of the open node range (${nodes.openRangeStart}) of job definition ${name}, got ${numNodes}`,
+      });
+    }
+  }
+  const last = (numNodes ?? nodes.numNodes) - 1;
+  (request.nodeOverrides?.nodePropertyOverrides ?? []).forEach(({ targetNodes, containerOverrides }, index) => {
+    // A node range's overrides answer to the definition's override policy, as a single-node job's do.
+    const range = `nodeOverrides.nodePropertyOverrides[${index}]`;
+    if (containerOverrides) problems.push(...checkOverrides(definition, containerOverrides).map((problem) => ({ ...problem, field: `${range}.${problem.field}` })));
+    const from = Number(targetNodes.split(':')[0] || 0);
+    if (from > last) {
+      problems.push({
+        field: `${range}.targetNodes`,
+        rule: 'range',
+        message: `starts at node ${from}, but the job's nodes are 0 to ${last}`,
+      });
+    }
+  });
+  return problems;
 }
 
 /** The request's overrides in Batch's own shape. */

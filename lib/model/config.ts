@@ -117,6 +117,21 @@ export interface JobDefinitionConfig {
   readonly overrides: JobOverridePolicy;
   /** What the definition reserves. @default - unknown */
   readonly resources?: JobResources;
+  /** A multi-node parallel definition's node layout; absent for a single-node one. */
+  readonly nodes?: MultiNodeLayout;
+}
+
+/**
+ * A multi-node parallel job definition's nodes, as submit checks `nodeOverrides` against them (AWS Batch API
+ * Reference, NodeOverrides: numNodes).
+ */
+export interface MultiNodeLayout {
+  /** The node index of the main node. */
+  readonly mainNode: number;
+  /** The nodes a job runs unless `numNodes` overrides it. */
+  readonly numNodes: number;
+  /** The lowest start of a node range with an open end (`n:`), which `numNodes` must exceed; absent when none has one. */
+  readonly openRangeStart?: number;
 }
 
 /** What a construct writes for one job definition. `definition` may hold deploy-time tokens. */
@@ -136,6 +151,8 @@ export interface JobDefinitionEntry {
    * @default - the revision `definition` carries, if any
    */
   readonly revision?: string;
+  /** @default - a single-node definition */
+  readonly nodes?: MultiNodeLayout;
 }
 
 /** What a construct writes for one job queue. */
@@ -398,7 +415,7 @@ function decodeJobDefinitions(text: string, revisionsText: string | undefined): 
     if (typeof entry !== 'object' || entry === null || typeof (entry as JobDefinitionEntry).definition !== 'string') {
       throw new ConfigurationError(variable, `${where} must be an object with a "definition" string`);
     }
-    const { definition, parameters = {}, platform, overrides = {}, resources, revisionIndex } = entry as JobDefinitionEntry & { revisionIndex?: unknown };
+    const { definition, parameters = {}, platform, overrides = {}, resources, revisionIndex, nodes } = entry as JobDefinitionEntry & { revisionIndex?: unknown };
     const reference = parseJobDefinitionReference(definition);
     if (reference === undefined) {
       throw new ConfigurationError(variable, `${where}: ${JSON.stringify(definition)} is not a job definition ARN, name:revision or name`);
@@ -417,6 +434,9 @@ function decodeJobDefinitions(text: string, revisionsText: string | undefined): 
     }
     const problems = [...checkParameterSpecs(parameters), ...checkOverridePolicy(overrides, platform)];
     if (problems.length > 0) throw new ConfigurationError(variable, `${where}: ${problems.join('; ')}`);
+    if (nodes !== undefined && !isMultiNodeLayout(nodes)) {
+      throw new ConfigurationError(variable, `${where}: nodes must be { "mainNode": <n>, "numNodes": <n>, "openRangeStart"?: <n> } with mainNode below numNodes`);
+    }
     let deployed: JobDefinitionReference | number | undefined;
     if (revisionIndex !== undefined) {
       if (!Number.isSafeInteger(revisionIndex) || (revisionIndex as number) < 0) {
@@ -443,9 +463,17 @@ function decodeJobDefinitions(text: string, revisionsText: string | undefined): 
       parameters,
       overrides,
       ...(resources === undefined ? {} : { resources }),
+      ...(nodes === undefined ? {} : { nodes }),
     });
   }
   return definitions;
+}
+
+function isMultiNodeLayout(value: unknown): value is MultiNodeLayout {
+  if (typeof value !== 'object' || value === null) return false;
+  const { mainNode, numNodes, openRangeStart, ...rest } = value as Record<string, unknown>;
+  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  return Object.keys(rest).length === 0 && count(mainNode) && count(numNodes) && (mainNode as number) < (numNodes as number) && (openRangeStart === undefined || count(openRangeStart));
 }
 
 function isResources(value: unknown): value is JobResources {

@@ -41,6 +41,10 @@ export interface BatchJobDetail {
   readonly jobDefinition?: string;
   readonly dependsOn?: readonly { readonly jobId?: string; readonly type?: string }[];
   readonly tags?: Readonly<Record<string, string>>;
+  /** A multi-node parallel parent's nodes. */
+  readonly nodeProperties?: { readonly numNodes?: number; readonly mainNode?: number };
+  /** A node of a multi-node parallel job. */
+  readonly nodeDetails?: { readonly nodeIndex?: number; readonly isMainNode?: boolean };
 }
 
 /** An ISO 8601 time from Batch's milliseconds since the epoch; null when Batch gave none. */
@@ -69,6 +73,7 @@ export function summarizeJobDetail(job: BatchJobDetail): JobSummary {
     stoppedAt: isoTime(attempt.stoppedAt),
   }));
   const summary = job.arrayProperties?.statusSummary;
+  const nodes = nodesOf(job);
   return {
     jobId: job.jobId,
     jobName: job.jobName ?? '',
@@ -85,6 +90,20 @@ export function summarizeJobDetail(job: BatchJobDetail): JobSummary {
     dependsOn: (job.dependsOn ?? []).filter((dependency) => dependency.jobId !== undefined).map(dependencyOf),
     tags: { ...(job.tags ?? {}) },
     arrayProperties: arrayPropertiesOf(job),
+    ...(nodes !== null && { nodes }),
+  };
+}
+
+/** A multi-node parallel parent's node count and main node, or a node's index (AWS Batch API Reference, JobDetail). */
+function nodesOf(job: BatchJobDetail): NonNullable<JobSummary['nodes']> | null {
+  const parent = job.nodeProperties;
+  const node = job.nodeDetails;
+  if ((parent === undefined || parent === null) && (node === undefined || node === null)) return null;
+  return {
+    ...(parent?.numNodes !== undefined && parent.numNodes !== null && { numNodes: parent.numNodes }),
+    ...(parent?.mainNode !== undefined && parent.mainNode !== null && { mainNode: parent.mainNode }),
+    ...(node?.nodeIndex !== undefined && node.nodeIndex !== null && { nodeIndex: node.nodeIndex }),
+    ...(node?.isMainNode !== undefined && node.isMainNode !== null && { isMainNode: node.isMainNode }),
   };
 }
 

@@ -47,6 +47,16 @@ export const LIMITS = {
   LIST_JOBS_DEFAULT_RESULTS: 100,
   /** A job runs at most 10 attempts (SubmitJob `retryStrategy.attempts`: 1–10). */
   MAX_ATTEMPTS: 10,
+  /** Tags on one job, pendant's own included (AWS Batch API Reference, SubmitJob: tags; User Guide, "Tag restrictions"). */
+  MAX_TAGS: 50,
+  MAX_TAG_KEY_LENGTH: 128,
+  MAX_TAG_VALUE_LENGTH: 256,
+  /** SubmitJob `retryStrategy.evaluateOnExit`: at most 5 rules (AWS Batch API Reference, RetryStrategy). */
+  MAX_EVALUATE_ON_EXIT: 5,
+  /** EvaluateOnExit `onExitCode`, `onReason`, `onStatusReason`: at most 512 characters (AWS Batch API Reference, EvaluateOnExit). */
+  MAX_EVALUATE_ON_EXIT_PATTERN: 512,
+  /** SubmitJob `timeout.attemptDurationSeconds`: at least 60 (AWS Batch API Reference, JobTimeout). */
+  MIN_ATTEMPT_DURATION_SECONDS: 60,
   /** A Step Functions task token: 1 to 2,048 characters (AWS Step Functions API Reference, SendTaskSuccess: taskToken). */
   MAX_TASK_TOKEN_LENGTH: 2048,
   /** SendTaskFailure `cause`: at most 32,768 characters (AWS Step Functions API Reference, SendTaskFailure). */
@@ -136,6 +146,64 @@ export interface SubmitRequest {
    * @default - the job definition's scheduling priority
    */
   readonly schedulingPriorityOverride?: number;
+  /**
+   * Tags for the job (at most 50, counting the ones pendant adds itself); keys 1–128 and values 0–256 characters of
+   * letters, digits, white space and `+ - = . _ : / @`, none starting `aws:` (AWS's) or `pendant:` (pendant's own).
+   * @default - none
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Copy the job's tags to its ECS task. @default - the job definition's setting */
+  readonly propagateTags?: boolean;
+  /** Replaces the job definition's retry strategy. @default - the job definition's */
+  readonly retryStrategy?: RetryStrategyOverride;
+  /** Replaces the job definition's attempt timeout. @default - the job definition's */
+  readonly timeout?: TimeoutOverride;
+  /** Multi-node parallel job definitions only: the node count and each node range's overrides. @default - none */
+  readonly nodeOverrides?: NodeOverrides;
+}
+
+/** One rule of a retry strategy: the first rule whose conditions all match decides (AWS Batch API Reference, EvaluateOnExit). */
+export interface EvaluateOnExitRule {
+  /** Case-insensitive in Batch; pendant sends it upper case. */
+  readonly action: 'RETRY' | 'EXIT';
+  /** Digits, optionally ending in `*`; at most 512 characters. */
+  readonly onExitCode?: string;
+  /** Letters, digits, `.`, `:` and white space, optionally ending in `*`; at most 512 characters. */
+  readonly onReason?: string;
+  readonly onStatusReason?: string;
+}
+
+/** SubmitJob `retryStrategy`: replaces the job definition's. */
+export interface RetryStrategyOverride {
+  /** 1–10. */
+  readonly attempts?: number;
+  /** At most 5 rules. */
+  readonly evaluateOnExit?: readonly EvaluateOnExitRule[];
+}
+
+/** SubmitJob `timeout`: replaces the job definition's. */
+export interface TimeoutOverride {
+  /** At least 60. */
+  readonly attemptDurationSeconds: number;
+}
+
+/** A multi-node node range's container overrides: a single-node job's, plus the instance type. */
+export interface NodeContainerOverrides extends ContainerOverrides {
+  readonly instanceType?: string;
+}
+
+/** SubmitJob `nodeOverrides.nodePropertyOverrides[]`. */
+export interface NodePropertyOverride {
+  /** `n`, `n:m`, `:m` or `n:` (node indices; an open end is the last node). */
+  readonly targetNodes: string;
+  readonly containerOverrides?: NodeContainerOverrides;
+}
+
+/** SubmitJob `nodeOverrides`, for a multi-node parallel job definition only. */
+export interface NodeOverrides {
+  /** Nodes for this job (AWS Batch API Reference, NodeOverrides: needs an open-ended node range). */
+  readonly numNodes?: number;
+  readonly nodePropertyOverrides?: readonly NodePropertyOverride[];
 }
 
 export interface SubmitResponse {
@@ -216,6 +284,11 @@ export interface JobSummary {
   readonly recordedAt?: string;
   /** Only when the request asked for `history`: the job's recorded state transitions, oldest first. */
   readonly history?: JobTransition[];
+  /**
+   * A multi-node parallel job's `numNodes` and `mainNode` (its nodes are `<jobId>#0`, `<jobId>#1`…, each with a status
+   * and a log stream of its own), or a node's `nodeIndex` and `isMainNode`; absent for a single-node job.
+   */
+  readonly nodes?: { readonly numNodes?: number; readonly mainNode?: number; readonly nodeIndex?: number; readonly isMainNode?: boolean };
 }
 
 /** An array child as ListJobs reports it. */
@@ -472,6 +545,8 @@ export function parseValidateRequest(event: unknown): ValidateRequest {
   return reader.finish({ jobDefinition: jobDefinition!, ...(parameters && { parameters }) });
 }
 
+/** The submit fields parsed by `parseJobOptions`. */
+const JOB_OPTION_FIELDS = ['tags', 'propagateTags', 'retryStrategy', 'timeout', 'nodeOverrides'] as const;
 const SUBMIT_FIELDS = [
   'jobDefinition',
   'parameters',
@@ -484,6 +559,7 @@ const SUBMIT_FIELDS = [
   'idempotencyKey',
   'shareIdentifier',
   'schedulingPriorityOverride',
+  ...JOB_OPTION_FIELDS,
 ] as const;
 /** Idempotency keys: printable ASCII without spaces, as request ids and UUIDs are. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,256}$/;
@@ -532,7 +608,175 @@ export function parseSubmitRequest(event: unknown): SubmitRequest {
   }
   if (fields.dependsOn !== undefined) request.dependsOn = parseDependsOn(reader, fields.dependsOn, fields.arraySize !== undefined);
   if (fields.containerOverrides !== undefined) request.containerOverrides = parseOverrides(reader, fields.containerOverrides);
+  Object.assign(request, parseJobOptions(reader, fields));
   return reader.finish(request);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Submit: tags, retry strategy, timeout and node overrides (issue 15)
+
+/**
+ * Tag keys and values: Unicode letters, digits and white space, and `+ - = . _ : / @` (AWS Batch User Guide, "Tag
+ * restrictions"). A key has 1–128 of them, a value 0–256.
+ */
+export const TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+/** AWS reserves `aws:` (any case) for keys and values alike (AWS Batch User Guide, "Tag restrictions"). */
+export const AWS_TAG_PREFIX = 'aws:';
+/** pendant's own tags (`pendant:idempotency-key`…) start so; a caller's may not. */
+export const PENDANT_TAG_PREFIX = 'pendant:';
+/** EvaluateOnExit `onExitCode`: digits, optionally ending in `*` (AWS Batch API Reference, EvaluateOnExit). */
+export const ON_EXIT_CODE_PATTERN = /^(?:[0-9]+\*?|\*)$/;
+/** EvaluateOnExit `onReason` / `onStatusReason`: letters, digits, `.`, `:` and white space, optionally ending in `*`. */
+export const ON_REASON_PATTERN = /^(?:[A-Za-z0-9.:\s]+\*?|\*)$/;
+/** NodePropertyOverride `targetNodes`: `n`, `n:m`, `:m`, `n:` or `:` (AWS Batch API Reference, NodePropertyOverride). */
+export const TARGET_NODES_PATTERN = /^(?:\d{1,5}|\d{0,5}:\d{0,5})$/;
+/** Nodes in one multi-node parallel job: up to 1,000, the default ECS cluster limit (AWS Batch User Guide, "Node groups"). */
+export const MAX_NODES = 1000;
+const RETRY_STRATEGY_FIELDS = ['attempts', 'evaluateOnExit'] as const;
+const EVALUATE_ON_EXIT_FIELDS = ['action', 'onExitCode', 'onReason', 'onStatusReason'] as const;
+
+type JobOptions = Pick<SubmitRequest, (typeof JOB_OPTION_FIELDS)[number]>;
+
+/** The submit fields that shape the job beyond its container: tags, retries, timeout and node overrides. */
+function parseJobOptions(reader: EventReader, fields: Record<string, unknown>): JobOptions {
+  const options: { -readonly [K in keyof JobOptions]: JobOptions[K] } = {};
+  if (fields.tags !== undefined) options.tags = parseTags(reader, fields.tags);
+  if (fields.propagateTags !== undefined) {
+    if (typeof fields.propagateTags !== 'boolean') reader.problem('propagateTags', 'type', `must be a boolean, got ${typeName(fields.propagateTags)}`);
+    else options.propagateTags = fields.propagateTags;
+  }
+  if (fields.retryStrategy !== undefined) options.retryStrategy = parseRetryStrategy(reader, fields.retryStrategy);
+  if (fields.timeout !== undefined) {
+    const timeout = reader.object(fields.timeout, 'timeout', ['attemptDurationSeconds']);
+    if (timeout !== undefined) {
+      if (timeout.attemptDurationSeconds === undefined) reader.problem('timeout.attemptDurationSeconds', 'required', 'is required');
+      else {
+        const seconds = reader.integer(timeout.attemptDurationSeconds, 'timeout.attemptDurationSeconds', LIMITS.MIN_ATTEMPT_DURATION_SECONDS, 2_147_483_647);
+        if (seconds !== undefined) options.timeout = { attemptDurationSeconds: seconds };
+      }
+    }
+  }
+  if (fields.nodeOverrides !== undefined) options.nodeOverrides = parseNodeOverrides(reader, fields.nodeOverrides);
+  return options;
+}
+
+/** The number of Unicode characters (code points) AWS counts in a tag. */
+function characters(text: string): number {
+  return [...text].length;
+}
+
+function parseTags(reader: EventReader, value: unknown): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return reader.problem('tags', 'type', `must be an object of tag values by key, got ${typeName(value)}`);
+  }
+  const entries = Object.entries(value);
+  if (entries.length > LIMITS.MAX_TAGS) return reader.problem('tags', 'max-items', `must hold at most ${LIMITS.MAX_TAGS} tags, got ${entries.length}`);
+  for (const [key, item] of entries) {
+    const field = fieldPath('tags', key);
+    const length = characters(key);
+    if (length === 0) reader.problem(field, 'empty', 'a tag key must not be empty');
+    else if (length > LIMITS.MAX_TAG_KEY_LENGTH) reader.problem(field, 'max-length', `a tag key must be at most ${LIMITS.MAX_TAG_KEY_LENGTH} characters, got ${length}`);
+    else if (!TAG_PATTERN.test(key)) reader.problem(field, 'pattern', 'a tag key may hold only letters, digits, white space and + - = . _ : / @');
+    else if (key.toLowerCase().startsWith(AWS_TAG_PREFIX)) reader.problem(field, 'reserved-prefix', `a tag key must not start with ${AWS_TAG_PREFIX}: AWS reserves it`);
+    else if (key.toLowerCase().startsWith(PENDANT_TAG_PREFIX)) reader.problem(field, 'reserved-prefix', `a tag key must not start with ${PENDANT_TAG_PREFIX}: pendant sets those tags itself`);
+    if (typeof item !== 'string') reader.problem(field, 'type', `must be a string, got ${typeName(item)}`);
+    else if (characters(item) > LIMITS.MAX_TAG_VALUE_LENGTH) {
+      reader.problem(field, 'max-length', `a tag value must be at most ${LIMITS.MAX_TAG_VALUE_LENGTH} characters, got ${characters(item)}`);
+    } else if (!TAG_PATTERN.test(item)) reader.problem(field, 'pattern', 'a tag value may hold only letters, digits, white space and + - = . _ : / @');
+    else if (item.toLowerCase().startsWith(AWS_TAG_PREFIX)) reader.problem(field, 'reserved-prefix', `a tag value must not start with ${AWS_TAG_PREFIX}: AWS reserves it`);
+  }
+  return value as Record<string, string>;
+}
+
+function parseRetryStrategy(reader: EventReader, value: unknown): RetryStrategyOverride | undefined {
+  const fields = reader.object(value, 'retryStrategy', RETRY_STRATEGY_FIELDS);
+  if (fields === undefined) return undefined;
+  if (fields.attempts === undefined && fields.evaluateOnExit === undefined) {
+    return reader.problem('retryStrategy', 'empty', 'must give attempts (1-10), evaluateOnExit (at most 5 rules) or both');
+  }
+  const strategy: { attempts?: number; evaluateOnExit?: EvaluateOnExitRule[] } = {};
+  if (fields.attempts !== undefined) strategy.attempts = reader.integer(fields.attempts, 'retryStrategy.attempts', 1, LIMITS.MAX_ATTEMPTS);
+  const rules = fields.evaluateOnExit;
+  if (rules === undefined) return strategy;
+  if (!Array.isArray(rules)) return reader.problem('retryStrategy.evaluateOnExit', 'type', `must be an array of rules, got ${typeName(rules)}`);
+  if (rules.length > LIMITS.MAX_EVALUATE_ON_EXIT) {
+    return reader.problem('retryStrategy.evaluateOnExit', 'max-items', `must hold at most ${LIMITS.MAX_EVALUATE_ON_EXIT} rules, got ${rules.length}`);
+  }
+  strategy.evaluateOnExit = rules.map((rule, index) => parseEvaluateOnExit(reader, rule, `retryStrategy.evaluateOnExit[${index}]`)!);
+  return strategy;
+}
+
+function parseEvaluateOnExit(reader: EventReader, value: unknown, field: string): EvaluateOnExitRule | undefined {
+  const fields = reader.object(value, field, EVALUATE_ON_EXIT_FIELDS);
+  if (fields === undefined) return undefined;
+  let action: 'RETRY' | 'EXIT' | undefined;
+  if (fields.action === undefined) reader.problem(`${field}.action`, 'required', 'is required: RETRY or EXIT');
+  else if (typeof fields.action !== 'string' || !['RETRY', 'EXIT'].includes(fields.action.toUpperCase())) {
+    reader.problem(`${field}.action`, 'enum', `must be RETRY or EXIT, got ${preview(fields.action)}`);
+  } else action = fields.action.toUpperCase() as 'RETRY' | 'EXIT';
+  const rule: { -readonly [K in keyof EvaluateOnExitRule]: EvaluateOnExitRule[K] } = { action: action! };
+  const limit = LIMITS.MAX_EVALUATE_ON_EXIT_PATTERN;
+  if (fields.onExitCode !== undefined) {
+    rule.onExitCode = reader.string(fields.onExitCode, `${field}.onExitCode`, {
+      max: limit,
+      pattern: ON_EXIT_CODE_PATTERN,
+      patternText: 'digits, optionally ending in "*"',
+    });
+  }
+  for (const name of ['onReason', 'onStatusReason'] as const) {
+    if (fields[name] === undefined) continue;
+    rule[name] = reader.string(fields[name], `${field}.${name}`, {
+      max: limit,
+      pattern: ON_REASON_PATTERN,
+      patternText: 'letters, digits, ".", ":" and white space, optionally ending in "*"',
+    });
+  }
+  return rule;
+}
+
+function parseNodeOverrides(reader: EventReader, value: unknown): NodeOverrides | undefined {
+  const fields = reader.object(value, 'nodeOverrides', ['numNodes', 'nodePropertyOverrides']);
+  if (fields === undefined) return undefined;
+  const overrides: { numNodes?: number; nodePropertyOverrides?: NodePropertyOverride[] } = {};
+  if (fields.numNodes !== undefined) overrides.numNodes = reader.integer(fields.numNodes, 'nodeOverrides.numNodes', 1, MAX_NODES);
+  const ranges = fields.nodePropertyOverrides;
+  if (ranges === undefined) return overrides;
+  if (!Array.isArray(ranges)) return reader.problem('nodeOverrides.nodePropertyOverrides', 'type', `must be an array, got ${typeName(ranges)}`);
+  overrides.nodePropertyOverrides = ranges.map((range, index) => parseNodePropertyOverride(reader, range, `nodeOverrides.nodePropertyOverrides[${index}]`)!);
+  return overrides;
+}
+
+function parseNodePropertyOverride(reader: EventReader, value: unknown, field: string): NodePropertyOverride | undefined {
+  const fields = reader.object(value, field, ['targetNodes', 'containerOverrides']);
+  if (fields === undefined) return undefined;
+  const targetNodes = reader.string(fields.targetNodes, `${field}.targetNodes`, {
+    max: 11,
+    pattern: TARGET_NODES_PATTERN,
+    patternText: 'a node index or range: "n", "n:m", ":m" or "n:"',
+  });
+  if (targetNodes !== undefined && targetNodes.includes(':')) {
+    const [from, to] = targetNodes.split(':');
+    if (from !== '' && to !== '' && Number(from) > Number(to)) reader.problem(`${field}.targetNodes`, 'range', `must not start after it ends, got ${preview(targetNodes)}`);
+  }
+  const override: { targetNodes: string; containerOverrides?: NodeContainerOverrides } = { targetNodes: targetNodes! };
+  if (fields.containerOverrides === undefined) return override;
+  // A node range's overrides are a single-node job's plus instanceType (AWS Batch API Reference, ContainerOverrides:
+  // instanceType applies to multi-node parallel jobs): the same parser, its problems placed under this range.
+  const given = fields.containerOverrides;
+  const isObject = typeof given === 'object' && given !== null && !Array.isArray(given);
+  const { instanceType, ...rest } = isObject ? (given as Record<string, unknown>) : { instanceType: undefined };
+  const inner = new EventReader();
+  const container: { -readonly [K in keyof NodeContainerOverrides]: NodeContainerOverrides[K] } = { ...parseOverrides(inner, isObject ? rest : given) };
+  for (const problem of inner.problems) reader.problems.push({ ...problem, field: `${field}.${problem.field}` });
+  if (instanceType !== undefined) {
+    container.instanceType = reader.string(instanceType, `${field}.containerOverrides.instanceType`, {
+      max: 64,
+      pattern: /^[a-z0-9-]+(?:\.[a-z0-9-]+)?$/,
+      patternText: 'an EC2 instance type such as "c5.large"',
+    });
+  }
+  override.containerOverrides = container;
+  return override;
 }
 
 function parseDependsOn(reader: EventReader, value: unknown, arrayJob: boolean): JobDependency[] | undefined {

@@ -14,7 +14,7 @@ import { ValidationError } from '../model';
  *
  * `scope` names the construct that asks, for the message.
  */
-export function checkPlacement(scope: string, definitions: readonly JobDefinition[], queues: readonly JobQueue[]): void {
+export function checkPlacement(scope: string, definitions: ReadonlyArray<Pick<JobDefinition, 'name' | 'platform' | 'architecture' | 'gpus'>>, queues: readonly JobQueue[]): void {
   const problems: string[] = [];
   for (const definition of definitions) {
     const name = `job definition ${JSON.stringify(definition.name)}`;

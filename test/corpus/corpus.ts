@@ -42,6 +42,7 @@ export const CATEGORIES = [
   'dependency-form',
   /** Text with a lone UTF-16 surrogate, which has no UTF-8 form. */
   'invalid-utf8',
+  'bad-tag',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
@@ -139,6 +140,14 @@ export const VALID_EVENTS: Readonly<Record<HandlerName, readonly unknown[]>> = {
     { jobDefinition: 'scratch', parameters: { object: 's3://scratch-bucket/tmp/a.txt' } },
     { jobDefinition: 'align', jobQueue: FAIR_QUEUE_NAME, shareIdentifier: 'lab1', schedulingPriorityOverride: 10, parameters: { input: INPUT } },
     { jobDefinition: 'align', parameters: { input: 's3://pendant-inputs/reads/sample 1 (rerun).fastq' } },
+    {
+      jobDefinition: 'align',
+      parameters: { input: INPUT },
+      tags: { team: 'genomics', 'cost-centre': 'lab/42' },
+      propagateTags: true,
+      retryStrategy: { attempts: 3, evaluateOnExit: [{ action: 'RETRY', onStatusReason: 'Host EC2*' }, { action: 'EXIT', onExitCode: '*' }] },
+      timeout: { attemptDurationSeconds: 3600 },
+    },
   ],
   status: [
     { jobId: JOB_ID },

@@ -16,6 +16,8 @@ describe('Function: fuzz-requests', () => {
     expect(awsViolations({ operation: 'SubmitJob', input }).map((violation) => violation.rule)).toEqual(
       expect.arrayContaining(['SubmitJob.jobName', 'SubmitJob.arrayProperties.size', 'SubmitJob.dependsOn.jobId']),
     );
+    const options = { ...input, jobName: 'job', parameters: { input: 's3://pendant-inputs/reads/a' }, arrayProperties: { size: 2 }, dependsOn: [], tags: { 'aws:x': 'v' }, retryStrategy: { attempts: 11 }, timeout: { attemptDurationSeconds: 59 } };
+    expect(awsViolations({ operation: 'SubmitJob', input: options }).map((violation) => violation.rule)).toEqual(['SubmitJob.tags.key', 'SubmitJob.retryStrategy.attempts', 'SubmitJob.timeout']);
     expect(awsViolations({ operation: 'TerminateJob', input: { jobId: JOB_ID, reason: 'r'.repeat(1025) } }).map((violation) => violation.rule)).toEqual([
       'TerminateJob.reason',
     ]);

@@ -244,6 +244,7 @@ export function awsViolations(call: AwsCall): Violation[] {
         }
         check(job.dependsOn.filter((dependency) => dependency?.type === 'SEQUENTIAL').length <= 1, 'SubmitJob.dependsOn.form', 'SEQUENTIAL more than once');
       }
+      found.push(...jobOptionViolations(job));
       const bytes = utf8(JSON.stringify(job));
       check(bytes <= 30 * 1024, 'SubmitJob.payload', `the request is ${bytes} bytes (30 KiB at most)`);
       found.push(...declaredParameterViolations(job));
@@ -302,6 +303,44 @@ export function awsViolations(call: AwsCall): Violation[] {
       break;
     }
   }
+  return found;
+}
+
+/**
+ * SubmitJob's tags, retry strategy, timeout and node overrides: AWS Batch API Reference, SubmitJob (tags: at most 50),
+ * User Guide "Tag restrictions" (key 1-128, value 0-256 characters of letters, digits, white space and + - = . _ : / @,
+ * no aws: prefix), RetryStrategy (attempts 1-10, at most 5 evaluateOnExit), EvaluateOnExit (RETRY or EXIT; exit code
+ * digits with an optional trailing *; reasons letters, digits, . : and white space; 512 characters), JobTimeout (at
+ * least 60 s), NodeOverrides (not for the corpus's single-node Fargate definitions).
+ */
+function jobOptionViolations(job: SubmitJobInput): Violation[] {
+  const found: Violation[] = [];
+  const check = (ok: boolean, rule: string, message: string) => {
+    if (!ok) found.push({ rule, message });
+  };
+  const tags = Object.entries(job.tags ?? {});
+  check(tags.length <= 50, 'SubmitJob.tags.count', `${tags.length} tags (50 at most)`);
+  const tagText = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+  for (const [key, value] of tags) {
+    check([...key].length >= 1 && [...key].length <= 128 && tagText.test(key) && !/^aws:/i.test(key), 'SubmitJob.tags.key', `tag key ${preview(key)}`);
+    check(typeof value === 'string' && [...value].length <= 256 && tagText.test(value) && !/^aws:/i.test(value), 'SubmitJob.tags.value', `tag value ${preview(value)}`);
+  }
+  if (job.propagateTags !== undefined) check(typeof job.propagateTags === 'boolean', 'SubmitJob.propagateTags', `propagateTags ${preview(job.propagateTags)}`);
+  const retry = job.retryStrategy;
+  if (retry) {
+    if (retry.attempts !== undefined) check(Number.isInteger(retry.attempts) && retry.attempts >= 1 && retry.attempts <= 10, 'SubmitJob.retryStrategy.attempts', `attempts ${preview(retry.attempts)}`);
+    const rules = retry.evaluateOnExit ?? [];
+    check(rules.length <= 5, 'SubmitJob.retryStrategy.evaluateOnExit', `${rules.length} rules (5 at most)`);
+    for (const rule of rules) {
+      check(/^(RETRY|EXIT)$/i.test(String(rule.action)), 'SubmitJob.evaluateOnExit.action', `action ${preview(rule.action)}`);
+      if (rule.onExitCode !== undefined) check(/^[0-9]*\*?$/.test(rule.onExitCode) && rule.onExitCode.length >= 1 && rule.onExitCode.length <= 512, 'SubmitJob.evaluateOnExit.onExitCode', `exit code ${preview(rule.onExitCode)}`);
+      for (const reason of [rule.onReason, rule.onStatusReason]) {
+        if (reason !== undefined) check(/^[A-Za-z0-9.:\s]*\*?$/.test(reason) && reason.length >= 1 && reason.length <= 512, 'SubmitJob.evaluateOnExit.reason', `reason ${preview(reason)}`);
+      }
+    }
+  }
+  if (job.timeout) check(Number.isInteger(job.timeout.attemptDurationSeconds) && job.timeout.attemptDurationSeconds >= 60, 'SubmitJob.timeout', `attempt duration ${preview(job.timeout.attemptDurationSeconds)}`);
+  check(job.nodeOverrides === undefined, 'SubmitJob.nodeOverrides', 'nodeOverrides for a single-node job definition');
   return found;
 }
 
@@ -387,6 +426,9 @@ const KNOWN_PATHS: Record<HandlerName, Path[]> = {
     ['containerOverrides'], ['containerOverrides', 'command'], ['containerOverrides', 'command', 0], ['containerOverrides', 'environment'], ['containerOverrides', 'environment', 'SAMPLE'],
     ['containerOverrides', 'environment', 'LD_PRELOAD'], ['containerOverrides', 'environment', 'PATH'],
     ['containerOverrides', 'vcpus'], ['containerOverrides', 'memoryMiB'], ['containerOverrides', 'gpus'], ['containerOverrides', 'instanceType'],
+    ['tags'], ['tags', 'team'], ['propagateTags'], ['retryStrategy'], ['retryStrategy', 'attempts'], ['retryStrategy', 'evaluateOnExit'],
+    ['retryStrategy', 'evaluateOnExit', 0, 'action'], ['retryStrategy', 'evaluateOnExit', 0, 'onExitCode'], ['retryStrategy', 'evaluateOnExit', 0, 'onStatusReason'],
+    ['timeout'], ['timeout', 'attemptDurationSeconds'], ['nodeOverrides'], ['nodeOverrides', 'numNodes'],
   ],
   status: [['jobId'], ['jobIds'], ['jobIds', 0], ['nextToken'], ['children'], ['children', 'status'], ['children', 'nextToken'], ['children', 'limit']],
   logs: [['jobId'], ['nextToken'], ['limit'], ['attempt'], ['fromEnd']],

@@ -1,10 +1,12 @@
-import { DeregisterJobDefinitionCommand, ListJobsCommand } from '@aws-sdk/client-batch';
+import { DeregisterJobDefinitionCommand, ListJobsCommand, RegisterJobDefinitionCommand } from '@aws-sdk/client-batch';
 import { SdkBatchGateway } from '../../lambda/aws/batch';
 import { SdkS3Gateway } from '../../lambda/aws/s3';
 import { createHandler } from '../../lambda/handlers/submit';
-import { encodeConfig, InvalidRequestError, Parameter, RuntimeConfig, S3ObjectNotFoundError, UnknownJobDefinitionError } from '../../lib/model';
+import { createHandler as createStatusHandler } from '../../lambda/handlers/status';
+import { createHandler as createTerminateHandler } from '../../lambda/handlers/terminate';
+import { encodeConfig, InvalidRequestError, Parameter, RuntimeConfig, S3ObjectNotFoundError, StatusResponse, UnknownJobDefinitionError } from '../../lib/model';
 import { ACCOUNT, motoClients, recordCalls, REGION, resetMoto } from './moto/aws';
-import { BatchEnvironment, createBatchEnvironment, createBucket, describeJob, putObject, registerJobDefinition } from './moto/fixtures';
+import { BatchEnvironment, containerProperties, createBatchEnvironment, createBucket, describeJob, holdJob, putObject, registerJobDefinition } from './moto/fixtures';
 
 const BUCKET = 'pendant-inputs';
 const INPUT = `s3://${BUCKET}/reads/sample-1.fastq`;
@@ -321,5 +323,104 @@ describe('Integration: submit', () => {
       const listed = await fixtures.batch.send(new ListJobsCommand({ jobQueue: environment.jobQueueName, jobStatus }));
       expect(listed.jobSummaryList).toEqual([]);
     }
+  });
+});
+
+describe('Integration: submit › tags, retry strategy, timeout and multi-node jobs', () => {
+  beforeEach(async () => {
+    await resetMoto();
+  });
+
+  it('submits tags and a timeout that Batch then shows on the job, and sends retryStrategy and propagateTags over the wire', async () => {
+    const fixtures = motoClients();
+    const environment = await createBatchEnvironment(fixtures.batch);
+    const clients = motoClients();
+    const calls = recordCalls(clients.batch);
+    const handler = createHandler({
+      config: new RuntimeConfig(encodeConfig({ jobDefinitions: { report: { definition: `${environment.jobDefinitionName}:1` } }, jobQueues: [environment.jobQueueArn] })),
+      batch: new SdkBatchGateway(clients.batch),
+      s3: new SdkS3Gateway(clients.s3),
+      now: () => MOMENT,
+    });
+
+    const response = await handler({
+      jobDefinition: 'report',
+      tags: { team: 'genomics', 'cost-centre': 'lab/42' },
+      propagateTags: true,
+      retryStrategy: { attempts: 2, evaluateOnExit: [{ action: 'retry', onStatusReason: 'Host EC2*' }, { action: 'EXIT', onExitCode: '*' }] },
+      timeout: { attemptDurationSeconds: 600 },
+    });
+
+    const job = await describeJob(fixtures.batch, response.jobId);
+    expect(job).toMatchObject({ tags: { team: 'genomics', 'cost-centre': 'lab/42' }, timeout: { attemptDurationSeconds: 600 } });
+    // moto 5.2.1 keeps neither retryStrategy nor propagateTags of a submission in DescribeJobs: check the request.
+    expect(calls.inputsOf('SubmitJob')).toEqual([
+      expect.objectContaining({
+        propagateTags: true,
+        retryStrategy: { attempts: 2, evaluateOnExit: [{ action: 'RETRY', onStatusReason: 'Host EC2*' }, { action: 'EXIT', onExitCode: '*' }] },
+      }),
+    ]);
+  });
+
+  it('refuses a caller tag in the aws: namespace before any AWS call', async () => {
+    const clients = motoClients();
+    const calls = recordCalls(clients.batch);
+    const handler = createHandler({
+      config: new RuntimeConfig(encodeConfig({ jobDefinitions: { report: { definition: 'pendant-align:1' } }, jobQueues: ['pendant-queue'] })),
+      batch: new SdkBatchGateway(clients.batch),
+      s3: new SdkS3Gateway(clients.s3),
+    });
+
+    await expect(handler({ jobDefinition: 'report', tags: { 'aws:owner': 'me' } })).rejects.toThrow(
+      'invalid request: tags."aws:owner": a tag key must not start with aws:: AWS reserves it [reserved-prefix]',
+    );
+    expect(calls.calls).toEqual([]);
+  });
+
+  // What moto 5.2.1 does with a multi-node parallel job (checked against the server): it registers a `multinode`
+  // definition (DescribeJobDefinitions leaves nodeProperties out), takes nodeOverrides without applying them, and runs
+  // the job as one container with one log stream: DescribeJobs knows no `<jobId>#<node>` and ListJobs by
+  // multiNodeJobId lists nothing. The node-level behaviour is covered by the unit tests against AWS's documented shapes.
+  it('submits a multi-node job with nodeOverrides, whose status reports its nodes, and stops it', async () => {
+    const fixtures = motoClients();
+    const environment = await createBatchEnvironment(fixtures.batch);
+    await fixtures.batch.send(
+      new RegisterJobDefinitionCommand({
+        jobDefinitionName: 'pendant-mpi',
+        type: 'multinode',
+        nodeProperties: { numNodes: 3, mainNode: 0, nodeRangeProperties: [{ targetNodes: '0:', container: containerProperties(['mpirun']) }] },
+      }),
+    );
+    const clients = motoClients();
+    const calls = recordCalls(clients.batch);
+    const config = new RuntimeConfig(
+      encodeConfig({
+        jobDefinitions: { mpi: { definition: 'pendant-mpi:1', platform: 'EC2', nodes: { mainNode: 0, numNodes: 3, openRangeStart: 0 }, overrides: { command: true } } },
+        jobQueues: [{ queue: environment.jobQueueArn, platform: 'EC2' }],
+      }),
+    );
+    const gateway = new SdkBatchGateway(clients.batch);
+    const submit = createHandler({ config, batch: gateway, s3: new SdkS3Gateway(clients.s3), now: () => MOMENT });
+    // Held in SUBMITTED, so that it is still there to stop (moto's simple backend finishes a job inside SubmitJob).
+    const jobId = await holdJob(fixtures.batch, 'SUBMITTED', async () =>
+      (
+        await submit({
+          jobDefinition: 'mpi',
+          nodeOverrides: { numNodes: 4, nodePropertyOverrides: [{ targetNodes: '0', containerOverrides: { command: ['main'], instanceType: 'c5.large' } }] },
+        })
+      ).jobId,
+    );
+    const submitted = { jobId };
+
+    expect(calls.inputsOf('SubmitJob')).toEqual([
+      expect.objectContaining({
+        nodeOverrides: { numNodes: 4, nodePropertyOverrides: [{ targetNodes: '0', containerOverrides: { command: ['main'], instanceType: 'c5.large' } }] },
+      }),
+    ]);
+    const status = (await createStatusHandler({ config, batch: gateway })({ jobIds: [submitted.jobId, `${submitted.jobId}#0`] })) as StatusResponse;
+    expect(status.jobs.map((job) => [job.jobId, job.nodes])).toEqual([[submitted.jobId, { numNodes: 3, mainNode: 0 }]]);
+    expect(status.notFound).toEqual([`${submitted.jobId}#0`]);
+    expect(await createTerminateHandler({ batch: gateway })({ jobId, reason: 'stopped by the test' })).toEqual({ jobId, previousStatus: 'SUBMITTED', action: 'cancelled' });
+    expect(calls.inputsOf('TerminateJob')).toEqual([{ jobId, reason: 'stopped by the test' }]);
   });
 });

@@ -525,7 +525,7 @@ describe('Function: submit', () => {
       [
         'a field is unknown',
         { priority: 1 },
-        'priority: is not a field of this request; allowed: jobDefinition, parameters, jobQueue, revision, containerOverrides, arraySize, dependsOn, jobName, idempotencyKey, shareIdentifier, schedulingPriorityOverride [unknown-field]',
+        'priority: is not a field of this request; allowed: jobDefinition, parameters, jobQueue, revision, containerOverrides, arraySize, dependsOn, jobName, idempotencyKey, shareIdentifier, schedulingPriorityOverride, tags, propagateTags, retryStrategy, timeout, nodeOverrides [unknown-field]',
       ],
     ])('throws when %s, without calling AWS', async (_case, fields, message) => {
       await expectRejection(submitFunction()({ jobDefinition: 'align', parameters: VALID, ...fields }), InvalidRequestError, `invalid request: ${message}`);

@@ -331,7 +331,7 @@ describe('parseSubmitRequest', () => {
       {
         field: 'queue',
         rule: 'unknown-field',
-        message: 'is not a field of this request; allowed: jobDefinition, parameters, jobQueue, revision, containerOverrides, arraySize, dependsOn, jobName, idempotencyKey, shareIdentifier, schedulingPriorityOverride',
+        message: 'is not a field of this request; allowed: jobDefinition, parameters, jobQueue, revision, containerOverrides, arraySize, dependsOn, jobName, idempotencyKey, shareIdentifier, schedulingPriorityOverride, tags, propagateTags, retryStrategy, timeout, nodeOverrides',
       },
     ]);
   });
@@ -596,7 +596,7 @@ describe('parseSubmitRequest', () => {
       ['containerOverrides.environment.AWS_BATCH_X', 'reserved-name'],
     ]);
     expect(error.message).toBe(
-      'invalid request: extra: is not a field of this request; allowed: jobDefinition, parameters, jobQueue, revision, containerOverrides, arraySize, dependsOn, jobName, idempotencyKey, shareIdentifier, schedulingPriorityOverride [unknown-field]; ' +
+      'invalid request: extra: is not a field of this request; allowed: jobDefinition, parameters, jobQueue, revision, containerOverrides, arraySize, dependsOn, jobName, idempotencyKey, shareIdentifier, schedulingPriorityOverride, tags, propagateTags, retryStrategy, timeout, nodeOverrides [unknown-field]; ' +
         'jobDefinition: must not be empty [empty]; ' +
         'arraySize: must be between 2 and 10000, got 1 [range]; ' +
         'dependsOn[0]: must be an AWS Batch job id (a UUID), got "x" [pattern]; ' +
