@@ -75,7 +75,7 @@ export interface JobDefinitionOptions {
   readonly environment?: Record<string, string>;
   /**
    * What callers of submit may override: the command (`command: true`), environment variables by name
-   * (`environment: ['SAMPLE']`), and vCPUs, memory and GPUs up to a bound (`maxVcpus`, `maxMemoryMiB`, `maxGpus`).
+   * (`environment: ['SAMPLE']`), and vCPUs, memory and GPUs up to a bound (`maxVcpus`, `maxMemoryMebibytes`, `maxGpus`).
    * Anything else a request asks to override is refused with `InvalidRequestError` naming the field.
    * @default - callers may override nothing: not the command, no environment variable, no resource
    */

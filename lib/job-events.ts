@@ -40,6 +40,7 @@ export interface JobEventsProps {
  * A function, not a direct EventBridge-to-DynamoDB path: EventBridge has no DynamoDB target, and the function is what
  * keeps the table right when EventBridge delivers a job's events twice or out of order (it does not promise either).
  *
+ * @exampleMetadata fixture=construct
  * @example
  * const platform = new BatchPlatform(this, 'Platform', { jobQueues: [{ id: 'Default', compute: [ComputeKind.FARGATE] }] });
  * new JobEvents(this, 'JobEvents', { platform });

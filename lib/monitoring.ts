@@ -56,6 +56,7 @@ export interface PlatformMonitoringProps {
  *   them), and on each runtime function's errors, throttles and duration;
  * - a dashboard: jobs by state per queue (with `jobEvents`), failures and blocked jobs, function health.
  *
+ * @exampleMetadata fixture=construct
  * @example
  * new PlatformMonitoring(this, 'Monitoring', { platform, jobEvents });
  */

@@ -98,6 +98,7 @@ const EC2_DEFAULT_MEBIBYTES_PER_VCPU = 2048;
  * like `JobDefinition`: one main node and node ranges, each a container. The runtime functions submit it with
  * `nodeOverrides`, report each node as `<jobId>#<node>` and read each node's log stream.
  *
+ * @exampleMetadata fixture=construct
  * @example
  * new MultiNodeJobDefinition(this, 'Mpi', {
  *   name: 'mpi-job',

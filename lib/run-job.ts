@@ -250,6 +250,7 @@ const DEFAULT_HEARTBEAT = Duration.hours(1);
  *
  * It is one Parallel state with a single branch, so that every error leaves it as a catchable error of one state.
  *
+ * @exampleMetadata fixture=construct
  * @example
  * const run = new RunJob(this, 'Align', {
  *   runtime: platform.runtime,

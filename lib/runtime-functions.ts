@@ -202,7 +202,7 @@ function definitionEntry(definition: JobDefinition | MultiNodeJobDefinition): Jo
     platform: definition.platform,
     ...(Object.keys(definition.overrides).length > 0 && { overrides: definition.overrides }),
     // Only a definition whose vCPUs or memory may be overridden needs its own, for Fargate's pairs.
-    ...(definition instanceof JobDefinition && (definition.overrides.maxVcpus !== undefined || definition.overrides.maxMemoryMiB !== undefined) && { resources: definition.resources }),
+    ...(definition instanceof JobDefinition && (definition.overrides.maxVcpus !== undefined || definition.overrides.maxMemoryMebibytes !== undefined) && { resources: definition.resources }),
     // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision>
     revision: known ? definition.revision : Fn.select(1, Fn.split('/', definition.jobDefinitionArn)),
     ...(definition instanceof MultiNodeJobDefinition && { nodes: definition._layout }),

@@ -140,7 +140,7 @@ describe('README', () => {
     const [app] = runSnippet(snippet.source);
     const platform = app.node.findAll().find((construct): construct is BatchPlatform => construct instanceof BatchPlatform)!;
     const align = platform.jobDefinitions.find((definition) => definition.name === 'align')!;
-    expect(align.overrides).toEqual({ environment: ['SAMPLE'], maxVcpus: 16, maxMemoryMiB: 32768 });
+    expect(align.overrides).toEqual({ environment: ['SAMPLE'], maxVcpus: 16, maxMemoryMebibytes: 32768 });
     const target = { declaredName: 'align', platform: 'FARGATE' as const, overrides: align.overrides, resources: align.resources };
     expect(checkOverrides(target, { environment: { SAMPLE: 'NA12878' }, vcpus: 16, memoryMiB: 32768 })).toEqual([]);
     expect(checkOverrides(target, { command: ['sh'], environment: { LD_PRELOAD: 'x' } }).map((problem) => [problem.field, problem.rule])).toEqual([

@@ -25,10 +25,11 @@ export interface JobOverridePolicy {
    */
   readonly maxVcpus?: number;
   /**
-   * The most memory, in MiB, a caller may ask for (`containerOverrides.memoryMiB`).
+   * The most memory, in MiB, a caller may ask for (`containerOverrides.memoryMiB`). Spelled out rather than
+   * `maxMemoryMiB`: jsii-rosetta writes that `max_memory_mi_b` in the Python docs, jsii-pacmak `max_memory_mib`.
    * @default - memory may not be overridden
    */
-  readonly maxMemoryMiB?: number;
+  readonly maxMemoryMebibytes?: number;
   /**
    * The most GPUs a caller may ask for (`containerOverrides.gpus`); EC2 only.
    * @default - gpus may not be overridden
@@ -120,8 +121,8 @@ export function checkOverridePolicy(policy: JobOverridePolicy, platform: 'FARGAT
       );
     }
   }
-  if (policy.maxMemoryMiB !== undefined && (!whole(policy.maxMemoryMiB, RESOURCE_LIMITS.MIN_MEMORY_MIB) || policy.maxMemoryMiB > RESOURCE_LIMITS.MAX_MEMORY_MIB)) {
-    problems.push(`overrides.maxMemoryMiB must be a whole number of MiB from ${RESOURCE_LIMITS.MIN_MEMORY_MIB} to ${RESOURCE_LIMITS.MAX_MEMORY_MIB}, got ${policy.maxMemoryMiB}`);
+  if (policy.maxMemoryMebibytes !== undefined && (!whole(policy.maxMemoryMebibytes, RESOURCE_LIMITS.MIN_MEMORY_MIB) || policy.maxMemoryMebibytes > RESOURCE_LIMITS.MAX_MEMORY_MIB)) {
+    problems.push(`overrides.maxMemoryMebibytes must be a whole number of MiB from ${RESOURCE_LIMITS.MIN_MEMORY_MIB} to ${RESOURCE_LIMITS.MAX_MEMORY_MIB}, got ${policy.maxMemoryMebibytes}`);
   }
   if (policy.maxGpus !== undefined) {
     if (platform === 'FARGATE') problems.push('overrides.maxGpus needs the EC2 platform; Fargate has no GPUs');
@@ -176,7 +177,7 @@ export function checkOverrides(target: OverrideTarget, requested: ContainerOverr
     return true;
   };
   const vcpusOk = bounded('vcpus', policy.maxVcpus, 'maxVcpus');
-  const memoryOk = bounded('memoryMiB', policy.maxMemoryMiB, 'maxMemoryMiB');
+  const memoryOk = bounded('memoryMiB', policy.maxMemoryMebibytes, 'maxMemoryMebibytes');
   if (requested.gpus !== undefined && platform === 'FARGATE') {
     refuse('gpus', 'platform', `job definition ${name} runs on Fargate, which has no GPUs`);
   } else {

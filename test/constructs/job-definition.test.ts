@@ -536,8 +536,8 @@ describe('JobDefinition', () => {
     });
 
     it('keeps the policy it is given and the resources it reserves', () => {
-      const { definition } = synth({ vcpus: 2, memory: Size.gibibytes(4), overrides: { command: true, environment: ['SAMPLE'], maxVcpus: 4, maxMemoryMiB: 8192 } });
-      expect(definition.overrides).toEqual({ command: true, environment: ['SAMPLE'], maxVcpus: 4, maxMemoryMiB: 8192 });
+      const { definition } = synth({ vcpus: 2, memory: Size.gibibytes(4), overrides: { command: true, environment: ['SAMPLE'], maxVcpus: 4, maxMemoryMebibytes: 8192 } });
+      expect(definition.overrides).toEqual({ command: true, environment: ['SAMPLE'], maxVcpus: 4, maxMemoryMebibytes: 8192 });
       expect(definition.resources).toEqual({ vcpus: 2, memoryMiB: 4096 });
     });
 
@@ -546,7 +546,7 @@ describe('JobDefinition', () => {
       ['an environment name with a space', { overrides: { environment: ['MY VAR'] } }, 'overrides.environment: "MY VAR" is not an environment variable name'],
       ['a vCPU bound Fargate does not have', { overrides: { maxVcpus: 3 } }, "overrides.maxVcpus must be one of Fargate's 0.25, 0.5, 1, 2, 4, 8, 16, got 3"],
       ['a fractional vCPU bound on EC2', { platform: JobPlatform.EC2, overrides: { maxVcpus: 1.5 } }, 'overrides.maxVcpus must be a whole number from 1 to 256, got 1.5'],
-      ['a memory bound under 4 MiB', { overrides: { maxMemoryMiB: 2 } }, 'overrides.maxMemoryMiB must be a whole number of MiB from 4 to 4194304, got 2'],
+      ['a memory bound under 4 MiB', { overrides: { maxMemoryMebibytes: 2 } }, 'overrides.maxMemoryMebibytes must be a whole number of MiB from 4 to 4194304, got 2'],
       ['a GPU bound on Fargate', { overrides: { maxGpus: 1 } }, 'overrides.maxGpus needs the EC2 platform; Fargate has no GPUs'],
     ])('throws for %s', (_what, props, message) => {
       expectRejected(props, message);

@@ -475,7 +475,7 @@ describe('RuntimeFunctions', () => {
       const stack = newStack();
       const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
       const queue = new JobQueue(stack, 'Queue', { computeEnvironments: [new ComputeEnvironment(stack, 'Compute', { kind: ComputeKind.FARGATE, vpc })] });
-      const overrides = { command: true, environment: ['SAMPLE'], maxVcpus: 2, maxMemoryMiB: 8192 };
+      const overrides = { command: true, environment: ['SAMPLE'], maxVcpus: 2, maxMemoryMebibytes: 8192 };
       const definitions = [
         new JobDefinition(stack, 'Open', { name: 'open', image: IMAGE, overrides }),
         new JobDefinition(stack, 'Closed', { name: 'closed', image: IMAGE }),

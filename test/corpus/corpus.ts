@@ -87,7 +87,7 @@ export const CORPUS_PARAMETERS = {
 };
 
 /** What callers may override of `align` (Fargate, 1 vCPU, 2 GiB): the command, two variables, up to 4 vCPUs and 8 GiB. */
-export const ALIGN_OVERRIDES = { command: true, environment: ['SAMPLE', 'LOG_LEVEL'], maxVcpus: 4, maxMemoryMiB: 8192 };
+export const ALIGN_OVERRIDES = { command: true, environment: ['SAMPLE', 'LOG_LEVEL'], maxVcpus: 4, maxMemoryMebibytes: 8192 };
 export const ALIGN_RESOURCES = { vcpus: 1, memoryMiB: 2048 };
 
 /**

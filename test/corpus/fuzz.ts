@@ -385,7 +385,7 @@ function declaredOverrideViolations(jobDefinition: string, overrides: NonNullabl
     if (!(policy.environment ?? []).includes(name)) add('environment', `environment variable ${preview(name)} is set`);
   }
   for (const { type, value } of overrides.resourceRequirements ?? []) {
-    const max = type === 'VCPU' ? policy.maxVcpus : type === 'MEMORY' ? policy.maxMemoryMiB : undefined;
+    const max = type === 'VCPU' ? policy.maxVcpus : type === 'MEMORY' ? policy.maxMemoryMebibytes : undefined;
     if (max === undefined || Number(value) > max) add(type, `${type} ${preview(value)} is overridden beyond what is declared`);
   }
   return found;

@@ -28,7 +28,7 @@ function configFor(environment: BatchEnvironment): RuntimeConfig {
         align: {
           definition: `${environment.jobDefinitionName}:${environment.revision}`,
           parameters,
-          overrides: { command: true, environment: ['SAMPLE', 'LOG_LEVEL'], maxVcpus: 4, maxMemoryMiB: 8192 },
+          overrides: { command: true, environment: ['SAMPLE', 'LOG_LEVEL'], maxVcpus: 4, maxMemoryMebibytes: 8192 },
         },
         // By name only: Batch's latest ACTIVE revision. It declares no override policy: nothing may be overridden.
         'align-latest': { definition: environment.jobDefinitionName, parameters },

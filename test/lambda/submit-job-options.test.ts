@@ -28,7 +28,7 @@ const handler = () =>
             definition: 'pendant-mpi:1',
             platform: 'EC2',
             nodes: { mainNode: 0, numNodes: 3, openRangeStart: 1 },
-            overrides: { command: true, environment: ['ROLE'], maxVcpus: 4, maxMemoryMiB: 8192 },
+            overrides: { command: true, environment: ['ROLE'], maxVcpus: 4, maxMemoryMebibytes: 8192 },
           },
           fixed: { definition: 'pendant-fixed:1', platform: 'EC2', nodes: { mainNode: 1, numNodes: 2 } },
         },

@@ -36,7 +36,7 @@ const ALIGN_PARAMETERS: ParameterSpecs = {
   notes: Parameter.string({ default: 'none' }),
 };
 /** What callers may override of align: the command, two variables and resources up to a bound. */
-const ALIGN_OVERRIDES = { command: true, environment: ['LOG_LEVEL', 'SAMPLE', 'BIG'], maxVcpus: 4, maxMemoryMiB: 8192, maxGpus: 1 };
+const ALIGN_OVERRIDES = { command: true, environment: ['LOG_LEVEL', 'SAMPLE', 'BIG'], maxVcpus: 4, maxMemoryMebibytes: 8192, maxGpus: 1 };
 const DEFAULT_QUEUE_ARN = 'arn:aws:batch:us-east-1:123456789012:job-queue/pendant-default';
 const NOW = new Date(Date.UTC(2024, 0, 2, 3, 4, 5));
 const JOB_NAME = '2024-01-02T03-04-05_align';
@@ -55,7 +55,7 @@ function config(overrides: { maxS3Concurrency?: number } = {}): RuntimeConfig {
         // Declares no override policy: callers may change nothing.
         report: { definition: 'pendant-report' },
         // Fargate, 1 vCPU and 2 GiB, which callers may raise to 4 vCPUs and 8 GiB.
-        fargate: { definition: 'pendant-fargate:1', platform: 'FARGATE', overrides: { maxVcpus: 4, maxMemoryMiB: 8192 }, resources: { vcpus: 1, memoryMiB: 2048 } },
+        fargate: { definition: 'pendant-fargate:1', platform: 'FARGATE', overrides: { maxVcpus: 4, maxMemoryMebibytes: 8192 }, resources: { vcpus: 1, memoryMiB: 2048 } },
       },
       jobQueues: [DEFAULT_QUEUE_ARN, 'pendant-spot'],
       ...(overrides.maxS3Concurrency !== undefined && { maxS3Concurrency: overrides.maxS3Concurrency }),

@@ -110,7 +110,7 @@ describe('RuntimeConfig', () => {
   });
 
   it('reads back a definition\'s override policy and resources; without a policy, callers may override nothing', () => {
-    const overrides = { command: true, environment: ['SAMPLE'], maxVcpus: 4, maxMemoryMiB: 8192 };
+    const overrides = { command: true, environment: ['SAMPLE'], maxVcpus: 4, maxMemoryMebibytes: 8192 };
     const resources = { vcpus: 1, memoryMiB: 2048 };
     const config = new RuntimeConfig(
       encodeConfig({ jobDefinitions: { align: { definition: 'align:1', platform: 'FARGATE', overrides, resources }, call: { definition: 'call:1' } } }),

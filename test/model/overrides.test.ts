@@ -32,7 +32,7 @@ describe('Function: checkOverrides', () => {
   });
 
   describe('with a policy', () => {
-    const target: OverrideTarget = { ...FARGATE, overrides: { command: true, environment: ['SAMPLE'], maxVcpus: 4, maxMemoryMiB: 8192 } };
+    const target: OverrideTarget = { ...FARGATE, overrides: { command: true, environment: ['SAMPLE'], maxVcpus: 4, maxMemoryMebibytes: 8192 } };
 
     it('accepts what it declares', () => {
       expect(checkOverrides(target, { command: ['align'], environment: { SAMPLE: 's1' }, vcpus: 4, memoryMiB: 8192 })).toEqual([]);
@@ -56,8 +56,8 @@ describe('Function: checkOverrides', () => {
   // one of the values listed for it; GPUs "aren't available for jobs that are running on Fargate resources"; VCPU on
   // EC2 is a whole number.
   describe("AWS's granularity (ResourceRequirement)", () => {
-    const fargate: OverrideTarget = { ...FARGATE, overrides: { maxVcpus: 16, maxMemoryMiB: 122880 } };
-    const ec2: OverrideTarget = { ...EC2, overrides: { maxVcpus: 64, maxMemoryMiB: 262144, maxGpus: 4 } };
+    const fargate: OverrideTarget = { ...FARGATE, overrides: { maxVcpus: 16, maxMemoryMebibytes: 122880 } };
+    const ec2: OverrideTarget = { ...EC2, overrides: { maxVcpus: 64, maxMemoryMebibytes: 262144, maxGpus: 4 } };
 
     it.each([0.25, 0.5, 1, 2, 4, 8, 16])('accepts %d vCPUs on Fargate with memory that fits', (vcpus) => {
       expect(checkOverrides(fargate, { vcpus, memoryMiB: vcpus === 0.25 ? 512 : vcpus * 2048 })).toEqual([]);
@@ -99,16 +99,16 @@ describe('Function: checkOverrides', () => {
 
 describe('Function: checkOverridePolicy', () => {
   it('accepts a policy within the platform', () => {
-    expect(checkOverridePolicy({ command: true, environment: ['SAMPLE', '_X1'], maxVcpus: 4, maxMemoryMiB: 8192 }, 'FARGATE')).toEqual([]);
+    expect(checkOverridePolicy({ command: true, environment: ['SAMPLE', '_X1'], maxVcpus: 4, maxMemoryMebibytes: 8192 }, 'FARGATE')).toEqual([]);
     expect(checkOverridePolicy({ maxVcpus: 96, maxGpus: 8 }, 'EC2')).toEqual([]);
   });
 
   it('names every problem', () => {
-    expect(checkOverridePolicy({ environment: ['1X', 'AWS_BATCH_JOB_ID'], maxVcpus: 0.5, maxMemoryMiB: 2, maxGpus: 1.5 }, 'EC2')).toEqual([
+    expect(checkOverridePolicy({ environment: ['1X', 'AWS_BATCH_JOB_ID'], maxVcpus: 0.5, maxMemoryMebibytes: 2, maxGpus: 1.5 }, 'EC2')).toEqual([
       'overrides.environment: "1X" is not an environment variable name a caller may set (a letter or "_", then letters, digits or "_"; not AWS_BATCH*)',
       'overrides.environment: "AWS_BATCH_JOB_ID" is not an environment variable name a caller may set (a letter or "_", then letters, digits or "_"; not AWS_BATCH*)',
       'overrides.maxVcpus must be a whole number from 1 to 256, got 0.5',
-      'overrides.maxMemoryMiB must be a whole number of MiB from 4 to 4194304, got 2',
+      'overrides.maxMemoryMebibytes must be a whole number of MiB from 4 to 4194304, got 2',
       'overrides.maxGpus must be a whole number from 0 to 64, got 1.5',
     ]);
   });
