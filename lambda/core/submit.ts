@@ -2,7 +2,6 @@ import {
   BatchJobSubmissionError,
   checkOverrides,
   checkParameterValues,
-  fieldPath,
   ContainerOverrides,
   InvalidRequestError,
   JobDefinitionConfig,
@@ -21,6 +20,7 @@ import {
   IdempotencyInProgressError,
   PLATFORM_TAG,
   SubmitResponse,
+  toRequestProblem,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
 } from '../../lib/model';
@@ -107,11 +107,7 @@ function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
   const jobQueue = queue.queue;
 
   const check = checkParameterValues(definition.parameters, request.parameters ?? {});
-  const problems: RequestProblem[] = check.problems.map((problem) => ({
-    field: fieldPath('parameters', problem.parameter),
-    rule: problem.code,
-    message: problem.message,
-  }));
+  const problems: RequestProblem[] = check.problems.map(toRequestProblem);
   problems.push(...checkPlatform(definition, queue), ...checkScheduling(queue, request));
   // What the job definition lets callers change: no command, environment or resources unless it says so.
   if (request.containerOverrides) problems.push(...checkOverrides(definition, request.containerOverrides));
