@@ -12,7 +12,7 @@ import {
   paginateListJobs,
 } from '@aws-sdk/client-batch';
 import { chunk } from '../core/concurrency';
-import { AmbiguousSubmission, type BatchGateway, type SubmitJobInput, type TerminateJobsError } from '../core/ports';
+import { AmbiguousSubmission, type BatchGateway, type SubmitJobInput, SubmissionRefused, type TerminateJobsError } from '../core/ports';
 import { batchClient } from './clients';
 
 export class SdkBatchGateway implements BatchGateway {
@@ -37,7 +37,12 @@ export class SdkBatchGateway implements BatchGateway {
       },
       { step: 'finalizeRequest', priority: 'low', name: 'pendantNoBlindSubmitRetry' },
     );
-    const response = await this.client.send(command);
+    let response;
+    try {
+      response = await this.client.send(command);
+    } catch (error) {
+      throw isRefusal(error) ? new SubmissionRefused(error) : error;
+    }
     return { jobId: response.jobId!, jobName: response.jobName!, jobArn: response.jobArn ?? '' };
   }
 
@@ -124,6 +129,17 @@ function httpStatusOf(error: unknown): number | undefined {
 
 /** How many jobs of one name a lookup reads: a keyed submission's own name is unique, a caller's may not be. */
 const MAX_NAMESAKES = 1_000;
+
+/** Names AWS gives throttling errors; some come back as 400 (`ThrottlingException` is one of AWS's common errors). */
+const THROTTLING_ERROR_NAMES = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException']);
+
+/** A 4xx other than throttling: Batch refused the request, and would refuse it again. */
+function isRefusal(error: unknown): boolean {
+  const fault = error as { name?: unknown; $retryable?: { throttling?: boolean } } | undefined;
+  const status = httpStatusOf(error);
+  const throttled = status === 429 || fault?.$retryable?.throttling === true || THROTTLING_ERROR_NAMES.has(String(fault?.name));
+  return status !== undefined && status >= 400 && status < 500 && !throttled;
+}
 
 /** A 4xx (throttling included) means Batch did not act on the request; anything else leaves it open. */
 function isAmbiguous(error: unknown): boolean {

@@ -14,7 +14,7 @@ import { dynamodbClient } from './clients';
 
 interface Attempt {
   readonly key: string;
-  /** The request, keys sorted, so the same request always hashes the same whatever order its fields came in. */
+  /** The request; Powertools sorts its keys before hashing it, so field order does not change the hash. */
   readonly request: unknown;
 }
 
@@ -45,7 +45,7 @@ export class PowertoolsIdempotency implements IdempotencyGateway {
     // An in-progress record outlives a killed invocation only until the invocation's own deadline.
     if (remainingTimeMillis) this.config.registerLambdaContext({ getRemainingTimeInMillis: remainingTimeMillis } as Context);
     try {
-      return (await this.run({ key, request: sortKeys(request) }, work)) as T;
+      return (await this.run({ key, request }, work)) as T;
     } catch (error) {
       if (error instanceof IdempotencyValidationError) throw new IdempotencyConflictError(key);
       if (error instanceof IdempotencyAlreadyInProgressError) throw new IdempotencyInProgressError(key);
@@ -55,16 +55,6 @@ export class PowertoolsIdempotency implements IdempotencyGateway {
       throw error;
     }
   }
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
-  );
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 } from '../../lib/model';
 import { attemptStreamsOf, describeJob, logStreamOf, logStreamsOf, platformJobs, statusOf } from './jobs';
 import { type BatchGateway, type LogsGateway, StreamNotFound, TokenRefused } from './ports';
+import { decodeToken, encodeToken } from './tokens';
 
 export interface LogsDeps {
   readonly config: RuntimeConfig;
@@ -42,22 +43,16 @@ interface Cursor {
 }
 
 export function encodeCursor(cursor: Cursor): string {
-  const fields = [1, cursor.logStreamName, cursor.token, cursor.skip, ...(cursor.meanEventBytes ? [cursor.meanEventBytes] : [])];
-  return Buffer.from(JSON.stringify(fields)).toString('base64url');
+  return encodeToken([cursor.logStreamName, cursor.token, cursor.skip, ...(cursor.meanEventBytes ? [cursor.meanEventBytes] : [])]);
 }
 
 const badToken = (message: string) => new InvalidRequestError([{ field: 'nextToken', rule: 'token', message }]);
 
 export function decodeCursor(text: string): Cursor {
-  let fields: unknown;
-  try {
-    fields = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw badToken('is not a token from a previous logs response');
-  }
-  const [version, logStreamName, token, skip, meanEventBytes] = Array.isArray(fields) ? (fields as unknown[]) : [];
+  const fields = decodeToken(text);
+  const [logStreamName, token, skip, meanEventBytes] = fields ?? [];
   if (
-    version !== 1 ||
+    fields === undefined ||
     typeof logStreamName !== 'string' ||
     !(token === null || typeof token === 'string') ||
     typeof skip !== 'number' ||

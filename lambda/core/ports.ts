@@ -11,6 +11,7 @@ export interface BatchGateway {
   /**
    * One SubmitJob. Throttling is retried (Batch did not take the request); a failure that leaves open whether Batch
    * created the job (a 5xx, a reset or timed-out connection) is never retried blindly: it throws `AmbiguousSubmission`.
+   * A refusal (a 4xx other than throttling) throws `SubmissionRefused`.
    */
   submitJob(input: SubmitJobInput): Promise<{ jobId: string; jobName: string; jobArn: string }>;
   /** Jobs of any status in `jobQueue` named exactly `jobName`, with their tags (ListJobs, then DescribeJobs). */
@@ -76,6 +77,18 @@ export class AmbiguousSubmission extends Error {
   public constructor(public readonly original: unknown) {
     super(`submission outcome unknown: ${original instanceof Error ? original.message : String(original)}`);
     this.name = 'AmbiguousSubmission';
+  }
+}
+
+/**
+ * Batch refused SubmitJob (a 4xx other than throttling): it did not act on the request, and the same request would be
+ * refused again. `original` is the SDK's error. Throttling and server errors are not refusals: they reach the caller
+ * as the SDK's own errors, whose names say they may be retried.
+ */
+export class SubmissionRefused extends Error {
+  public constructor(public readonly original: unknown) {
+    super(`submission refused: ${original instanceof Error ? original.message : String(original)}`);
+    this.name = 'SubmissionRefused';
   }
 }
 

@@ -11,9 +11,10 @@ import {
   StatusRequest,
   StatusResponse,
 } from '../../lib/model';
-import { chunk } from './concurrency';
+import { chunk, mapWithConcurrency } from './concurrency';
 import { describeJob, platformJobs, summarizeChild, summarizeJob } from './jobs';
 import type { BatchGateway } from './ports';
+import { decodeToken, encodeToken, fingerprint } from './tokens';
 
 export interface StatusDeps {
   readonly config: RuntimeConfig;
@@ -40,22 +41,12 @@ export async function jobStatuses(deps: StatusDeps, jobIds: readonly string[], n
   const details: JobDetail[] = [];
   const outOfTime = () => deps.remainingTimeMillis !== undefined && deps.remainingTimeMillis() < SAFETY_MARGIN_MILLIS;
 
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < queue.length && !outOfTime()) {
-      const batch = queue[next++];
-      try {
-        details.push(...(await deps.batch.describeJobs(batches[batch])));
-      } catch (error) {
-        // The invocation has failed: no further calls whose answers nobody will read.
-        failed = true;
-        throw error;
-      }
-      asked.add(batch);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(deps.config.maxConcurrency, queue.length) }, worker));
+  // Once time runs short the batches not yet started are skipped (left to the token); the pool stops at a failure.
+  await mapWithConcurrency(queue, deps.config.maxConcurrency, async (batch) => {
+    if (outOfTime()) return;
+    details.push(...(await deps.batch.describeJobs(batches[batch])));
+    asked.add(batch);
+  });
 
   const found = new Map<string, JobSummary>();
   const owns = platformJobs(deps.config);
@@ -109,19 +100,13 @@ export async function jobWithChildren(deps: StatusDeps, jobId: string, children:
 }
 
 function encodeChildrenToken(jobId: string, status: JobStatus, batchToken: string): string {
-  return Buffer.from(JSON.stringify([1, jobId, status, batchToken])).toString('base64url');
+  return encodeToken([jobId, status, batchToken]);
 }
 
 function decodeChildrenToken(token: string, jobId: string, status: JobStatus): string {
   const refuse = (message: string) => new InvalidRequestError([{ field: 'children.nextToken', rule: 'token', message }]);
-  let fields: unknown;
-  try {
-    fields = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    fields = undefined;
-  }
-  const [version, parent, tokenStatus, batchToken]: unknown[] = Array.isArray(fields) ? (fields as unknown[]) : [];
-  if (version !== 1 || typeof parent !== 'string' || typeof tokenStatus !== 'string' || typeof batchToken !== 'string' || batchToken === '') {
+  const [parent, tokenStatus, batchToken] = decodeToken(token) ?? [];
+  if (typeof parent !== 'string' || typeof tokenStatus !== 'string' || typeof batchToken !== 'string' || batchToken === '') {
     throw refuse('is not a token from a previous status response');
   }
   if (parent !== jobId || tokenStatus !== status) {
@@ -132,19 +117,14 @@ function decodeChildrenToken(token: string, jobId: string, status: JobStatus): s
 
 /** A token names the batches left and a fingerprint of the ids, so it only resumes the request it came from. */
 function encodeStatusToken(ids: readonly string[], batches: readonly number[]): string {
-  return Buffer.from(JSON.stringify([1, fingerprint(ids), batches])).toString('base64url');
+  return encodeToken([fingerprint(ids), batches]);
 }
 
 function decodeStatusToken(token: string, ids: readonly string[], batchCount: number): number[] {
-  let fields: unknown;
-  try {
-    fields = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    fields = undefined;
-  }
-  const [version, print, batches] = Array.isArray(fields) ? (fields as unknown[]) : [];
+  const fields = decodeToken(token);
+  const [print, batches] = fields ?? [];
   const valid =
-    version === 1 &&
+    fields !== undefined &&
     Array.isArray(batches) &&
     batches.length > 0 &&
     batches.every((batch) => Number.isSafeInteger(batch) && batch >= 0 && batch < batchCount) &&
@@ -154,16 +134,6 @@ function decodeStatusToken(token: string, ids: readonly string[], batchCount: nu
     throw new InvalidRequestError([{ field: 'nextToken', rule: 'token', message: 'belongs to a request with other jobIds; send the same jobIds with it' }]);
   }
   return batches as number[];
-}
-
-/** FNV-1a over the ids: enough to tell one request's ids from another's. */
-function fingerprint(ids: readonly string[]): string {
-  let hash = 0x811c9dc5;
-  for (const char of ids.join(',')) {
-    hash ^= char.charCodeAt(0);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(36);
 }
 
 function withOwner<T extends { readonly config: RuntimeConfig }>(deps: T): T & { owns?: (job: JobDetail) => boolean } {

@@ -2,7 +2,6 @@ import {
   BatchJobSubmissionError,
   checkOverrides,
   checkParameterValues,
-  fieldPath,
   ContainerOverrides,
   InvalidRequestError,
   JobDefinitionConfig,
@@ -21,6 +20,7 @@ import {
   IdempotencyInProgressError,
   PLATFORM_TAG,
   SubmitResponse,
+  toRequestProblem,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
 } from '../../lib/model';
@@ -33,6 +33,7 @@ import {
   type BatchGateway,
   type IdempotencyGateway,
   type S3Gateway,
+  SubmissionRefused,
   type SubmitAttempt,
   type SubmitJobInput,
 } from './ports';
@@ -107,11 +108,7 @@ function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
   const jobQueue = queue.queue;
 
   const check = checkParameterValues(definition.parameters, request.parameters ?? {});
-  const problems: RequestProblem[] = check.problems.map((problem) => ({
-    field: fieldPath('parameters', problem.parameter),
-    rule: problem.code,
-    message: problem.message,
-  }));
+  const problems: RequestProblem[] = check.problems.map(toRequestProblem);
   problems.push(...checkPlatform(definition, queue), ...checkScheduling(queue, request));
   // What the job definition lets callers change: no command, environment or resources unless it says so.
   if (request.containerOverrides) problems.push(...checkOverrides(definition, request.containerOverrides));
@@ -286,8 +283,8 @@ function definitionOf(job: JobDetail, fallback: string): string {
 
 function submissionError(error: unknown, jobName: string, jobDefinition: string, jobQueue: string): unknown {
   // Throttling keeps its own name (TooManyRequestsException…) so callers can retry it; the SDK already has.
-  if (!isClientFault(error)) return error;
-  return new BatchJobSubmissionError(jobName, jobDefinition, jobQueue, errorMessage(error), { cause: error });
+  if (!(error instanceof SubmissionRefused)) return error;
+  return new BatchJobSubmissionError(jobName, jobDefinition, jobQueue, errorMessage(error.original), { cause: error.original });
 }
 
 /** The configured queue a request names (by name or ARN), or the default one. */
@@ -487,16 +484,6 @@ function checkSizes(input: SubmitJobInput): RequestProblem[] {
     });
   }
   return problems;
-}
-
-/** Names AWS gives throttling errors; some come back as 400 (`ThrottlingException` is one of AWS's common errors). */
-const THROTTLING_ERROR_NAMES = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException']);
-
-function isClientFault(error: unknown): boolean {
-  const fault = error as { name?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } } | undefined;
-  const status = fault?.$metadata?.httpStatusCode;
-  const throttled = status === 429 || fault?.$retryable?.throttling === true || THROTTLING_ERROR_NAMES.has(String(fault?.name));
-  return status !== undefined && status >= 400 && status < 500 && !throttled;
 }
 
 function errorMessage(error: unknown): string {

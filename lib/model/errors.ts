@@ -12,6 +12,15 @@ export abstract class PendantError extends Error {
     this.name = new.target.name;
   }
 
+  /**
+   * The context fields a message spells out, read back from it: how the client revives this error from a function's
+   * `{ errorType, errorMessage }` (Lambda carries only those two). Each class that has such fields declares them here,
+   * beside the constructor that writes the message.
+   */
+  public static reviveFields(_message: string): Record<string, unknown> {
+    return {};
+  }
+
   /** A JSON-safe view: the name, the message and the context fields of the concrete class. */
   public toJSON(): Record<string, unknown> {
     const context: Record<string, unknown> = {};
@@ -69,11 +78,31 @@ export class InvalidRequestError extends PendantError {
     super(`invalid request: ${problems.map(describeProblem).join('; ')}`);
     this.problems = problems;
   }
+
+  public static override reviveFields(message: string): Record<string, unknown> {
+    return {
+      problems: message
+        .replace(/^invalid request: /, '')
+        .split(/(?<=\[[a-z0-9-]+\]); /)
+        .map(parseProblem),
+    };
+  }
 }
 
 function describeProblem(problem: RequestProblem): string {
   return problem.field === '' ? `${problem.message} [${problem.rule}]` : `${problem.field}: ${problem.message} [${problem.rule}]`;
 }
+
+function parseProblem(text: string): RequestProblem {
+  const match = /^(?:(\S+): )?(.*) \[([a-z0-9-]+)\]$/s.exec(text);
+  return match ? { field: match[1] ?? '', rule: match[3], message: match[2] } : { field: '', rule: 'unknown', message: text };
+}
+
+/** The URIs a message lists after its `…: ` prefix. */
+const urisOf = (message: string) => ({ uris: message.replace(/^[^:]*: /, '').split(', ') });
+
+/** The first JSON string a message quotes: the idempotency key. */
+const quotedKeyOf = (message: string): unknown => JSON.parse(/"(?:[^"\\]|\\.)*"/.exec(message)?.[0] ?? 'null');
 
 /** Text that is not an `s3://bucket/key` URI. */
 export class InvalidS3UriError extends PendantError {
@@ -90,6 +119,10 @@ export class S3ObjectNotFoundError extends PendantError {
   public constructor(public readonly uris: readonly string[]) {
     super(`S3 object${uris.length === 1 ? '' : 's'} not found: ${uris.join(', ')}`);
   }
+
+  public static override reviveFields(message: string): Record<string, unknown> {
+    return urisOf(message);
+  }
 }
 
 /** S3 answered 403 for input objects: they may or may not exist, the function may not read them. */
@@ -97,12 +130,20 @@ export class S3AccessDeniedError extends PendantError {
   public constructor(public readonly uris: readonly string[]) {
     super(`access denied to S3 object${uris.length === 1 ? '' : 's'}: ${uris.join(', ')}`);
   }
+
+  public static override reviveFields(message: string): Record<string, unknown> {
+    return urisOf(message);
+  }
 }
 
 /** No Batch job has this id. */
 export class BatchJobNotFoundError extends PendantError {
   public constructor(public readonly jobId: string) {
     super(`batch job not found: ${jobId}`);
+  }
+
+  public static override reviveFields(message: string): Record<string, unknown> {
+    return { jobId: message.replace(/^batch job not found: /, '') };
   }
 }
 
@@ -118,6 +159,10 @@ export class LogStreamNotFoundError extends PendantError {
         ? `job ${jobId} has no log stream yet`
         : `log stream not found for job ${jobId}: ${logGroupName}/${logStreamName}`,
     );
+  }
+
+  public static override reviveFields(message: string): Record<string, unknown> {
+    return { jobId: /^(?:job (\S+) has no log stream yet|log stream not found for job (\S+):)/.exec(message)?.slice(1).find(Boolean) };
   }
 }
 
@@ -160,6 +205,10 @@ export class IdempotencyConflictError extends PendantError {
   public constructor(public readonly idempotencyKey: string) {
     super(`idempotency key ${JSON.stringify(idempotencyKey)} was first used for another request; use a new key for a new request`);
   }
+
+  public static override reviveFields(message: string): Record<string, unknown> {
+    return { idempotencyKey: quotedKeyOf(message) };
+  }
 }
 
 /**
@@ -169,6 +218,10 @@ export class IdempotencyConflictError extends PendantError {
 export class IdempotencyInProgressError extends PendantError {
   public constructor(public readonly idempotencyKey: string) {
     super(`a request with idempotency key ${JSON.stringify(idempotencyKey)} is still in progress; retry shortly`);
+  }
+
+  public static override reviveFields(message: string): Record<string, unknown> {
+    return { idempotencyKey: quotedKeyOf(message) };
   }
 }
 
@@ -186,6 +239,10 @@ export class SubmissionOutcomeUnknownError extends PendantError {
     super(
       `the outcome of an earlier submission with idempotency key ${JSON.stringify(idempotencyKey)} is not known yet: ListJobs may not list its job until ${decidableAfter}; retry then`,
     );
+  }
+
+  public static override reviveFields(message: string): Record<string, unknown> {
+    return { idempotencyKey: quotedKeyOf(message), decidableAfter: / may not list its job until (\S+); retry then$/.exec(message)?.[1] };
   }
 }
 
@@ -205,28 +262,41 @@ export class BatchJobFailedError extends PendantError {
   ) {
     super(`batch job ${jobId} failed: ${statusReason ?? 'no reason given'}${exitCode === null ? '' : ` (exit code ${exitCode})`}`);
   }
+
+  public static override reviveFields(message: string): Record<string, unknown> {
+    const exitCode = / \(exit code (-?\d+)\)$/.exec(message)?.[1];
+    return { jobId: /^batch job (\S+) failed: /.exec(message)?.[1], exitCode: exitCode === undefined ? null : Number(exitCode) };
+  }
 }
 
-/** Every error name a handler can answer with, for callers that match on `errorType`. */
-export const ERROR_TYPES = [
-  'ValidationError',
-  'ConfigurationError',
-  'InvalidRequestError',
-  'InvalidS3UriError',
-  'S3ObjectNotFoundError',
-  'S3AccessDeniedError',
-  'BatchJobNotFoundError',
-  'LogStreamNotFoundError',
-  'BatchJobSubmissionError',
-  'UnknownJobDefinitionError',
-  'UnknownJobQueueError',
-  'IdempotencyConflictError',
-  'IdempotencyInProgressError',
-  'SubmissionOutcomeUnknownError',
-  'BatchJobFailedError',
-] as const;
+type HandlerErrorClass = (abstract new (...args: never[]) => PendantError) & Pick<typeof PendantError, 'reviveFields'>;
 
-export type ErrorType = (typeof ERROR_TYPES)[number];
+/**
+ * Every error a runtime function can answer with, under the name Lambda reports as `errorType` (the class's own name):
+ * the one list that `ERROR_TYPES`, `ErrorType` and the client's revival (`reviveError`) are read from.
+ */
+const HANDLER_ERRORS = {
+  ValidationError,
+  ConfigurationError,
+  InvalidRequestError,
+  InvalidS3UriError,
+  S3ObjectNotFoundError,
+  S3AccessDeniedError,
+  BatchJobNotFoundError,
+  LogStreamNotFoundError,
+  BatchJobSubmissionError,
+  UnknownJobDefinitionError,
+  UnknownJobQueueError,
+  IdempotencyConflictError,
+  IdempotencyInProgressError,
+  SubmissionOutcomeUnknownError,
+  BatchJobFailedError,
+} as const satisfies Record<string, HandlerErrorClass>;
+
+export type ErrorType = keyof typeof HANDLER_ERRORS;
+
+/** Every error name a handler can answer with, for callers that match on `errorType`. */
+export const ERROR_TYPES: readonly ErrorType[] = Object.keys(HANDLER_ERRORS) as ErrorType[];
 
 /**
  * An error a runtime function answered with whose type pendant does not own (the SDK's `TooManyRequestsException`
@@ -252,73 +322,17 @@ export class JobWaitTimeoutError extends PendantError {
   }
 }
 
-type Revivable = abstract new (...args: never[]) => PendantError;
-
-const REVIVABLE: Record<string, Revivable> = {
-  ValidationError,
-  ConfigurationError,
-  InvalidRequestError,
-  InvalidS3UriError,
-  S3ObjectNotFoundError,
-  S3AccessDeniedError,
-  BatchJobNotFoundError,
-  LogStreamNotFoundError,
-  BatchJobSubmissionError,
-  UnknownJobDefinitionError,
-  UnknownJobQueueError,
-  IdempotencyConflictError,
-  IdempotencyInProgressError,
-  SubmissionOutcomeUnknownError,
-  BatchJobFailedError,
-};
-
 /**
  * Turns a function's `{ errorType, errorMessage }` back into the model's error class, so a caller can
  * `catch (e) { if (e instanceof BatchJobNotFoundError) … }` across the Lambda boundary. Lambda carries only the type
  * and the message: the context fields that the message spells out (job id, URIs, problems) are read back from it.
  */
 export function reviveError(errorType: string, errorMessage: string): PendantError {
-  const type = REVIVABLE[errorType];
+  const type: HandlerErrorClass | undefined = Object.prototype.hasOwnProperty.call(HANDLER_ERRORS, errorType) ? HANDLER_ERRORS[errorType as ErrorType] : undefined;
   if (type === undefined) return new RemoteFunctionError(errorType, errorMessage);
-  const error = Object.create(type.prototype as object) as PendantError & Record<string, unknown>;
+  const error = Object.create(type.prototype as object) as PendantError;
   Object.defineProperty(error, 'message', { value: errorMessage, writable: true, configurable: true });
   Object.defineProperty(error, 'name', { value: errorType, writable: true, configurable: true });
   Object.defineProperty(error, 'stack', { value: `${errorType}: ${errorMessage}\n    at <runtime function>`, writable: true, configurable: true });
-  const after = (prefix: RegExp) => errorMessage.replace(prefix, '');
-  switch (errorType) {
-    case 'IdempotencyConflictError':
-    case 'IdempotencyInProgressError':
-      error.idempotencyKey = JSON.parse(/"(?:[^"\\]|\\.)*"/.exec(errorMessage)?.[0] ?? 'null');
-      break;
-    case 'SubmissionOutcomeUnknownError':
-      error.idempotencyKey = JSON.parse(/"(?:[^"\\]|\\.)*"/.exec(errorMessage)?.[0] ?? 'null');
-      error.decidableAfter = / may not list its job until (\S+); retry then$/.exec(errorMessage)?.[1];
-      break;
-    case 'BatchJobNotFoundError':
-      error.jobId = after(/^batch job not found: /);
-      break;
-    case 'BatchJobFailedError':
-      error.jobId = /^batch job (\S+) failed: /.exec(errorMessage)?.[1];
-      error.exitCode = Number(/ \(exit code (-?\d+)\)$/.exec(errorMessage)?.[1] ?? Number.NaN);
-      if (Number.isNaN(error.exitCode)) error.exitCode = null;
-      break;
-    case 'LogStreamNotFoundError':
-      error.jobId = /^(?:job (\S+) has no log stream yet|log stream not found for job (\S+):)/.exec(errorMessage)?.slice(1).find(Boolean);
-      break;
-    case 'S3ObjectNotFoundError':
-    case 'S3AccessDeniedError':
-      error.uris = after(/^[^:]*: /).split(', ');
-      break;
-    case 'InvalidRequestError':
-      error.problems = after(/^invalid request: /)
-        .split(/(?<=\[[a-z0-9-]+\]); /)
-        .map(parseProblem);
-      break;
-  }
-  return error;
-}
-
-function parseProblem(text: string): RequestProblem {
-  const match = /^(?:(\S+): )?(.*) \[([a-z0-9-]+)\]$/s.exec(text);
-  return match ? { field: match[1] ?? '', rule: match[3], message: match[2] } : { field: '', rule: 'unknown', message: text };
+  return Object.assign(error, type.reviveFields(errorMessage));
 }

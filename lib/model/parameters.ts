@@ -1,3 +1,4 @@
+import type { RequestProblem } from './errors';
 import { isParameterType, kindOf, PARAMETER_TYPES } from './parameter-kinds';
 import { S3Uri } from './s3-uri';
 
@@ -152,11 +153,14 @@ export type ParameterProblemCode =
   | 'not-found'
   | 'access-denied';
 
-/** One problem with one parameter value. */
-export interface ParameterProblem {
+/**
+ * One problem with one parameter value: a `RequestProblem` under `parameters`, in the names validate answers with on
+ * the wire (`parameter` is the field under `parameters`, `code` its rule). `toRequestProblem` is the one mapping to the
+ * shape submit refuses with.
+ */
+export interface ParameterProblem extends Pick<RequestProblem, 'message'> {
   readonly parameter: string;
   readonly code: ParameterProblemCode;
-  readonly message: string;
 }
 
 /** An S3 object a value names that must exist. */

@@ -977,6 +977,11 @@ export function parseWaitForJobRequest(event: unknown): WaitForJobRequest {
   return reader.finish({ taskToken: taskToken!, jobId: jobId!, heartbeatSeconds: heartbeatSeconds! });
 }
 
+/** A validate problem as submit reports it in `InvalidRequestError`: the field `parameters.<name>`, the code as rule. */
+export function toRequestProblem(problem: ParameterProblem): RequestProblem {
+  return { field: fieldPath('parameters', problem.parameter), rule: problem.code, message: problem.message };
+}
+
 /** The dotted path of `key` under `parent`, quoting a key that is not a plain identifier: `parameters."my key"`. */
 export function fieldPath(parent: string, key: string): string {
   const safe = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);

@@ -1,6 +1,6 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
 import { createHash } from 'node:crypto';
-import { AmbiguousSubmission, type BatchGateway, type S3Gateway, type SubmitJobInput } from '../../lambda/core/ports';
+import { AmbiguousSubmission, type BatchGateway, type S3Gateway, type SubmitJobInput, SubmissionRefused } from '../../lambda/core/ports';
 import { IDEMPOTENCY_TAG, submit } from '../../lambda/core/submit';
 import { BatchJobSubmissionError, encodeConfig, IdempotencyInProgressError, RuntimeConfig, SubmissionOutcomeUnknownError, SubmitRequest } from '../../lib/model';
 import type { AttemptLedger, SubmitAttempt } from '../../lambda/core/ports';
@@ -279,7 +279,7 @@ describe('Function: submit › a submission whose outcome is unknown', () => {
   });
 
   it('does not hold the key after an attempt Batch refused', async () => {
-    const refusal = Object.assign(new Error('job queue is DISABLED'), { name: 'ClientException', $metadata: { httpStatusCode: 400 } });
+    const refusal = new SubmissionRefused(Object.assign(new Error('job queue is DISABLED'), { name: 'ClientException', $metadata: { httpStatusCode: 400 } }));
     const batch = new ScriptedBatch([refusal, 'ok']);
     const clock = new Clock();
     const ledger = new MemoryLedger();
@@ -314,7 +314,7 @@ describe('Function: submit › a submission whose outcome is unknown', () => {
   });
 
   it('still turns a refusal into BatchJobSubmissionError without looking for the job', async () => {
-    const refusal = Object.assign(new Error('job queue is DISABLED'), { name: 'ClientException', $metadata: { httpStatusCode: 400 } });
+    const refusal = new SubmissionRefused(Object.assign(new Error('job queue is DISABLED'), { name: 'ClientException', $metadata: { httpStatusCode: 400 } }));
     const batch = new ScriptedBatch([refusal]);
 
     await expect(run(batch, keyed)).rejects.toThrow(BatchJobSubmissionError);

@@ -8,6 +8,8 @@ import {
   InvalidS3UriError,
   LogStreamNotFoundError,
   PendantError,
+  RemoteFunctionError,
+  reviveError,
   S3AccessDeniedError,
   S3ObjectNotFoundError,
   SubmissionOutcomeUnknownError,
@@ -141,6 +143,20 @@ describe('PendantError', () => {
 
   it('lists exactly the classes in ERROR_TYPES', () => {
     expect([...ERROR_TYPES].sort()).toEqual(EXAMPLES.map(([name]) => name).sort());
+  });
+
+  // ERROR_TYPES and the client's revival read one registry: each listed name revives as the class of that name, with
+  // the context fields the class itself reads back from its message.
+  it.each(EXAMPLES)('revives %s from its registry entry', (className, error) => {
+    const revived = reviveError(className, error.message);
+    expect(revived).toBeInstanceOf(error.constructor);
+    expect(revived.constructor.name).toBe(className);
+  });
+
+  it.each(['constructor', 'toString', '__proto__', 'RemoteFunctionError'])('revives %s, not a registered type, as RemoteFunctionError', (errorType) => {
+    const revived = reviveError(errorType, 'boom');
+    expect(revived).toBeInstanceOf(RemoteFunctionError);
+    expect(revived).toMatchObject({ errorType, message: `${errorType}: boom` });
   });
 });
 
