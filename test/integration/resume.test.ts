@@ -77,7 +77,7 @@ describe('Integration: resume', () => {
     const tailed: Array<{ jobId: string; lines: string[] }> = [];
     const tail: LogTail = {
       lastLines: async (jobId, count) => {
-        const lines = ((await logsHandler({ jobId, tail: count }))).events.map((event) => event.message);
+        const lines = ((await logsHandler({ jobId, fromEnd: true, limit: count }))).events.map((event) => event.message);
         tailed.push({ jobId, lines });
         return lines;
       },
@@ -188,7 +188,7 @@ describe('Integration: resume', () => {
     expect(JSON.parse(done.output!)).toEqual(expect.objectContaining({ jobId, status: 'SUCCEEDED' }));
   });
 
-  it("fails a waiting execution's task with BatchJobFailedError, having read the job's last log lines through the logs function's tail", async () => {
+  it("fails a waiting execution's task with BatchJobFailedError, having read the job's last log lines through the logs function (fromEnd)", async () => {
     const { clients, environment, handler, tailed } = await setUp();
     // A job moto has run, so DescribeJobs names its stream (moto names it as Batch does), with 30 lines in it. Its
     // token goes straight to the store, as a wait records it while the job is still on its way; the FAILED event
