@@ -26,15 +26,25 @@ export interface LookupWait {
 
 /**
  * The platform's jobs: those carrying its `pendant:platform` tag and, when the configuration names the platform's
- * queues, on one of them. A configuration without a platform id (functions deployed before it) sees every job.
+ * queues, on one of them. An array child (`<parent>:<index>`) or a node (`<parent>#<node>`) that carries no
+ * platform tag at all is judged by its queue alone: Batch creates children and nodes itself, and does not promise
+ * to copy the parent's tags to them (moto 5.2.1 does not). A configuration without a platform id (functions deployed
+ * before it) sees every job.
  */
 export function platformJobs(config: RuntimeConfig): ((job: JobDetail) => boolean) | undefined {
   const platformId = config.platformId;
   if (platformId === undefined) return undefined;
   const queues = config.jobQueuesIfConfigured;
   const names = queues === undefined ? undefined : new Set(queues.map((queue) => queue.name));
-  return (job) => job.tags?.[PLATFORM_TAG] === platformId && (names === undefined || (job.jobQueue !== undefined && names.has(jobQueueName(job.jobQueue))));
+  return (job) => {
+    const tag = job.tags?.[PLATFORM_TAG];
+    const tagged = tag === platformId || (tag === undefined && CHILD_OR_NODE_ID.test(job.jobId ?? ''));
+    return tagged && (names === undefined || (job.jobQueue !== undefined && names.has(jobQueueName(job.jobQueue))));
+  };
 }
+
+/** The id of an array child or a multi-node node: its parent's id with `:<index>` or `#<node>` (AWS Batch User Guide). */
+const CHILD_OR_NODE_ID = /[:#]\d+$/;
 
 /**
  * The waits between DescribeJobs calls for an id Batch does not list: DescribeJobs can leave out a job for a short

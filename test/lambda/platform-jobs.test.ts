@@ -42,6 +42,17 @@ describe("Function: status, logs and terminate › the platform's jobs", () => {
     expect(platformJobs(new RuntimeConfig(encodeConfig({ jobQueues: [QUEUE_ARN], platformId: 'Platform1' })))!(ours)).toBe(true);
   });
 
+  it("are an array child or a node without tags on a platform queue (Batch creates them, and need not copy the parent's tags), but not one tagged for another platform or on another queue", () => {
+    const owns = platformJobs(config)!;
+    expect([job('p:0', QUEUE_ARN), job('p#1', QUEUE_ARN), job('p:0', OTHER_QUEUE_ARN), job('p:1', QUEUE_ARN, { [PLATFORM_TAG]: 'Platform2' }), job('p', QUEUE_ARN)].map(owns)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+  });
+
   it('are every job when the configuration names no platform', () => {
     expect(platformJobs(new RuntimeConfig(encodeConfig({ jobQueues: [QUEUE_ARN] })))).toBeUndefined();
   });
