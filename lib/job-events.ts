@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
   BATCH_EVENT_SOURCE,
@@ -18,6 +18,7 @@ import {
 } from './model';
 import { BatchPlatform } from './platform';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
+import { expiringTable } from './private/expiring-table';
 import { handlerCode } from './private/handler-code';
 
 export interface JobEventsProps {
@@ -60,21 +61,14 @@ export class JobEvents extends Construct {
     const retentionSeconds = checkRetention(this.node.path, props.retention);
     const stack = Stack.of(this);
 
-    this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: JOB_EVENTS_TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: JOB_EVENTS_TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
+    // Every item expires within the retention; Batch's own record of the jobs is the source of truth.
+    this.table = expiringTable(this, 'Table', {
+      partitionKey: JOB_EVENTS_TABLE_KEYS.partitionKey,
+      sortKey: JOB_EVENTS_TABLE_KEYS.sortKey,
       timeToLiveAttribute: JOB_EVENTS_TABLE_KEYS.timeToLive,
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Every item expires within the retention; Batch's own record of the jobs is the source of truth.
-      removalPolicy: RemovalPolicy.DESTROY,
+      whyNoBackupPlan:
+        "the table holds a copy of AWS Batch's job state changes that expires within its retention, and point-in-time recovery is on; a backup plan would keep job records past the retention they were given",
     });
-    acknowledgeComplianceRule(
-      this.table,
-      'DynamoDBInBackupPlan',
-      "the table holds a copy of AWS Batch's job state changes that expires within its retention, and point-in-time recovery is on; a backup plan would keep job records past the retention they were given",
-    );
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
   BATCH_EVENT_SOURCE,
@@ -20,6 +20,7 @@ import {
   ValidationError,
 } from './model';
 import { acknowledgeComplianceRule, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
+import { expiringTable } from './private/expiring-table';
 import { handlerCode } from './private/handler-code';
 import { IRuntimeFunctions } from './runtime-functions';
 
@@ -61,21 +62,14 @@ export class JobWaiter extends Construct {
   public constructor(scope: Construct, id: string, props: JobWaiterProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    this.taskTokenTable = new dynamodb.Table(this, 'TaskTokenTable', {
-      partitionKey: { name: 'jobId', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'tokenHash', type: dynamodb.AttributeType.STRING },
+    // Tokens live for a heartbeat and an hour: nothing in the table outlives the waits it serves.
+    this.taskTokenTable = expiringTable(this, 'TaskTokenTable', {
+      partitionKey: 'jobId',
+      sortKey: 'tokenHash',
       timeToLiveAttribute: 'expiration',
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Tokens live for a heartbeat and an hour: nothing in the table outlives the waits it serves.
-      removalPolicy: RemovalPolicy.DESTROY,
+      whyNoBackupPlan:
+        'the table holds only task tokens of waits in progress, which expire within a heartbeat and an hour and mean nothing once their executions end; point-in-time recovery is on',
     });
-    acknowledgeComplianceRule(
-      this.taskTokenTable,
-      'DynamoDBInBackupPlan',
-      'the table holds only task tokens of waits in progress, which expire within a heartbeat and an hour and mean nothing once their executions end; point-in-time recovery is on',
-    );
 
     const logGroup = (this.logGroup = new logs.LogGroup(this, 'ResumeFunctionLogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,

@@ -4,13 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Names, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { JobDefinition } from './job-definition';
 import { MultiNodeJobDefinition } from './multi-node-job-definition';
 import { JobQueue } from './job-queue';
 import { ConfigurationError, encodeConfig, ENV, JobDefinitionEntry, JobQueueEntry, parameterLocations, ParameterSpecs, PLATFORM_TAG, RuntimeConfig, S3Uri, ValidationError } from './model';
+import { expiringTable } from './private/expiring-table';
 import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
 import { handlerCode, Operation } from './private/handler-code';
@@ -332,24 +333,15 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
       jobQueues: props.jobQueues.map(queueEntry),
     });
     const jobDefinitionsConfig = pick(encoded, [ENV.JOB_DEFINITIONS]);
+    // Records expire within the idempotency window: nothing in the table outlives a day or so.
     this.idempotencyTable =
       props.idempotencyTable ??
-      new dynamodb.Table(this, 'IdempotencyTable', {
-        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      expiringTable(this, 'IdempotencyTable', {
+        partitionKey: 'id',
         timeToLiveAttribute: 'expiration',
-        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        encryption: dynamodb.TableEncryption.AWS_MANAGED,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        // Records expire within the idempotency window: nothing in the table outlives a day or so.
-        removalPolicy: RemovalPolicy.DESTROY,
+        whyNoBackupPlan:
+          'the table holds only idempotency records that expire within the window (a day by default) and point-in-time recovery is on; a backup plan would keep copies of keys long after they stop meaning anything',
       });
-    if (props.idempotencyTable === undefined) {
-      acknowledgeComplianceRule(
-        this.idempotencyTable,
-        'DynamoDBInBackupPlan',
-        'the table holds only idempotency records that expire within the window (a day by default) and point-in-time recovery is on; a backup plan would keep copies of keys long after they stop meaning anything',
-      );
-    }
     // The queue names ship in the file too when every queue was given its name; generated names are known only at
     // deploy time and take the environment's room (about 60 bytes a queue).
     const queuesKnown = !Token.isUnresolved(encoded[ENV.JOB_QUEUES]);
