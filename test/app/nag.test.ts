@@ -5,9 +5,10 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { exampleApp } from './example-app';
+import { NAG_PACKS } from '../support/nag';
 
 /** One acknowledgement as aws-cdk-lib records it: on a construct, under the metadata key cdk-nag reads. */
 interface RecordedAcknowledgement {
@@ -44,12 +45,7 @@ const WILDCARD_FINDING = /^AwsSolutions-IAM5\[Resource::.+\]$/;
 const ECS_INSTANCE_POLICY_FINDING = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]';
 
 /** The packs run over the example app: AWS Solutions, and the HIPAA, NIST 800-53 rev. 5 and PCI DSS 3.2.1 compliance packs. */
-const PACKS: ReadonlyArray<readonly [string, () => NagPack]> = [
-  ['AwsSolutions', () => new AwsSolutionsChecks()],
-  ['HIPAA.Security', () => new HIPAASecurityChecks()],
-  ['NIST.800.53.R5', () => new NIST80053R5Checks()],
-  ['PCI.DSS.321', () => new PCIDSS321Checks()],
-];
+const PACKS = NAG_PACKS;
 const PACK_PREFIXES = PACKS.map(([prefix]) => prefix);
 const COMPLIANCE_FINDING = /^(HIPAA\.Security|NIST\.800\.53\.R5|PCI\.DSS\.321)-[A-Za-z0-9]+$/;
 

@@ -1,8 +1,8 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { BatchPlatform, ComputeKind, ENV, JOB_EVENTS_TABLE_KEYS, JobEvents } from '../../lib';
 import { expectValidationError, logicalId, newStack, roleStatements } from './helpers';
+import { NAG_PACKS, nagFindingsUnder } from '../support/nag';
 
 jest.setTimeout(60_000);
 
@@ -101,17 +101,8 @@ describe('JobEvents', () => {
     });
   });
 
-  it.each<[string, () => NagPack]>([
-    ['AwsSolutions', () => new AwsSolutionsChecks()],
-    ['HIPAA.Security', () => new HIPAASecurityChecks()],
-    ['NIST.800.53.R5', () => new NIST80053R5Checks()],
-    ['PCI.DSS.321', () => new PCIDSS321Checks()],
-  ])('draws no %s finding on what it makes', (_name, pack) => {
-    const violations = pack()
-      .validateScope(stack)
-      .violations.flatMap((violation) => violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.constructPath ?? ''}`))
-      .filter((finding) => finding.includes('/JobEvents/'));
-    expect(violations).toEqual([]);
+  it.each(NAG_PACKS)('draws no %s finding on what it makes', (_name, pack) => {
+    expect(nagFindingsUnder(stack, pack(), '/JobEvents/')).toEqual([]);
   });
 
   it('keeps transitions as long as asked', () => {
