@@ -1,20 +1,21 @@
-import * as batch from 'aws-cdk-lib/aws-batch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ArnFormat, Duration, Fn, Names, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { JobDefinition } from './job-definition';
 import { MultiNodeJobDefinition } from './multi-node-job-definition';
 import { JobQueue } from './job-queue';
-import { ConfigurationError, encodeConfig, ENV, JobDefinitionEntry, JobQueueEntry, parameterLocations, ParameterSpecs, PLATFORM_TAG, RuntimeConfig, S3Uri, ValidationError } from './model';
+import { encodeConfig, ENV, PLATFORM_TAG, ValidationError } from './model';
 import { expiringTable } from './private/expiring-table';
 import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
 import { handlerCode, Operation } from './private/handler-code';
+import { definitionEntry, mustExistPrefixes, queueEntry } from './private/declarations';
+import { checkIdempotencyWindow, checkListJobsLagBound, checkLogsMaxResponseBytes, checkPlatformId, checkReservedConcurrency } from './private/runtime-checks';
 
 /** What another stack needs to call a platform's runtime functions. */
 export interface IRuntimeFunctions {
@@ -188,37 +189,6 @@ function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
   });
 }
 
-/**
- * What the configuration says of a job definition: its physical name, platform, parameters, what callers may override,
- * its resources and deployed revision.
- */
-function definitionEntry(definition: JobDefinition | MultiNodeJobDefinition): JobDefinitionEntry {
-  // The physical name is what DescribeJobDefinitions and SubmitJob take, so "latest" only ever reads this stack's
-  // definition. A name known at synth ships in the config file; one only CloudFormation knows travels with the
-  // revision as `name:revision`, read from the ARN.
-  const known = !Token.isUnresolved(definition.physicalName);
-  return {
-    definition: known ? definition.physicalName : definition.name,
-    parameters: definition._parameterSpecs,
-    platform: definition.platform,
-    ...(Object.keys(definition.overrides).length > 0 && { overrides: definition.overrides }),
-    // Only a definition whose vCPUs or memory may be overridden needs its own, for Fargate's pairs.
-    ...(definition instanceof JobDefinition && (definition.overrides.maxVcpus !== undefined || definition.overrides.maxMemoryMebibytes !== undefined) && { resources: definition.resources }),
-    // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision>
-    revision: known ? definition.revision : Fn.select(1, Fn.split('/', definition.jobDefinitionArn)),
-    ...(definition instanceof MultiNodeJobDefinition && { nodes: definition._layout }),
-  };
-}
-
-/**
- * What the configuration says of a job queue: its name (a third of its ARN: SubmitJob and ListJobs take either),
- * platform and scheduling. The name given to the queue when there is one, else CloudFormation's, read from the ARN.
- */
-function queueEntry(queue: JobQueue): JobQueueEntry {
-  const given = (queue.jobQueue.node.defaultChild as batch.CfnJobQueue | undefined)?.jobQueueName;
-  const name = given !== undefined && !Token.isUnresolved(given) ? given : queue.jobQueueName;
-  return { queue: name, platform: queue.platform, fairShare: queue.jobQueue.schedulingPolicy !== undefined };
-}
 
 function pick(variables: Record<string, string>, names: readonly string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(variables).filter(([name]) => names.includes(name)));
@@ -521,75 +491,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
   }
 }
 
-/**
- * Refuses at synth time a limit the logs handler would refuse on every call, by reading it back with the handler's
- * own decoder so that the bounds live only in the model.
- */
-function checkLogsMaxResponseBytes(path: string, value: number | undefined): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  try {
-    void new RuntimeConfig(encodeConfig({ logsMaxResponseBytes: value })).logsMaxResponseBytes;
-  } catch (error) {
-    if (!(error instanceof ConfigurationError)) throw error;
-    throw new ValidationError(`runtime functions ${path}: logsMaxResponseBytes is refused by the logs function (${error.message})`);
-  }
-}
-
-/** Refuses at synth time a window the submit function would refuse, read back with the model's own decoder. */
-function checkIdempotencyWindow(path: string, window: Duration | undefined): void {
-  if (window === undefined || Token.isUnresolved(window.toSeconds())) return;
-  try {
-    void new RuntimeConfig(encodeConfig({ idempotencyWindowSeconds: window.toSeconds() })).idempotencyWindowSeconds;
-  } catch (error) {
-    if (!(error instanceof ConfigurationError)) throw error;
-    throw new ValidationError(`runtime functions ${path}: idempotencyWindow is refused by the submit function (${error.message})`);
-  }
-}
-
-/** Refuses at synth time a ListJobs lag bound the submit function would refuse, read back with the model's decoder. */
-function checkListJobsLagBound(path: string, bound: Duration | undefined): void {
-  if (bound === undefined || Token.isUnresolved(bound.toMilliseconds())) return;
-  try {
-    void new RuntimeConfig(encodeConfig({ listJobsLagBoundSeconds: bound.toSeconds({ integral: false }) })).listJobsLagBoundSeconds;
-  } catch (error) {
-    if (!(error instanceof ConfigurationError)) throw error;
-    throw new ValidationError(`runtime functions ${path}: listJobsLagBound is refused by the submit function (${error.message})`);
-  }
-}
-
-/** Refuses at synth time a platform id the functions would refuse (it is a tag value). */
-function checkPlatformId(path: string, platformId: string): void {
-  if (Token.isUnresolved(platformId)) return;
-  try {
-    void new RuntimeConfig(encodeConfig({ platformId })).platformId;
-  } catch (error) {
-    if (!(error instanceof ConfigurationError)) throw error;
-    throw new ValidationError(`runtime functions ${path}: platformId is refused by the functions (${error.message})`);
-  }
-}
-
-/** Refuses at synth time a reserved concurrency Lambda would refuse at deploy time: a whole number, 0 or more. */
-function checkReservedConcurrency(path: string, concurrency: FunctionConcurrency | undefined): void {
-  for (const [operation, value] of Object.entries(concurrency ?? {}) as Array<[string, ReservedConcurrency | undefined]>) {
-    if (value === undefined || value === 'unreserved' || Token.isUnresolved(value)) continue;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      throw new ValidationError(
-        `runtime functions ${path}: reservedConcurrency.${operation} must be a whole number of 0 or more (0 stops every call) or 'unreserved', got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`,
-      );
-    }
-  }
-}
-
 /** The policy `addToRolePolicy` wrote to, where the function's findings are acknowledged. */
 function rolePolicy(fn: lambda.IFunction): IConstruct {
   return fn.role!.node.findChild('DefaultPolicy');
-}
-
-/** The distinct `within` prefixes of every S3 input that must exist: what validate and submit HeadObject under. */
-function mustExistPrefixes(parameterSets: readonly ParameterSpecs[]): S3Uri[] {
-  const prefixes = new Map<string, S3Uri>();
-  for (const parameters of parameterSets) {
-    for (const uri of parameterLocations(parameters).checked) prefixes.set(uri.toString(), uri);
-  }
-  return [...prefixes.values()];
 }
