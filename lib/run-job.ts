@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import {
   BATCH_EVENT_SOURCE,
   encodeConfig,
+  ErrorType,
   JOB_STATE_CHANGE_DETAIL_TYPE,
   JobSummary,
   LIMITS,
@@ -229,7 +230,7 @@ const SUMMARY_FIELDS: { readonly [K in keyof Omit<Required<JobSummary>, 'source'
   arrayProperties: 'arrayProperties',
 };
 
-/** The validate problem codes submit would refuse with an error of their own rather than `InvalidRequestError`. */
+/** The validate problem rules submit would refuse with an error of their own rather than `InvalidRequestError`. */
 const NOT_FOUND: ParameterProblemCode = 'not-found';
 const ACCESS_DENIED: ParameterProblemCode = 'access-denied';
 
@@ -275,7 +276,7 @@ export class RunJob extends sfn.StateMachineFragment {
     });
     // The error submit itself would answer for the same problems: it refuses missing or forbidden inputs with an
     // error of their own once every other check passed, and validate lists those problems last.
-    const refuse = (error: string) =>
+    const refuse = (error: ErrorType) =>
       new sfn.Fail(this, error, {
         stateName: `${id}: ${error}`,
         error,
@@ -293,7 +294,7 @@ export class RunJob extends sfn.StateMachineFragment {
       resultPath: '$.pendantJob',
     });
     // The first submission with the key is still under way (a retried state caught it mid-flight): it will answer.
-    submit.addRetry({ errors: ['IdempotencyInProgressError'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5 });
+    submit.addRetry({ errors: ['IdempotencyInProgressError' satisfies ErrorType], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 5 });
 
     const wait = new tasks.LambdaInvoke(this, 'AwaitJob', {
       stateName: `${id}: await job`,
@@ -312,8 +313,8 @@ export class RunJob extends sfn.StateMachineFragment {
 
     const valid = new sfn.Choice(this, 'Valid', { stateName: `${id}: valid?` })
       .when(sfn.Condition.booleanEquals('$.pendantValidation.valid', true), submit.next(wait))
-      .when(sfn.Condition.stringEquals('$.pendantValidation.problems[0].code', NOT_FOUND), refuse('S3ObjectNotFoundError'))
-      .when(sfn.Condition.stringEquals('$.pendantValidation.problems[0].code', ACCESS_DENIED), refuse('S3AccessDeniedError'))
+      .when(sfn.Condition.stringEquals('$.pendantValidation.problems[0].rule', NOT_FOUND), refuse('S3ObjectNotFoundError'))
+      .when(sfn.Condition.stringEquals('$.pendantValidation.problems[0].rule', ACCESS_DENIED), refuse('S3AccessDeniedError'))
       .otherwise(refuse('InvalidRequestError'));
 
     this.parallel = new sfn.Parallel(this, 'Resource', {

@@ -10,6 +10,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { BatchPlatform, ComputeEnvironment, ComputeKind, JobDefinition, JobEvents, JobPlatform, JobQueue, PlatformMonitoring, RuntimeFunctions, ValidationError } from '../lib';
 import { checkOverrides } from '../lib/model';
+import { ERROR_TYPES } from '../lib/model/errors';
 import { PARAMETER_KINDS } from '../lib/model/parameter-kinds';
 import { batchRuleViolations } from './app/batch-rules';
 
@@ -73,6 +74,13 @@ describe('README', () => {
     const rows = Object.values(PARAMETER_KINDS).map(({ doc }) => `| \`${doc.builder}\` | ${doc.accepts} | ${doc.rules} |`.replace(/ {2}\|$/, ' |'));
     const table = ['| builder | accepts | rules |', '| --- | --- | --- |', ...rows].join('\n');
     expect(readme).toContain(`${table}\n\n`);
+  });
+
+  it('lists every error type a function answers with, exactly those of ERROR_TYPES', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const paragraph = /^Errors \(the `errorType` Lambda reports[\s\S]*?Errors of the services themselves/m.exec(readme)?.[0] ?? '';
+    const listed = [...paragraph.slice(paragraph.indexOf(': ')).matchAll(/`([A-Za-z0-9]+Error)`/g)].map((match) => match[1]);
+    expect(listed).toEqual([...ERROR_TYPES]);
   });
 
   it('has snippets that build stacks', () => {

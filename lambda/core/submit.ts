@@ -20,7 +20,6 @@ import {
   IdempotencyInProgressError,
   PLATFORM_TAG,
   SubmitResponse,
-  toRequestProblem,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
 } from '../../lib/model';
@@ -108,7 +107,7 @@ function prepare(deps: SubmitDeps, request: SubmitRequest): Prepared {
   const jobQueue = queue.queue;
 
   const check = checkParameterValues(definition.parameters, request.parameters ?? {});
-  const problems: RequestProblem[] = check.problems.map(toRequestProblem);
+  const problems: RequestProblem[] = [...check.problems];
   problems.push(...checkPlatform(definition, queue), ...checkScheduling(queue, request));
   // What the job definition lets callers change: no command, environment or resources unless it says so.
   if (request.containerOverrides) problems.push(...checkOverrides(definition, request.containerOverrides));

@@ -2,7 +2,8 @@ import {
   checkParameterValues,
   JobDefinitionConfig,
   ParameterCheck,
-  ParameterProblem,
+  RequestProblem,
+  parameterProblem,
   RuntimeConfig,
   UnknownJobDefinitionError,
   ValidateRequest,
@@ -26,7 +27,7 @@ export function findJobDefinition(config: RuntimeConfig, declaredName: string): 
 /** What HeadObject said of the objects that must exist. */
 export interface ObjectCheck {
   /** One problem per parameter naming a missing or forbidden object. */
-  readonly problems: ParameterProblem[];
+  readonly problems: RequestProblem[];
   readonly missing: string[];
   readonly denied: string[];
 }
@@ -39,11 +40,11 @@ export async function checkObjectsExist(s3: S3Gateway, check: ParameterCheck, co
   const uris = [...new Map(check.requiredObjects.map((object) => [object.uri.toString(), object.uri])).values()];
   const states = await mapWithConcurrency(uris, concurrency, (uri) => s3.objectState(uri));
   const stateOf = new Map(uris.map((uri, index) => [uri.toString(), states[index]]));
-  const problems: ParameterProblem[] = [];
+  const problems: RequestProblem[] = [];
   for (const { parameter, uri } of check.requiredObjects) {
     const state = stateOf.get(uri.toString());
-    if (state === 'not-found') problems.push({ parameter, code: 'not-found', message: `S3 object does not exist: ${uri.toString()}` });
-    if (state === 'access-denied') problems.push({ parameter, code: 'access-denied', message: `access denied to S3 object: ${uri.toString()}` });
+    if (state === 'not-found') problems.push(parameterProblem(parameter, 'not-found', `S3 object does not exist: ${uri.toString()}`));
+    if (state === 'access-denied') problems.push(parameterProblem(parameter, 'access-denied', `access denied to S3 object: ${uri.toString()}`));
   }
   const withState = (wanted: string) => uris.filter((uri) => stateOf.get(uri.toString()) === wanted).map(String);
   return { problems, missing: withState('not-found'), denied: withState('access-denied') };

@@ -60,7 +60,10 @@ export class ConfigurationError extends PendantError {
   }
 }
 
-/** One thing wrong with a request, naming the field (a dotted path) and the rule it breaks. */
+/**
+ * One thing wrong with a request, naming the field (a dotted path) and the rule it breaks: the one shape of a problem,
+ * whether validate answers it in `problems` or a function refuses the request with `InvalidRequestError`.
+ */
 export interface RequestProblem {
   /** Dotted path of the field, e.g. `parameters.threads` or `dependsOn[3].jobId`; `''` for the event itself. */
   readonly field: string;
@@ -68,6 +71,12 @@ export interface RequestProblem {
   readonly rule: string;
   /** What is wrong, for a person. */
   readonly message: string;
+}
+
+/** The dotted path of `key` under `parent`, quoting a key that is not a plain identifier: `parameters."my key"`. */
+export function fieldPath(parent: string, key: string): string {
+  const safe = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
+  return parent === '' ? safe : `${parent}.${safe}`;
 }
 
 /** A request is malformed. Lists every problem found, not only the first; nothing was sent to AWS. */
@@ -94,7 +103,8 @@ function describeProblem(problem: RequestProblem): string {
 }
 
 function parseProblem(text: string): RequestProblem {
-  const match = /^(?:(\S+): )?(.*) \[([a-z0-9-]+)\]$/s.exec(text);
+  // A field is a dotted path whose odd keys are JSON-quoted (`fieldPath`), so a quoted key may hold spaces and ": ".
+  const match = /^(?:((?:[^\s"]|"(?:[^"\\]|\\.)*")+): )?(.*) \[([a-z0-9-]+)\]$/s.exec(text);
   return match ? { field: match[1] ?? '', rule: match[3], message: match[2] } : { field: '', rule: 'unknown', message: text };
 }
 

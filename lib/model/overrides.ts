@@ -1,5 +1,5 @@
-import type { RequestProblem } from './errors';
-import { type ContainerOverrides, ENV_NAME_PATTERN, fieldPath, RESERVED_ENV_PREFIX } from './requests';
+import { fieldPath, type RequestProblem } from './errors';
+import { type ContainerOverrides, ENV_NAME_PATTERN, RESERVED_ENV_PREFIX } from './requests';
 
 /**
  * What callers of submit may change of a job definition's container, declared by the job definition. A caller who

@@ -40,7 +40,7 @@ export interface ParameterKind<S extends ParameterSpec> {
 /** A checked value, or what is wrong with it. */
 export type KindValue =
   | { readonly value: string; /** Objects the value names that must exist (HeadObject before submitting). */ readonly mustExist: S3Uri[] }
-  | { readonly problems: Array<{ readonly code: ParameterProblemCode; readonly message: string }> };
+  | { readonly problems: Array<{ readonly rule: ParameterProblemCode; readonly message: string }> };
 
 /** Where a parameter's values may point. */
 export interface S3Access {
@@ -200,10 +200,10 @@ export const PARAMETER_KINDS = {
         return problem('length', `must list ${minItems} to ${maxItems} S3 objects, got ${items.length}`);
       }
       const uris: S3Uri[] = [];
-      const problems: Array<{ code: ParameterProblemCode; message: string }> = [];
+      const problems: Array<{ rule: ParameterProblemCode; message: string }> = [];
       items.forEach((item, index) => {
         const checked = checkS3Uri(spec, item, 'object');
-        if ('problem' in checked) problems.push({ code: checked.problem.code, message: `item ${index}: ${checked.problem.message}` });
+        if ('problem' in checked) problems.push({ rule: checked.problem.rule, message: `item ${index}: ${checked.problem.message}` });
         else uris.push(checked.uri);
       });
       if (problems.length > 0) return { problems };
@@ -248,8 +248,8 @@ function accepted(value: string, mustExist: S3Uri[] = []): KindValue {
   return { value, mustExist };
 }
 
-function problem(code: ParameterProblemCode, message: string): KindValue {
-  return { problems: [{ code, message }] };
+function problem(rule: ParameterProblemCode, message: string): KindValue {
+  return { problems: [{ rule, message }] };
 }
 
 interface Bounds {
@@ -316,19 +316,19 @@ function checkS3Uri(
   spec: S3Spec,
   given: unknown,
   names: 'object' | 'prefix',
-): { uri: S3Uri } | { problem: { code: ParameterProblemCode; message: string } } {
-  if (typeof given !== 'string') return { problem: { code: 'type', message: `must be an S3 URI string, got ${typeName(given)}` } };
+): { uri: S3Uri } | { problem: { rule: ParameterProblemCode; message: string } } {
+  if (typeof given !== 'string') return { problem: { rule: 'type', message: `must be an S3 URI string, got ${typeName(given)}` } };
   let uri: S3Uri;
   try {
     uri = S3Uri.parse(given);
   } catch (error) {
-    return { problem: { code: 'invalid-s3-uri', message: error instanceof Error ? error.message : String(error) } };
+    return { problem: { rule: 'invalid-s3-uri', message: error instanceof Error ? error.message : String(error) } };
   }
   if (names === 'object' && (uri.key === '' || uri.key.endsWith('/'))) {
-    return { problem: { code: 'not-an-object', message: `must name an object, not a prefix: ${given}` } };
+    return { problem: { rule: 'not-an-object', message: `must name an object, not a prefix: ${given}` } };
   }
   if (spec.within !== undefined && !spec.within.some((prefix) => uri.isWithin(S3Uri.parse(prefix)))) {
-    return { problem: { code: 'outside-allowed-location', message: `must lie under ${spec.within.join(' or ')}, got ${given}` } };
+    return { problem: { rule: 'outside-allowed-location', message: `must lie under ${spec.within.join(' or ')}, got ${given}` } };
   }
   return { uri };
 }

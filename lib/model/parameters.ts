@@ -1,4 +1,4 @@
-import type { RequestProblem } from './errors';
+import { fieldPath, type RequestProblem } from './errors';
 import { isParameterType, kindOf, PARAMETER_TYPES } from './parameter-kinds';
 import { S3Uri } from './s3-uri';
 
@@ -153,14 +153,9 @@ export type ParameterProblemCode =
   | 'not-found'
   | 'access-denied';
 
-/**
- * One problem with one parameter value: a `RequestProblem` under `parameters`, in the names validate answers with on
- * the wire (`parameter` is the field under `parameters`, `code` its rule). `toRequestProblem` is the one mapping to the
- * shape submit refuses with.
- */
-export interface ParameterProblem extends Pick<RequestProblem, 'message'> {
-  readonly parameter: string;
-  readonly code: ParameterProblemCode;
+/** A problem with the value of parameter `name`: the field `parameters.<name>`, the code as its rule. */
+export function parameterProblem(name: string, rule: ParameterProblemCode, message: string): RequestProblem {
+  return { field: fieldPath('parameters', name), rule, message };
 }
 
 /** An S3 object a value names that must exist. */
@@ -171,7 +166,8 @@ export interface RequiredObject {
 
 /** The outcome of checking values against declarations, before anything is asked of AWS. */
 export interface ParameterCheck {
-  readonly problems: ParameterProblem[];
+  /** Problems under `parameters`, each naming its parameter's field (`parameters.<name>`). */
+  readonly problems: RequestProblem[];
   /** The values the request gave, rendered as the strings Batch takes. Defaults are left to the job definition. */
   readonly rendered: Record<string, string>;
   /** Objects, from given values or defaults, that must exist. */
@@ -183,18 +179,14 @@ export interface ParameterCheck {
  * kind's rules (see `PARAMETER_KINDS`). Every problem is reported, not only the first.
  */
 export function checkParameterValues(specs: ParameterSpecs, values: Readonly<Record<string, unknown>>): ParameterCheck {
-  const problems: ParameterProblem[] = [];
+  const problems: RequestProblem[] = [];
   const rendered: Record<string, string> = {};
   const requiredObjects: RequiredObject[] = [];
 
   for (const name of Object.keys(values)) {
     if (!Object.prototype.hasOwnProperty.call(specs, name)) {
       const known = Object.keys(specs);
-      problems.push({
-        parameter: name,
-        code: 'unknown-parameter',
-        message: `is not a parameter of this job definition; known: ${known.join(', ') || '(none)'}`,
-      });
+      problems.push(parameterProblem(name, 'unknown-parameter', `is not a parameter of this job definition; known: ${known.join(', ') || '(none)'}`));
     }
   }
 
@@ -203,13 +195,13 @@ export function checkParameterValues(specs: ParameterSpecs, values: Readonly<Rec
     const given = Object.prototype.hasOwnProperty.call(values, name) ? values[name] : undefined;
     const missing = given === undefined || given === null;
     if (missing && spec.default === undefined) {
-      problems.push({ parameter: name, code: 'required', message: `is required (${kind.describe(spec)})` });
+      problems.push(parameterProblem(name, 'required', `is required (${kind.describe(spec)})`));
       continue;
     }
     // A default was checked with the declaration; it is checked again here only for the objects it names.
     const result = kind.checkValue(spec, missing ? spec.default : given);
     if ('problems' in result) {
-      if (!missing) problems.push(...result.problems.map(({ code, message }) => ({ parameter: name, code, message })));
+      if (!missing) problems.push(...result.problems.map(({ rule, message }) => parameterProblem(name, rule, message)));
       continue;
     }
     if (!missing) rendered[name] = result.value;

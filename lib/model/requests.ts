@@ -1,10 +1,9 @@
-import { InvalidRequestError, RequestProblem } from './errors';
+import { fieldPath, InvalidRequestError, RequestProblem } from './errors';
 import { isValidName, MAX_NAME_LENGTH } from './job-name';
 import { isJobStatus, JOB_STATUSES, JobStatus } from './job-status';
 import type { JobSummarySource, JobTransition } from './job-events';
 import { LogEvent } from './log-event';
 import { RESOURCE_LIMITS } from './overrides';
-import { ParameterProblem } from './parameters';
 import { isWellFormedText } from './s3-uri';
 
 /**
@@ -87,7 +86,12 @@ export interface ValidateRequest {
 
 export interface ValidateResponse {
   readonly valid: boolean;
-  readonly problems: ParameterProblem[];
+  /**
+   * Every problem found, in the shape `InvalidRequestError.problems` has: submit refuses the same request with an
+   * `InvalidRequestError` listing these (or, when only input objects are missing or forbidden, with
+   * `S3ObjectNotFoundError` / `S3AccessDeniedError`).
+   */
+  readonly problems: RequestProblem[];
 }
 
 export interface ContainerOverrides {
@@ -977,16 +981,6 @@ export function parseWaitForJobRequest(event: unknown): WaitForJobRequest {
   return reader.finish({ taskToken: taskToken!, jobId: jobId!, heartbeatSeconds: heartbeatSeconds! });
 }
 
-/** A validate problem as submit reports it in `InvalidRequestError`: the field `parameters.<name>`, the code as rule. */
-export function toRequestProblem(problem: ParameterProblem): RequestProblem {
-  return { field: fieldPath('parameters', problem.parameter), rule: problem.code, message: problem.message };
-}
-
-/** The dotted path of `key` under `parent`, quoting a key that is not a plain identifier: `parameters."my key"`. */
-export function fieldPath(parent: string, key: string): string {
-  const safe = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
-  return parent === '' ? safe : `${parent}.${safe}`;
-}
 
 function typeName(value: unknown): string {
   if (value === undefined) return 'nothing';

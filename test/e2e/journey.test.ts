@@ -242,7 +242,7 @@ describe('End to end: the example app deployed into moto', () => {
 
     expect(response).toEqual({
       valid: false,
-      problems: [{ parameter: 'input_object', code: 'not-found', message: expect.stringContaining(MISSING_INPUT) }],
+      problems: [{ field: 'parameters.input_object', rule: 'not-found', message: expect.stringContaining(MISSING_INPUT) }],
     });
   });
 

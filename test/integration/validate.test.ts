@@ -51,7 +51,7 @@ describe('Integration: validate', () => {
 
     await expect(handler({ jobDefinition: 'align', parameters: { input: INPUT, threads: 8 } })).resolves.toEqual({
       valid: false,
-      problems: [{ parameter: 'input', code: 'not-found', message: `S3 object does not exist: ${INPUT}` }],
+      problems: [{ field: 'parameters.input', rule: 'not-found', message: `S3 object does not exist: ${INPUT}` }],
     });
 
     await putObject(fixtures.s3, INPUT);
@@ -68,7 +68,7 @@ describe('Integration: validate', () => {
 
     await expect(handler({ jobDefinition: 'align', parameters: { input: INPUT } })).resolves.toEqual({
       valid: false,
-      problems: [{ parameter: 'reference', code: 'not-found', message: `S3 object does not exist: s3://${BUCKET}/reference/genome.fa` }],
+      problems: [{ field: 'parameters.reference', rule: 'not-found', message: `S3 object does not exist: s3://${BUCKET}/reference/genome.fa` }],
     });
   });
 
@@ -79,7 +79,7 @@ describe('Integration: validate', () => {
 
     expect(result.valid).toBe(false);
     expect(result.problems).toEqual(
-      expect.arrayContaining([{ parameter: 'input', code: 'not-found', message: 'S3 object does not exist: s3://no-such-bucket/x.fastq' }]),
+      expect.arrayContaining([{ field: 'parameters.input', rule: 'not-found', message: 'S3 object does not exist: s3://no-such-bucket/x.fastq' }]),
     );
   });
 
@@ -92,8 +92,8 @@ describe('Integration: validate', () => {
     await expect(handler({ jobDefinition: 'merge', parameters: { parts, ratio: '0.75' } })).resolves.toEqual({
       valid: false,
       problems: [
-        { parameter: 'parts', code: 'not-found', message: `S3 object does not exist: ${parts[1]}` },
-        { parameter: 'parts', code: 'not-found', message: `S3 object does not exist: ${parts[2]}` },
+        { field: 'parameters.parts', rule: 'not-found', message: `S3 object does not exist: ${parts[1]}` },
+        { field: 'parameters.parts', rule: 'not-found', message: `S3 object does not exist: ${parts[2]}` },
       ],
     });
     expect(calls.counts()).toEqual({ HeadObjectCommand: 3 });
@@ -111,13 +111,13 @@ describe('Integration: validate', () => {
     await expect(handler({ jobDefinition: 'merge', parameters: { parts: [inside, 's3://elsewhere/b.fastq'], ratio: 1.5 } })).resolves.toEqual({
       valid: false,
       problems: [
-        { parameter: 'parts', code: 'outside-allowed-location', message: `item 1: must lie under s3://${BUCKET}/reads/, got s3://elsewhere/b.fastq` },
-        { parameter: 'ratio', code: 'range', message: 'must be between 0 and 1, got 1.5' },
+        { field: 'parameters.parts', rule: 'outside-allowed-location', message: `item 1: must lie under s3://${BUCKET}/reads/, got s3://elsewhere/b.fastq` },
+        { field: 'parameters.ratio', rule: 'range', message: 'must be between 0 and 1, got 1.5' },
       ],
     });
     await expect(handler({ jobDefinition: 'merge', parameters: { parts: [inside, inside, inside, inside] } })).resolves.toEqual({
       valid: false,
-      problems: [{ parameter: 'parts', code: 'length', message: 'must list 1 to 3 S3 objects, got 4' }],
+      problems: [{ field: 'parameters.parts', rule: 'length', message: 'must list 1 to 3 S3 objects, got 4' }],
     });
     expect(calls.counts()).toEqual({});
   });
@@ -128,10 +128,10 @@ describe('Integration: validate', () => {
     const result = await handler({ jobDefinition: 'align', parameters: { input: 'not-a-uri', threads: 0 } });
 
     expect(result.valid).toBe(false);
-    expect(result.problems.map((problem) => [problem.parameter, problem.code])).toEqual(
+    expect(result.problems.map((problem) => [problem.field, problem.rule])).toEqual(
       expect.arrayContaining([
-        ['input', 'invalid-s3-uri'],
-        ['threads', 'range'],
+        ['parameters.input', 'invalid-s3-uri'],
+        ['parameters.threads', 'range'],
       ]),
     );
     // The default reference must still exist; the malformed input is not looked up.
@@ -153,7 +153,7 @@ describe('Integration: validate', () => {
 
     const result = await handler({ jobDefinition: 'align', parameters: { input } });
 
-    expect(result.problems).toEqual([expect.objectContaining({ parameter: 'input', code: 'invalid-s3-uri' })]);
+    expect(result.problems).toEqual([expect.objectContaining({ field: 'parameters.input', rule: 'invalid-s3-uri' })]);
     expect(calls.inputsOf('HeadObject').map((headInput) => headInput.Key)).toEqual(['reference/genome.fa']);
   });
 });

@@ -1,6 +1,7 @@
 import { HeadObjectCommand, HeadObjectCommandInput, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { createHandler as submitHandler } from '../../lambda/handlers/submit';
 import { createHandler } from '../../lambda/handlers/validate';
 import {
   ConfigurationError,
@@ -8,6 +9,7 @@ import {
   InvalidRequestError,
   Parameter,
   ParameterSpecs,
+  reviveError,
   RuntimeConfig,
   UnknownJobDefinitionError,
 } from '../../lib/model';
@@ -88,12 +90,12 @@ describe('Function: validate', () => {
     expect(response).toEqual({
       valid: false,
       problems: [
-        { parameter: 'extra', code: 'unknown-parameter', message: `is not a parameter of this job definition; known: ${KNOWN}` },
-        { parameter: 'input', code: 'outside-allowed-location', message: 'must lie under s3://genomes/runs/, got s3://other/x.bam' },
-        { parameter: 'threads', code: 'range', message: 'must be between 1 and 64, got 100' },
-        { parameter: 'mode', code: 'enum', message: 'must be one of fast, sensitive, got "slow"' },
-        { parameter: 'dryRun', code: 'type', message: 'must be true or false, got "maybe"' },
-        { parameter: 'sample', code: 'pattern', message: 'must match /[A-Za-z0-9_-]+/' },
+        { field: 'parameters.extra', rule: 'unknown-parameter', message: `is not a parameter of this job definition; known: ${KNOWN}` },
+        { field: 'parameters.input', rule: 'outside-allowed-location', message: 'must lie under s3://genomes/runs/, got s3://other/x.bam' },
+        { field: 'parameters.threads', rule: 'range', message: 'must be between 1 and 64, got 100' },
+        { field: 'parameters.mode', rule: 'enum', message: 'must be one of fast, sensitive, got "slow"' },
+        { field: 'parameters.dryRun', rule: 'type', message: 'must be true or false, got "maybe"' },
+        { field: 'parameters.sample', rule: 'pattern', message: 'must match /[A-Za-z0-9_-]+/' },
       ],
     });
     // The bad input location is never looked up; the default reference still is.
@@ -107,8 +109,8 @@ describe('Function: validate', () => {
     expect(response).toEqual({
       valid: false,
       problems: [
-        { parameter: 'input', code: 'required', message: 'is required (an S3 object URI)' },
-        { parameter: 'sample', code: 'required', message: 'is required (a string)' },
+        { field: 'parameters.input', rule: 'required', message: 'is required (an S3 object URI)' },
+        { field: 'parameters.sample', rule: 'required', message: 'is required (a string)' },
       ],
     });
   });
@@ -124,10 +126,10 @@ describe('Function: validate', () => {
     ['sample', 'x'.repeat(33), 'length', 'must be at most 32 characters, got 33'],
     ['sample', 7, 'type', 'must be a string, got a number'],
     ['mode', true, 'enum', 'must be one of fast, sensitive, got a boolean'],
-  ])('reports %s = %j as %s', async (parameter, value, code, message) => {
+  ])('reports %s = %j as %s', async (parameter, value, rule, message) => {
     const response = await createHandler({ config: config() })({ jobDefinition: 'align', parameters: { ...VALID, [parameter]: value } });
 
-    expect(response).toEqual({ valid: false, problems: [{ parameter, code, message }] });
+    expect(response).toEqual({ valid: false, problems: [{ field: `parameters.${parameter}`, rule, message }] });
   });
 
   // A lone surrogate has no UTF-8 form: the SDK's URI encoding would throw URIError on it. The other keys are refused by
@@ -143,7 +145,7 @@ describe('Function: validate', () => {
   ])('reports %s = %j as invalid-s3-uri without asking S3 about it', async (parameter, value, reason) => {
     const response = await createHandler({ config: config() })({ jobDefinition: 'align', parameters: { ...VALID, [parameter]: value } });
 
-    expect(response).toEqual({ valid: false, problems: [{ parameter, code: 'invalid-s3-uri', message: `invalid S3 URI ${JSON.stringify(value)}: ${reason}` }] });
+    expect(response).toEqual({ valid: false, problems: [{ field: `parameters.${parameter}`, rule: 'invalid-s3-uri', message: `invalid S3 URI ${JSON.stringify(value)}: ${reason}` }] });
     const keys = s3.commandCalls(HeadObjectCommand).map((call) => call.args[0].input.Key);
     expect(keys).not.toContain(value.slice(value.indexOf('/', 5) + 1));
   });
@@ -155,7 +157,7 @@ describe('Function: validate', () => {
 
     expect(response).toEqual({
       valid: false,
-      problems: [{ parameter: 'input', code: 'not-found', message: 'S3 object does not exist: s3://genomes/runs/a.bam' }],
+      problems: [{ field: 'parameters.input', rule: 'not-found', message: 'S3 object does not exist: s3://genomes/runs/a.bam' }],
     });
   });
 
@@ -166,7 +168,7 @@ describe('Function: validate', () => {
 
     expect(response).toEqual({
       valid: false,
-      problems: [{ parameter: 'reference', code: 'access-denied', message: 'access denied to S3 object: s3://genomes/ref/hg38.fa' }],
+      problems: [{ field: 'parameters.reference', rule: 'access-denied', message: 'access denied to S3 object: s3://genomes/ref/hg38.fa' }],
     });
   });
 
@@ -180,9 +182,26 @@ describe('Function: validate', () => {
 
     expect(s3).toHaveReceivedCommandTimes(HeadObjectCommand, 1);
     expect(response.problems).toEqual([
-      { parameter: 'input', code: 'not-found', message: 'S3 object does not exist: s3://genomes/runs/hg38.fa' },
-      { parameter: 'reference', code: 'not-found', message: 'S3 object does not exist: s3://genomes/runs/hg38.fa' },
+      { field: 'parameters.input', rule: 'not-found', message: 'S3 object does not exist: s3://genomes/runs/hg38.fa' },
+      { field: 'parameters.reference', rule: 'not-found', message: 'S3 object does not exist: s3://genomes/runs/hg38.fa' },
     ]);
+  });
+
+  it('answers exactly the problems submit refuses the same request with, as the client revives them', async () => {
+    const parameters = { ...VALID, input: 's3://other/x.bam', threads: 100, 'my key: odd': 'v' };
+    const request = { jobDefinition: 'align', parameters };
+
+    const { problems } = await createHandler({ config: config() })(request);
+    const refusal = await submitHandler({ config: config() })(request).catch((reason: unknown) => reason);
+
+    expect(problems).toEqual([
+      { field: 'parameters."my key: odd"', rule: 'unknown-parameter', message: `is not a parameter of this job definition; known: ${KNOWN}` },
+      { field: 'parameters.input', rule: 'outside-allowed-location', message: 'must lie under s3://genomes/runs/, got s3://other/x.bam' },
+      { field: 'parameters.threads', rule: 'range', message: 'must be between 1 and 64, got 100' },
+    ]);
+    expect(refusal).toBeInstanceOf(InvalidRequestError);
+    expect((refusal as InvalidRequestError).problems).toEqual(problems);
+    expect((reviveError('InvalidRequestError', (refusal as Error).message) as InvalidRequestError).problems).toEqual(problems);
   });
 
   it('throws when S3 answers something other than 404 or 403', async () => {
@@ -221,7 +240,7 @@ describe('Function: validate', () => {
     }
     expect(response).toEqual({
       valid: false,
-      problems: [{ parameter: 'file7', code: 'not-found', message: 'S3 object does not exist: s3://genomes/inputs/7.bam' }],
+      problems: [{ field: 'parameters.file7', rule: 'not-found', message: 'S3 object does not exist: s3://genomes/inputs/7.bam' }],
     });
   });
 

@@ -73,20 +73,20 @@ describe('Parameter.number', () => {
     [true, 'a boolean'],
     [[1], 'an array'],
   ])('reports a type problem for %p', (value, described) => {
-    expect(problemsOf(Parameter.number(), value)).toEqual([{ parameter: 'p', code: 'type', message: `must be a finite number, got ${described}` }]);
+    expect(problemsOf(Parameter.number(), value)).toEqual([{ field: 'parameters.p', rule: 'type', message: `must be a finite number, got ${described}` }]);
   });
 
   it('keeps values inside its inclusive bounds', () => {
     const spec = Parameter.number({ min: 0, max: 1 });
     expect(renderedOf(spec, 0)).toBe('0');
     expect(renderedOf(spec, '1.0')).toBe('1');
-    expect(problemsOf(spec, 1.0001)).toEqual([{ parameter: 'p', code: 'range', message: 'must be between 0 and 1, got 1.0001' }]);
-    expect(problemsOf(Parameter.number({ min: -0.5 }), '-0.75')).toEqual([{ parameter: 'p', code: 'range', message: 'must be at least -0.5, got -0.75' }]);
+    expect(problemsOf(spec, 1.0001)).toEqual([{ field: 'parameters.p', rule: 'range', message: 'must be between 0 and 1, got 1.0001' }]);
+    expect(problemsOf(Parameter.number({ min: -0.5 }), '-0.75')).toEqual([{ field: 'parameters.p', rule: 'range', message: 'must be at least -0.5, got -0.75' }]);
   });
 
   it('describes itself when required', () => {
     expect(checkParameterValues({ p: Parameter.number({ min: 0.1, max: 0.9 }) }, {}).problems).toEqual([
-      { parameter: 'p', code: 'required', message: 'is required (a number between 0.1 and 0.9)' },
+      { field: 'parameters.p', rule: 'required', message: 'is required (a number between 0.1 and 0.9)' },
     ]);
     expect(checkParameterValues({ p: Parameter.number() }, {}).problems[0].message).toBe('is required (a number)');
   });
@@ -133,25 +133,25 @@ describe('Parameter.s3Objects', () => {
     [{ a: 's3://bkt/in/a.fq' }, 'an object'],
   ])('reports a type problem for %p', (value, described) => {
     expect(problemsOf(Parameter.s3Objects(), value)).toEqual([
-      { parameter: 'p', code: 'type', message: `must be an array of S3 URI strings, or one as a JSON string, got ${described}` },
+      { field: 'parameters.p', rule: 'type', message: `must be an array of S3 URI strings, or one as a JSON string, got ${described}` },
     ]);
   });
 
   it('checks each item as an s3Object, reporting every bad item by its index', () => {
     expect(problemsOf(Parameter.s3Objects({ within }), ['s3://bkt/in/a.fq', 's3://bkt/in/', 'bkt/x', 's3://elsewhere/y'])).toEqual([
-      { parameter: 'p', code: 'not-an-object', message: 'item 1: must name an object, not a prefix: s3://bkt/in/' },
-      { parameter: 'p', code: 'invalid-s3-uri', message: 'item 2: invalid S3 URI "bkt/x": must start with s3://' },
-      { parameter: 'p', code: 'outside-allowed-location', message: 'item 3: must lie under s3://bkt/in/ or s3://other/shared/, got s3://elsewhere/y' },
+      { field: 'parameters.p', rule: 'not-an-object', message: 'item 1: must name an object, not a prefix: s3://bkt/in/' },
+      { field: 'parameters.p', rule: 'invalid-s3-uri', message: 'item 2: invalid S3 URI "bkt/x": must start with s3://' },
+      { field: 'parameters.p', rule: 'outside-allowed-location', message: 'item 3: must lie under s3://bkt/in/ or s3://other/shared/, got s3://elsewhere/y' },
     ]);
   });
 
   it(`takes 1 to ${DEFAULT_MAX_S3_OBJECTS} items unless told otherwise`, () => {
     const uris = (count: number) => Array.from({ length: count }, (_, index) => `s3://bkt/in/${index}.fq`);
-    expect(problemsOf(Parameter.s3Objects(), [])).toEqual([{ parameter: 'p', code: 'length', message: `must list 1 to ${DEFAULT_MAX_S3_OBJECTS} S3 objects, got 0` }]);
+    expect(problemsOf(Parameter.s3Objects(), [])).toEqual([{ field: 'parameters.p', rule: 'length', message: `must list 1 to ${DEFAULT_MAX_S3_OBJECTS} S3 objects, got 0` }]);
     expect(JSON.parse(renderedOf(Parameter.s3Objects(), uris(DEFAULT_MAX_S3_OBJECTS)))).toHaveLength(DEFAULT_MAX_S3_OBJECTS);
-    expect(problemsOf(Parameter.s3Objects(), uris(DEFAULT_MAX_S3_OBJECTS + 1))[0]).toMatchObject({ code: 'length' });
+    expect(problemsOf(Parameter.s3Objects(), uris(DEFAULT_MAX_S3_OBJECTS + 1))[0]).toMatchObject({ rule: 'length' });
     expect(renderedOf(Parameter.s3Objects({ minItems: 0 }), [])).toBe('[]');
-    expect(problemsOf(Parameter.s3Objects({ maxItems: 2 }), uris(3))).toEqual([{ parameter: 'p', code: 'length', message: 'must list 1 to 2 S3 objects, got 3' }]);
+    expect(problemsOf(Parameter.s3Objects({ maxItems: 2 }), uris(3))).toEqual([{ field: 'parameters.p', rule: 'length', message: 'must list 1 to 2 S3 objects, got 3' }]);
   });
 
   it('lists every object that must exist, from a value or from the default', () => {

@@ -47,18 +47,18 @@ describe('checkParameterValues', () => {
     it('names the parameter and the known ones', () => {
       const check = checkParameterValues({ threads: Parameter.integer({ default: 1 }), input: Parameter.string({ default: 'x' }) }, { thread: 4 });
       expect(check.problems).toEqual([
-        { parameter: 'thread', code: 'unknown-parameter', message: 'is not a parameter of this job definition; known: threads, input' },
+        { field: 'parameters.thread', rule: 'unknown-parameter', message: 'is not a parameter of this job definition; known: threads, input' },
       ]);
     });
 
     it('says "(none)" when the job definition has no parameters', () => {
       expect(checkParameterValues({}, { x: 1 }).problems).toEqual([
-        { parameter: 'x', code: 'unknown-parameter', message: 'is not a parameter of this job definition; known: (none)' },
+        { field: 'parameters.x', rule: 'unknown-parameter', message: 'is not a parameter of this job definition; known: (none)' },
       ]);
     });
 
     it('does not take inherited names for parameters', () => {
-      expect(checkParameterValues({}, { toString: 'x' }).problems.map((p) => p.code)).toEqual(['unknown-parameter']);
+      expect(checkParameterValues({}, { toString: 'x' }).problems.map((p) => p.rule)).toEqual(['unknown-parameter']);
     });
   });
 
@@ -74,11 +74,11 @@ describe('checkParameterValues', () => {
       ['s3-object', Parameter.s3Object(), 'is required (an S3 object URI)'],
       ['s3-prefix', Parameter.s3Prefix(), 'is required (an S3 prefix URI)'],
     ])('reports a missing %s without a default, describing it', (_type, spec, message) => {
-      expect(checkParameterValues({ p: spec }, {})).toEqual({ problems: [{ parameter: 'p', code: 'required', message }], rendered: {}, requiredObjects: [] });
+      expect(checkParameterValues({ p: spec }, {})).toEqual({ problems: [{ field: 'parameters.p', rule: 'required', message }], rendered: {}, requiredObjects: [] });
     });
 
     it.each([[undefined], [null]])('takes %p as missing', (value) => {
-      expect(problemOf(Parameter.string(), value)).toEqual({ parameter: 'p', code: 'required', message: 'is required (a string)' });
+      expect(problemOf(Parameter.string(), value)).toEqual({ field: 'parameters.p', rule: 'required', message: 'is required (a string)' });
     });
 
     it('leaves a missing parameter with a default to the job definition', () => {
@@ -93,11 +93,11 @@ describe('checkParameterValues', () => {
     });
 
     it.each([[4], [true], [['a']], [{ a: 1 }]])('reports a type problem for %j', (value) => {
-      expect(problemOf(Parameter.string(), value)).toMatchObject({ code: 'type', message: expect.stringMatching(/^must be a string, got an? /) });
+      expect(problemOf(Parameter.string(), value)).toMatchObject({ rule: 'type', message: expect.stringMatching(/^must be a string, got an? /) });
     });
 
     it.each([['\ud800'], ['a\udc00b'], ['\udc00\ud800']])('reports a type problem for text with a lone surrogate, %j, which has no UTF-8 form', (value) => {
-      expect(problemOf(Parameter.string(), value)).toEqual({ parameter: 'p', code: 'type', message: 'must be valid Unicode text, got a lone UTF-16 surrogate' });
+      expect(problemOf(Parameter.string(), value)).toEqual({ field: 'parameters.p', rule: 'type', message: 'must be valid Unicode text, got a lone UTF-16 surrogate' });
     });
 
     it('renders a surrogate pair (an emoji) as given', () => {
@@ -105,26 +105,26 @@ describe('checkParameterValues', () => {
     });
 
     it('reports a value shorter than minLength', () => {
-      expect(problemOf(Parameter.string({ minLength: 3 }), 'ab')).toEqual({ parameter: 'p', code: 'length', message: 'must be at least 3 characters, got 2' });
+      expect(problemOf(Parameter.string({ minLength: 3 }), 'ab')).toEqual({ field: 'parameters.p', rule: 'length', message: 'must be at least 3 characters, got 2' });
       expect(renderedOf(Parameter.string({ minLength: 3 }), 'abc')).toBe('abc');
     });
 
     it('reports a value longer than maxLength', () => {
-      expect(problemOf(Parameter.string({ maxLength: 3 }), 'abcd')).toEqual({ parameter: 'p', code: 'length', message: 'must be at most 3 characters, got 4' });
+      expect(problemOf(Parameter.string({ maxLength: 3 }), 'abcd')).toEqual({ field: 'parameters.p', rule: 'length', message: 'must be at most 3 characters, got 4' });
       expect(renderedOf(Parameter.string({ maxLength: 3 }), 'abc')).toBe('abc');
     });
 
     it('requires the whole value to match the pattern', () => {
       const spec = Parameter.string({ pattern: 'S[0-9]+' });
       expect(renderedOf(spec, 'S42')).toBe('S42');
-      expect(problemOf(spec, 'xS42')).toEqual({ parameter: 'p', code: 'pattern', message: 'must match /S[0-9]+/' });
-      expect(problemOf(spec, 'S42x')).toMatchObject({ code: 'pattern' });
+      expect(problemOf(spec, 'xS42')).toEqual({ field: 'parameters.p', rule: 'pattern', message: 'must match /S[0-9]+/' });
+      expect(problemOf(spec, 'S42x')).toMatchObject({ rule: 'pattern' });
     });
 
     it('anchors every alternative of the pattern', () => {
       const spec = Parameter.string({ pattern: 'a|b' });
       expect(renderedOf(spec, 'b')).toBe('b');
-      expect(problemOf(spec, 'ab')).toMatchObject({ code: 'pattern' });
+      expect(problemOf(spec, 'ab')).toMatchObject({ rule: 'pattern' });
     });
   });
 
@@ -156,7 +156,7 @@ describe('checkParameterValues', () => {
       [true, 'a boolean'],
       [[1], 'an array'],
     ])('reports a type problem for %j', (value, described) => {
-      expect(problemOf(Parameter.integer(), value)).toEqual({ parameter: 'p', code: 'type', message: `must be an integer, got ${described}` });
+      expect(problemOf(Parameter.integer(), value)).toEqual({ field: 'parameters.p', rule: 'type', message: `must be an integer, got ${described}` });
     });
 
     it('shortens a long value in the message', () => {
@@ -169,7 +169,7 @@ describe('checkParameterValues', () => {
       [Parameter.integer({ min: 1 }), -1, 'must be at least 1, got -1'],
       [Parameter.integer({ max: 5 }), 6, 'must be at most 5, got 6'],
     ])('reports a value outside %j', (spec, value, message) => {
-      expect(problemOf(spec, value)).toEqual({ parameter: 'p', code: 'range', message });
+      expect(problemOf(spec, value)).toEqual({ field: 'parameters.p', rule: 'range', message });
     });
 
     it('accepts both bounds', () => {
@@ -195,7 +195,7 @@ describe('checkParameterValues', () => {
       [1, 'a number'],
       [0, 'a number'],
     ])('reports a type problem for %j', (value, described) => {
-      expect(problemOf(Parameter.boolean(), value)).toEqual({ parameter: 'p', code: 'type', message: `must be true or false, got ${described}` });
+      expect(problemOf(Parameter.boolean(), value)).toEqual({ field: 'parameters.p', rule: 'type', message: `must be true or false, got ${described}` });
     });
   });
 
@@ -211,7 +211,7 @@ describe('checkParameterValues', () => {
       ['FAST', '"FAST"'],
       [1, 'a number'],
     ])('reports %j, listing the values', (value, described) => {
-      expect(problemOf(spec, value)).toEqual({ parameter: 'p', code: 'enum', message: `must be one of fast, slow, got ${described}` });
+      expect(problemOf(spec, value)).toEqual({ field: 'parameters.p', rule: 'enum', message: `must be one of fast, slow, got ${described}` });
     });
   });
 
@@ -221,19 +221,19 @@ describe('checkParameterValues', () => {
     });
 
     it('reports a type problem for a value that is not a string', () => {
-      expect(problemOf(Parameter.s3Object(), 42)).toEqual({ parameter: 'p', code: 'type', message: 'must be an S3 URI string, got a number' });
+      expect(problemOf(Parameter.s3Object(), 42)).toEqual({ field: 'parameters.p', rule: 'type', message: 'must be an S3 URI string, got a number' });
     });
 
     it('reports invalid-s3-uri with the reason of the S3 URI parser', () => {
       expect(problemOf(Parameter.s3Object(), 'bkt/a.bam')).toEqual({
-        parameter: 'p',
-        code: 'invalid-s3-uri',
+        field: 'parameters.p',
+        rule: 'invalid-s3-uri',
         message: 'invalid S3 URI "bkt/a.bam": must start with s3://',
       });
     });
 
     it.each(['s3://bkt', 's3://bkt/', 's3://bkt/in/'])('reports not-an-object for the prefix %s', (value) => {
-      expect(problemOf(Parameter.s3Object(), value)).toEqual({ parameter: 'p', code: 'not-an-object', message: `must name an object, not a prefix: ${value}` });
+      expect(problemOf(Parameter.s3Object(), value)).toEqual({ field: 'parameters.p', rule: 'not-an-object', message: `must name an object, not a prefix: ${value}` });
     });
 
     it('accepts a value within one of the allowed locations', () => {
@@ -245,8 +245,8 @@ describe('checkParameterValues', () => {
     it('reports a value outside every allowed location, listing them', () => {
       const spec = Parameter.s3Object({ within: ['s3://bkt/in/', 's3://other/shared/'] });
       expect(problemOf(spec, 's3://bkt/out/a.bam')).toEqual({
-        parameter: 'p',
-        code: 'outside-allowed-location',
+        field: 'parameters.p',
+        rule: 'outside-allowed-location',
         message: 'must lie under s3://bkt/in/ or s3://other/shared/, got s3://bkt/out/a.bam',
       });
     });
@@ -261,8 +261,8 @@ describe('checkParameterValues', () => {
 
     it('reports invalid-s3-uri', () => {
       expect(problemOf(Parameter.s3Prefix(), 's3://b kt/a')).toEqual({
-        parameter: 'p',
-        code: 'invalid-s3-uri',
+        field: 'parameters.p',
+        rule: 'invalid-s3-uri',
         message: `invalid S3 URI "s3://b kt/a": bucket must be a letter or digit, then at most 254 letters, digits, ".", "-" or "_"`,
       });
     });
@@ -270,7 +270,7 @@ describe('checkParameterValues', () => {
     it('reports a value outside the allowed location', () => {
       const spec = Parameter.s3Prefix({ within: ['s3://bkt/out/'] });
       expect(renderedOf(spec, 's3://bkt/out/run-1/')).toBe('s3://bkt/out/run-1/');
-      expect(problemOf(spec, 's3://bkt/in/')).toMatchObject({ code: 'outside-allowed-location' });
+      expect(problemOf(spec, 's3://bkt/in/')).toMatchObject({ rule: 'outside-allowed-location' });
     });
   });
 
@@ -283,11 +283,11 @@ describe('checkParameterValues', () => {
       dryRun: Parameter.boolean({ default: false }),
     };
     const check = checkParameterValues(specs, { input: 's3://bkt/', threads: 0, mode: 'slow', extra: 1, dryRun: 'true' });
-    expect(check.problems.map(({ parameter, code }) => [parameter, code])).toEqual([
-      ['extra', 'unknown-parameter'],
-      ['input', 'not-an-object'],
-      ['threads', 'range'],
-      ['sample', 'required'],
+    expect(check.problems.map(({ field, rule }) => [field, rule])).toEqual([
+      ['parameters.extra', 'unknown-parameter'],
+      ['parameters.input', 'not-an-object'],
+      ['parameters.threads', 'range'],
+      ['parameters.sample', 'required'],
     ]);
     expect(check.rendered).toEqual({ mode: 'slow', dryRun: 'true' });
   });
@@ -328,7 +328,7 @@ describe('checkParameterValues', () => {
       };
       const check = checkParameterValues(specs, { given: 's3://bkt/b', broken: 's3://bkt/' });
       expect(check.requiredObjects).toEqual([]);
-      expect(check.problems.map(({ code }) => code)).toEqual(['not-an-object']);
+      expect(check.problems.map(({ rule }) => rule)).toEqual(['not-an-object']);
     });
   });
 });
