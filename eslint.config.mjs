@@ -26,6 +26,38 @@ export default tseslint.config(
     },
   },
   {
+    // The core logic works on the model's types over the ports (`lambda/core/ports.ts`): the SDK's shapes and its
+    // error classification stay in the adapters (`lambda/aws/`), which the handlers pass in.
+    files: ['lambda/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@aws-sdk/*', '@smithy/*'], message: 'core code works on model types: map SDK shapes in lambda/aws/ and pass them through a port' },
+            { group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'lambda/ never imports the CDK' },
+            { group: ['../aws', '../aws/*', '../handlers', '../handlers/*'], message: 'core reaches AWS through the ports its handler passes in' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The model is pure: no CDK, no SDK, no runtime code (ARCHITECTURE.md).
+    files: ['lib/model/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@aws-sdk/*', '@smithy/*', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'lib/model imports neither the SDK nor the CDK' },
+            { group: ['../../lambda/*', '../*', '!../model'], message: 'lib/model imports nothing outside itself' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     plugins: { jest },
     rules: {

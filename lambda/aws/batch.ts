@@ -2,7 +2,6 @@ import {
   BatchClient,
   DescribeJobsCommand,
   JobDetail,
-  JobStatus,
   JobSummary,
   ListJobsCommand,
   SubmitJobCommand,
@@ -11,6 +10,8 @@ import {
   paginateDescribeJobDefinitions,
   paginateListJobs,
 } from '@aws-sdk/client-batch';
+import { type ChildJobSummary, isJobStatus, type JobStatus } from '../../lib/model';
+import { type BatchJob, isoTime, readBatchJob } from '../../lib/model/batch-job';
 import { chunk } from '../core/concurrency';
 import { AmbiguousSubmission, type BatchGateway, type SubmitJobInput, SubmissionRefused, type TerminateJobsError } from '../core/ports';
 import { batchClient } from './clients';
@@ -18,9 +19,10 @@ import { batchClient } from './clients';
 export class SdkBatchGateway implements BatchGateway {
   public constructor(private readonly client: BatchClient = batchClient()) {}
 
-  public async describeJobs(jobIds: readonly string[]): Promise<JobDetail[]> {
+  public async describeJobs(jobIds: readonly string[]): Promise<BatchJob[]> {
     const response = await this.client.send(new DescribeJobsCommand({ jobs: [...jobIds] }));
-    return response.jobs ?? [];
+    // A detail without an id answers no id asked about: it is left out, as an unknown id is.
+    return (response.jobs ?? []).filter((job: JobDetail) => job.jobId !== undefined).map(readBatchJob);
   }
 
   public async submitJob(input: SubmitJobInput): Promise<{ jobId: string; jobName: string; jobArn: string }> {
@@ -46,7 +48,7 @@ export class SdkBatchGateway implements BatchGateway {
     return { jobId: response.jobId!, jobName: response.jobName!, jobArn: response.jobArn ?? '' };
   }
 
-  public async findJobs(jobQueue: string, jobName: string): Promise<JobDetail[]> {
+  public async findJobs(jobQueue: string, jobName: string): Promise<BatchJob[]> {
     const ids: string[] = [];
     const pages = paginateListJobs({ client: this.client }, { jobQueue, filters: [{ name: 'JOB_NAME', values: [jobName] }] });
     for await (const page of pages) {
@@ -54,7 +56,7 @@ export class SdkBatchGateway implements BatchGateway {
       ids.push(...(page.jobSummaryList ?? []).filter((job) => job.jobName === jobName).map((job) => job.jobId!));
       if (ids.length >= MAX_NAMESAKES) break;
     }
-    const details: JobDetail[] = [];
+    const details: BatchJob[] = [];
     for (const batch of chunk(ids.slice(0, MAX_NAMESAKES), 100)) details.push(...(await this.describeJobs(batch)));
     return details;
   }
@@ -108,7 +110,7 @@ export class SdkBatchGateway implements BatchGateway {
   }
 
   public async listChildren(request: { arrayJobId: string; status: JobStatus; maxResults: number; nextToken?: string }): Promise<{
-    jobs: JobSummary[];
+    jobs: ChildJobSummary[];
     nextToken?: string;
   }> {
     const response = await this.client.send(
@@ -119,8 +121,30 @@ export class SdkBatchGateway implements BatchGateway {
         ...(request.nextToken !== undefined && { nextToken: request.nextToken }),
       }),
     );
-    return { jobs: response.jobSummaryList ?? [], ...(response.nextToken && { nextToken: response.nextToken }) };
+    const jobs = (response.jobSummaryList ?? []).filter((job) => job.jobId !== undefined && isJobStatus(job.status)).map(childOf);
+    return { jobs, ...(response.nextToken && { nextToken: response.nextToken }) };
   }
+}
+
+/** An array child as ListJobs lists it (with an id and a status the model knows). */
+function childOf(job: JobSummary): ChildJobSummary {
+  return {
+    jobId: job.jobId!,
+    // ListJobs reports the index in arrayProperties; a child's id also ends in it (`<parent>:<index>`, AWS Batch User
+    // Guide, "Array jobs"), which is read where an endpoint leaves arrayProperties out (moto 5.2.1 does).
+    index: job.arrayProperties?.index ?? indexOfChildId(job.jobId!),
+    status: job.status as JobStatus,
+    statusReason: job.statusReason ?? null,
+    exitCode: job.container?.exitCode ?? null,
+    createdAt: isoTime(job.createdAt),
+    startedAt: isoTime(job.startedAt),
+    stoppedAt: isoTime(job.stoppedAt),
+  };
+}
+
+function indexOfChildId(jobId: string): number | null {
+  const match = /:(\d+)$/.exec(jobId);
+  return match === null ? null : Number(match[1]);
 }
 
 function httpStatusOf(error: unknown): number | undefined {

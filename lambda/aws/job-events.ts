@@ -7,8 +7,8 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { JobDetail } from '@aws-sdk/client-batch';
 import { isJobStatus, JOB_EVENTS_TABLE_KEYS, JobTransition, LATEST_ENTRY, transitionEntry, transitionOrder, TRANSITION_ENTRY_PREFIX } from '../../lib/model';
+import { type BatchJobDetail, readBatchJob } from '../../lib/model/batch-job';
 import type { JobEventsStore, RecordedJob, TransitionRecord } from '../core/job-events';
 import { dynamodbClient } from './clients';
 
@@ -82,7 +82,7 @@ export class DynamoJobEventsStore implements JobEventsStore {
       );
       for (const item of response.Responses?.[this.tableName] ?? []) {
         const { [PK]: jobId, time, detail } = unmarshall(item) as { jobId: string; time: string; detail: string };
-        found.set(jobId, { time, detail: JSON.parse(detail) as JobDetail });
+        found.set(jobId, { time, job: readBatchJob(JSON.parse(detail) as BatchJobDetail) });
       }
       keys = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
     }

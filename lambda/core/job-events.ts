@@ -1,4 +1,3 @@
-import type { JobDetail } from '@aws-sdk/client-batch';
 import {
   ConfigurationError,
   ENV,
@@ -10,14 +9,15 @@ import {
   StatusResponse,
   transitionOf,
 } from '../../lib/model';
+import type { BatchJob } from '../../lib/model/batch-job';
 import { mapWithConcurrency } from './concurrency';
 import type { BatchGateway } from './ports';
 import { status, StatusDeps } from './status';
 
 /** A job as the job events table last recorded it. */
 export interface RecordedJob {
-  /** The `detail` of the latest state change event: a job detail as DescribeJobs gives it. */
-  readonly detail: JobDetail;
+  /** The job as the `detail` of the latest state change event gives it (the shape DescribeJobs answers). */
+  readonly job: BatchJob;
   /** When Batch emitted that event (ISO 8601). */
   readonly time: string;
 }
@@ -99,12 +99,12 @@ export async function statusWithEvents(deps: EventsStatusDeps, request: StatusRe
  * method added to `BatchGateway` later needs nothing here). `recorded` collects the ids answered from the table.
  */
 function eventsFirst(batch: BatchGateway, events: JobEventsStore, recorded: Map<string, string>): BatchGateway {
-  const describeJobs = async (jobIds: readonly string[]): Promise<JobDetail[]> => {
+  const describeJobs = async (jobIds: readonly string[]): Promise<BatchJob[]> => {
     const known = await events.latest(jobIds);
     const rest = jobIds.filter((id) => !known.has(id));
     const described = rest.length > 0 ? await batch.describeJobs(rest) : [];
     for (const [jobId, job] of known) recorded.set(jobId, job.time);
-    return [...[...known.values()].map((job) => job.detail), ...described];
+    return [...[...known.values()].map((recorded) => recorded.job), ...described];
   };
   return new Proxy(batch, {
     get: (target, key, receiver) => (key === 'describeJobs' ? describeJobs : (Reflect.get(target, key, receiver) as unknown)),

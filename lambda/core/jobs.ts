@@ -1,17 +1,5 @@
-import type { JobDetail, JobSummary as BatchJobSummary } from '@aws-sdk/client-batch';
-import {
-  BatchJobNotFoundError,
-  ChildJobSummary,
-  isJobStatus,
-  isoTime,
-  JobStatus,
-  JobSummary,
-  jobQueueName,
-  latestLogStream,
-  PLATFORM_TAG,
-  RuntimeConfig,
-  summarizeJobDetail,
-} from '../../lib/model';
+import { BatchJobNotFoundError, jobQueueName, PLATFORM_TAG, RuntimeConfig } from '../../lib/model';
+import type { BatchJob } from '../../lib/model/batch-job';
 import type { BatchGateway } from './ports';
 
 /** How a single-job look-up waits for a job Batch does not list yet. */
@@ -21,7 +9,7 @@ export interface LookupWait {
   /** @default - setTimeout */
   readonly sleep?: (millis: number) => Promise<void>;
   /** Which jobs the function may see; others are treated exactly like jobs that do not exist. @default - every job */
-  readonly owns?: (job: JobDetail) => boolean;
+  readonly owns?: (job: BatchJob) => boolean;
 }
 
 /**
@@ -31,15 +19,15 @@ export interface LookupWait {
  * to copy the parent's tags to them (moto 5.2.1 does not). A configuration without a platform id (functions deployed
  * before it) sees every job.
  */
-export function platformJobs(config: RuntimeConfig): ((job: JobDetail) => boolean) | undefined {
+export function platformJobs(config: RuntimeConfig): ((job: BatchJob) => boolean) | undefined {
   const platformId = config.platformId;
   if (platformId === undefined) return undefined;
   const queues = config.jobQueuesIfConfigured;
   const names = queues === undefined ? undefined : new Set(queues.map((queue) => queue.name));
   return (job) => {
-    const tag = job.tags?.[PLATFORM_TAG];
-    const tagged = tag === platformId || (tag === undefined && CHILD_OR_NODE_ID.test(job.jobId ?? ''));
-    return tagged && (names === undefined || (job.jobQueue !== undefined && names.has(jobQueueName(job.jobQueue))));
+    const tag = job.tags[PLATFORM_TAG];
+    const tagged = tag === platformId || (tag === undefined && CHILD_OR_NODE_ID.test(job.jobId));
+    return tagged && (names === undefined || (job.jobQueue !== null && names.has(jobQueueName(job.jobQueue))));
   };
 }
 
@@ -59,7 +47,7 @@ const LOOKUP_MARGIN_MILLIS = 3_000;
  * One job's detail, or `BatchJobNotFoundError` once Batch has not listed the id for a few seconds (within the
  * invocation's remaining time): a job submitted a moment ago is not "not found".
  */
-export async function describeJob(batch: BatchGateway, jobId: string, wait: LookupWait = {}): Promise<JobDetail> {
+export async function describeJob(batch: BatchGateway, jobId: string, wait: LookupWait = {}): Promise<BatchJob> {
   const sleep = wait.sleep ?? ((millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis)));
   for (let attempt = 0; ; attempt++) {
     // Another's job is answered exactly as a missing one, after the same calls and waits: nothing tells them apart.
@@ -70,57 +58,4 @@ export async function describeJob(batch: BatchGateway, jobId: string, wait: Look
     if (delay === undefined || timeLeft - delay < LOOKUP_MARGIN_MILLIS) throw new BatchJobNotFoundError(jobId);
     await sleep(delay);
   }
-}
-
-/** The job's status as the model types it. */
-export function statusOf(job: JobDetail): JobStatus {
-  if (!isJobStatus(job.status)) throw new TypeError(`batch answered an unknown status ${String(job.status)} for job ${job.jobId}`);
-  return job.status;
-}
-
-/** The stream of the job's latest attempt (one reading of a job detail, in the model). */
-export function logStreamOf(job: JobDetail): string | null {
-  return latestLogStream(job);
-}
-
-/**
- * Each attempt's stream in order, null for an attempt that never reached RUNNING: the finished attempts Batch lists,
- * then the current one (the job's own stream) when no listed attempt wrote to it.
- */
-export function attemptStreamsOf(job: JobDetail): Array<string | null> {
-  const streams = (job.attempts ?? []).map((attempt) => attempt.container?.logStreamName || null);
-  const current = job.container?.logStreamName;
-  if (typeof current === 'string' && current !== '' && !streams.includes(current)) streams.push(current);
-  return streams;
-}
-
-/** Every stream the job has written to, one per attempt that reached RUNNING. */
-export function logStreamsOf(job: JobDetail): string[] {
-  const names = [job.container?.logStreamName, ...(job.attempts ?? []).map((attempt) => attempt.container?.logStreamName)];
-  return names.filter((name): name is string => typeof name === 'string' && name !== '');
-}
-
-export function summarizeJob(job: JobDetail): JobSummary {
-  return summarizeJobDetail(job);
-}
-
-function indexOfChildId(jobId: string | undefined): number | null {
-  const match = /:(\d+)$/.exec(jobId ?? '');
-  return match === null ? null : Number(match[1]);
-}
-
-/** An array child as ListJobs lists it. */
-export function summarizeChild(job: BatchJobSummary): ChildJobSummary {
-  return {
-    jobId: job.jobId!,
-    // ListJobs reports the index in arrayProperties; a child's id also ends in it (`<parent>:<index>`, AWS Batch User
-    // Guide, "Array jobs"), which is read where an endpoint leaves arrayProperties out (moto 5.2.1 does).
-    index: job.arrayProperties?.index ?? indexOfChildId(job.jobId),
-    status: statusOf(job as JobDetail),
-    statusReason: job.statusReason ?? null,
-    exitCode: job.container?.exitCode ?? null,
-    createdAt: isoTime(job.createdAt),
-    startedAt: isoTime(job.startedAt),
-    stoppedAt: isoTime(job.stoppedAt),
-  };
 }

@@ -1,4 +1,3 @@
-import type { JobDetail } from '@aws-sdk/client-batch';
 import {
   DEFAULT_JOB_LOG_GROUP,
   InvalidRequestError,
@@ -10,7 +9,8 @@ import {
   LogStreamNotFoundError,
   RuntimeConfig,
 } from '../../lib/model';
-import { attemptStreamsOf, describeJob, logStreamOf, logStreamsOf, platformJobs, statusOf } from './jobs';
+import { attemptStreams, type BatchJob, latestLogStream, logStreams } from '../../lib/model/batch-job';
+import { describeJob, platformJobs } from './jobs';
 import { type BatchGateway, type LogsGateway, StreamNotFound, TokenRefused } from './ports';
 import { decodeToken, encodeToken } from './tokens';
 
@@ -70,8 +70,8 @@ export function decodeCursor(text: string): Cursor {
  * A multi-node parallel job writes no stream of its own: each node logs apart, as `<jobId>#<node>` (AWS Batch User
  * Guide, "Multi-node parallel jobs"). Such a request is answered with where to read instead.
  */
-function multiNodeParent(job: JobDetail, jobId: string): InvalidRequestError | undefined {
-  if (job.nodeProperties === undefined || job.nodeDetails !== undefined) return undefined;
+function multiNodeParent(job: BatchJob, jobId: string): InvalidRequestError | undefined {
+  if (job.nodeProperties === null || job.nodeDetails !== null) return undefined;
   const main = job.nodeProperties.mainNode ?? 0;
   return new InvalidRequestError([
     {
@@ -96,17 +96,17 @@ export async function readLogs(deps: LogsDeps, request: LogsRequest): Promise<Lo
   const resumeFrom = request.nextToken === undefined ? undefined : decodeCursor(request.nextToken);
   const owns = platformJobs(deps.config);
   const job = await describeJob(deps.batch, request.jobId, owns === undefined ? deps : { ...deps, owns });
-  const terminal = isTerminal(statusOf(job));
-  const logGroupName = job.container?.logConfiguration?.options?.['awslogs-group'] ?? DEFAULT_JOB_LOG_GROUP;
+  const terminal = isTerminal(job.status);
+  const logGroupName = job.logGroupName ?? DEFAULT_JOB_LOG_GROUP;
   let cursor: Cursor;
   if (resumeFrom !== undefined) {
     cursor = resumeFrom;
-    if (!logStreamsOf(job).includes(cursor.logStreamName)) throw badToken(`belongs to another job than ${request.jobId}`);
+    if (!logStreams(job).includes(cursor.logStreamName)) throw badToken(`belongs to another job than ${request.jobId}`);
     if (request.attempt !== undefined && attemptStream(job, request.attempt, logGroupName) !== cursor.logStreamName) {
       throw badToken(`belongs to another attempt of ${request.jobId} than attempt ${request.attempt}`);
     }
   } else {
-    const logStreamName = request.attempt === undefined ? logStreamOf(job) : attemptStream(job, request.attempt, logGroupName);
+    const logStreamName = request.attempt === undefined ? latestLogStream(job) : attemptStream(job, request.attempt, logGroupName);
     if (logStreamName === null) throw multiNodeParent(job, request.jobId) ?? new LogStreamNotFoundError(request.jobId, logGroupName, null);
     if (request.fromEnd === true) return readTail(deps, request, logGroupName, logStreamName, terminal);
     cursor = { logStreamName, token: null, skip: 0 };
@@ -183,9 +183,9 @@ async function getPage(logs: LogsGateway, jobId: string, logGroupName: string, c
  * The stream of attempt `attempt` (from 1). An attempt the job has not made (yet), or one that never reached
  * RUNNING, has no stream: `LogStreamNotFoundError`, as for a job that has not started.
  */
-function attemptStream(job: JobDetail, attempt: number, logGroupName: string): string {
-  const stream = attemptStreamsOf(job)[attempt - 1] ?? null;
-  if (stream === null) throw new LogStreamNotFoundError(job.jobId!, logGroupName, null);
+function attemptStream(job: BatchJob, attempt: number, logGroupName: string): string {
+  const stream = attemptStreams(job)[attempt - 1] ?? null;
+  if (stream === null) throw new LogStreamNotFoundError(job.jobId, logGroupName, null);
   return stream;
 }
 

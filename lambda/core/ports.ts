@@ -1,13 +1,17 @@
-import type { JobDetail, JobStatus as BatchJobStatus, JobSummary as BatchJobSummary } from '@aws-sdk/client-batch';
-import type { LogEvent, S3Uri } from '../../lib/model';
+import type { ChildJobSummary, JobStatus, LogEvent, S3Uri } from '../../lib/model';
+import type { BatchJob } from '../../lib/model/batch-job';
 
 /**
  * What the core logic needs from AWS, as interfaces: the adapters in `lambda/aws/` implement them over SDK v3, and
- * a test may implement them by hand. Batch's job detail is passed through as the SDK types it.
+ * a test may implement them by hand. They speak the model's types (`BatchJob`, `ChildJobSummary`) and the typed
+ * errors below: the SDK's shapes and its error classification stay in the adapters.
  */
 export interface BatchGateway {
-  /** Describes up to 100 jobs in one DescribeJobs call; unknown ids are simply absent. */
-  describeJobs(jobIds: readonly string[]): Promise<JobDetail[]>;
+  /**
+   * Describes up to 100 jobs in one DescribeJobs call; unknown ids are simply absent. Throws `TypeError` for a job
+   * in a status the model does not know.
+   */
+  describeJobs(jobIds: readonly string[]): Promise<BatchJob[]>;
   /**
    * One SubmitJob. Throttling is retried (Batch did not take the request); a failure that leaves open whether Batch
    * created the job (a 5xx, a reset or timed-out connection) is never retried blindly: it throws `AmbiguousSubmission`.
@@ -15,7 +19,7 @@ export interface BatchGateway {
    */
   submitJob(input: SubmitJobInput): Promise<{ jobId: string; jobName: string; jobArn: string }>;
   /** Jobs of any status in `jobQueue` named exactly `jobName`, with their tags (ListJobs, then DescribeJobs). */
-  findJobs(jobQueue: string, jobName: string): Promise<JobDetail[]>;
+  findJobs(jobQueue: string, jobName: string): Promise<BatchJob[]>;
   /** The newest ACTIVE revision of a job definition, or undefined when it has none. */
   latestActiveRevision(jobDefinitionName: string): Promise<number | undefined>;
   /** Whether `name:revision` is registered and ACTIVE (DescribeJobDefinitions). */
@@ -30,9 +34,9 @@ export interface BatchGateway {
    * the endpoint does not offer TerminateJobs. Answers the jobs Batch reported an error for.
    */
   terminateJobs(jobIds: readonly string[], reason: string): Promise<TerminateJobsError[]>;
-  /** One ListJobs page of an array parent's children in one status. */
-  listChildren(request: { arrayJobId: string; status: BatchJobStatus; maxResults: number; nextToken?: string }): Promise<{
-    jobs: BatchJobSummary[];
+  /** One ListJobs page of an array parent's children in one status; children in a status the model does not know are left out. */
+  listChildren(request: { arrayJobId: string; status: JobStatus; maxResults: number; nextToken?: string }): Promise<{
+    jobs: ChildJobSummary[];
     nextToken?: string;
   }>;
 }

@@ -5,10 +5,10 @@ import {
   JobSummary,
   LIMITS,
   LogStreamNotFoundError,
-  summarizeJobDetail,
   WaitForJobRequest,
   WaitForJobResponse,
 } from '../../lib/model';
+import { summarizeJob } from '../../lib/model/batch-job';
 import { describeJob, type LookupWait } from './jobs';
 import type { BatchGateway } from './ports';
 
@@ -63,7 +63,7 @@ const expiry = (deps: ResumeDeps, heartbeatSeconds: number) => Math.floor((deps.
  */
 export async function waitForJob(deps: ResumeDeps, request: WaitForJobRequest): Promise<WaitForJobResponse> {
   await deps.tokens.put(request.jobId, request.taskToken, expiry(deps, request.heartbeatSeconds));
-  const job = summarizeJobDetail(await describeJob(deps.batch, request.jobId, deps));
+  const job = summarizeJob(await describeJob(deps.batch, request.jobId, deps));
   if (isTerminal(job.status)) await answer(deps, [request.taskToken], job);
   return { jobId: job.jobId, status: job.status };
 }

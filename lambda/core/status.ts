@@ -1,8 +1,6 @@
-import type { JobDetail } from '@aws-sdk/client-batch';
 import {
   ChildrenRequest,
   InvalidRequestError,
-  isJobStatus,
   JobStatus,
   JobStatusResponse,
   JobSummary,
@@ -11,8 +9,9 @@ import {
   StatusRequest,
   StatusResponse,
 } from '../../lib/model';
+import { type BatchJob, summarizeJob } from '../../lib/model/batch-job';
 import { chunk, mapWithConcurrency } from './concurrency';
-import { describeJob, platformJobs, summarizeChild, summarizeJob } from './jobs';
+import { describeJob, platformJobs } from './jobs';
 import type { BatchGateway } from './ports';
 import { decodeToken, encodeToken, fingerprint } from './tokens';
 
@@ -38,7 +37,7 @@ export async function jobStatuses(deps: StatusDeps, jobIds: readonly string[], n
   const batches = chunk(distinct, LIMITS.DESCRIBE_JOBS_BATCH);
   const queue = nextToken === undefined ? batches.map((_, index) => index) : decodeStatusToken(nextToken, distinct, batches.length);
   const asked = new Set<number>();
-  const details: JobDetail[] = [];
+  const details: BatchJob[] = [];
   const outOfTime = () => deps.remainingTimeMillis !== undefined && deps.remainingTimeMillis() < SAFETY_MARGIN_MILLIS;
 
   // Once time runs short the batches not yet started are skipped (left to the token); the pool stops at a failure.
@@ -51,7 +50,7 @@ export async function jobStatuses(deps: StatusDeps, jobIds: readonly string[], n
   const found = new Map<string, JobSummary>();
   const owns = platformJobs(deps.config);
   for (const job of details) {
-    if (job.jobId !== undefined && (owns?.(job) ?? true)) found.set(job.jobId, summarizeJob(job));
+    if (owns?.(job) ?? true) found.set(job.jobId, summarizeJob(job));
   }
   const answered = new Set([...asked].flatMap((batch) => batches[batch]));
   const ids = distinct.filter((id) => answered.has(id));
@@ -93,7 +92,7 @@ export async function jobWithChildren(deps: StatusDeps, jobId: string, children:
     ...job,
     children: {
       status: children.status,
-      jobs: page.jobs.filter((child) => child.jobId !== undefined && isJobStatus(child.status)).map(summarizeChild),
+      jobs: page.jobs,
       nextToken: page.nextToken === undefined ? null : encodeChildrenToken(jobId, children.status, page.nextToken),
     },
   };
@@ -136,7 +135,7 @@ function decodeStatusToken(token: string, ids: readonly string[], batchCount: nu
   return batches as number[];
 }
 
-function withOwner<T extends { readonly config: RuntimeConfig }>(deps: T): T & { owns?: (job: JobDetail) => boolean } {
+function withOwner<T extends { readonly config: RuntimeConfig }>(deps: T): T & { owns?: (job: BatchJob) => boolean } {
   const owns = platformJobs(deps.config);
   return owns === undefined ? deps : { ...deps, owns };
 }

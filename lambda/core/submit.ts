@@ -23,7 +23,7 @@ import {
   UnknownJobDefinitionError,
   UnknownJobQueueError,
 } from '../../lib/model';
-import type { JobDetail } from '@aws-sdk/client-batch';
+import type { BatchJob } from '../../lib/model/batch-job';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   AmbiguousSubmission,
@@ -186,9 +186,9 @@ async function execute(deps: SubmitDeps, prepared: Prepared): Promise<SubmitResp
   const windowStart = now() - deps.config.idempotencyWindowSeconds * 1_000;
   const findEarlier = async (): Promise<SubmitResponse | undefined> => {
     const earlier = (await deps.batch.findJobs(input.jobQueue, input.jobName)).find(
-      (job) => job.tags?.[IDEMPOTENCY_TAG] === keyHash && (job.createdAt === undefined || job.createdAt >= windowStart),
+      (job) => job.tags[IDEMPOTENCY_TAG] === keyHash && (job.createdAt === null || job.createdAt >= windowStart),
     );
-    return earlier && answer({ jobId: earlier.jobId!, jobName: earlier.jobName!, jobArn: earlier.jobArn ?? '' }, definitionOf(earlier, jobDefinition));
+    return earlier && answer({ jobId: earlier.jobId, jobName: earlier.jobName, jobArn: earlier.jobArn ?? '' }, definitionOf(earlier, jobDefinition));
   };
   const sleep = deps.sleep ?? ((millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis)));
   const deadline = deps.remainingTimeMillis === undefined ? undefined : now() + deps.remainingTimeMillis();
@@ -275,7 +275,7 @@ class InvocationLedger implements AttemptLedger {
 }
 
 /** The `name:revision` a found job was submitted with. */
-function definitionOf(job: JobDetail, fallback: string): string {
+function definitionOf(job: BatchJob, fallback: string): string {
   const reference = job.jobDefinition ? parseJobDefinitionReference(job.jobDefinition) : undefined;
   return reference?.revision === undefined ? fallback : `${reference.name}:${reference.revision}`;
 }

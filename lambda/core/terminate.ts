@@ -11,7 +11,7 @@ import {
   TerminateResponse,
 } from '../../lib/model';
 import { chunk } from './concurrency';
-import { describeJob, platformJobs, statusOf } from './jobs';
+import { describeJob, platformJobs } from './jobs';
 import type { BatchGateway } from './ports';
 
 export interface TerminateDeps {
@@ -34,7 +34,7 @@ export interface TerminateDeps {
 export async function terminate(deps: TerminateDeps, request: TerminateRequest): Promise<TerminateResponse> {
   const owns = deps.config && platformJobs(deps.config);
   const job = await describeJob(deps.batch, request.jobId, owns === undefined ? deps : { ...deps, owns });
-  const previousStatus = statusOf(job);
+  const previousStatus = job.status;
   if (isTerminal(previousStatus)) return { jobId: request.jobId, previousStatus, action: 'none' };
   await deps.batch.terminateJob(request.jobId, request.reason);
   return { jobId: request.jobId, previousStatus, action: isStarted(previousStatus) ? 'terminated' : 'cancelled' };
@@ -54,7 +54,7 @@ export async function terminateJobs(deps: TerminateDeps, request: TerminateJobsR
   const owns = deps.config && platformJobs(deps.config);
   for (const batch of chunk(distinct, LIMITS.DESCRIBE_JOBS_BATCH)) {
     for (const job of await deps.batch.describeJobs(batch)) {
-      if (job.jobId !== undefined && batch.includes(job.jobId) && (owns?.(job) ?? true)) found.set(job.jobId, statusOf(job));
+      if (batch.includes(job.jobId) && (owns?.(job) ?? true)) found.set(job.jobId, job.status);
     }
   }
   const toStop = distinct.filter((id) => found.has(id) && !isTerminal(found.get(id)!));

@@ -1,9 +1,10 @@
+import { type BatchJobDetail, readBatchJob, summarizeJob } from './batch-job';
 import { isJobStatus, isTerminal, JOB_STATUSES } from './job-status';
-import { EventReader, JobAttemptSummary, JobDependency, JobSummary } from './requests';
+import { EventReader, JobSummary } from './requests';
 
 /**
- * The event AWS Batch sends to EventBridge each time a submitted job changes status, and the one reading of a Batch
- * job detail (DescribeJobs' `JobDetail`, which the event's `detail` resembles) into the model's `JobSummary`.
+ * The event AWS Batch sends to EventBridge each time a submitted job changes status; its `detail` is read as a Batch
+ * job detail (`batch-job.ts`).
  *
  * AWS Batch User Guide, "Job state change events" (batch_job_events): source `aws.batch`, detail-type
  * `Batch Job State Change`; no event is sent for the submission itself; Batch may add fields at any time, so unknown
@@ -15,118 +16,12 @@ export const BATCH_EVENT_SOURCE = 'aws.batch';
 /** EventBridge `detail-type` of a job's status change. */
 export const JOB_STATE_CHANGE_DETAIL_TYPE = 'Batch Job State Change';
 
-/** One attempt as Batch reports it (`AttemptDetail`), the fields pendant reads. */
-export interface BatchAttemptDetail {
-  readonly container?: { readonly exitCode?: number; readonly logStreamName?: string; readonly reason?: string };
-  readonly statusReason?: string;
-  readonly startedAt?: number;
-  readonly stoppedAt?: number;
-}
-
 /**
- * A job as Batch reports it, the fields pendant reads: the SDK's `JobDetail` fits it, and so does the `detail` of a
- * job state change event. Times are milliseconds since the epoch.
+ * The model's summary of a Batch job detail (DescribeJobs' or an event's). Throws `TypeError` for a detail without a
+ * job id or a known status.
  */
-export interface BatchJobDetail {
-  readonly jobId?: string;
-  readonly jobName?: string;
-  readonly status?: string;
-  readonly statusReason?: string;
-  readonly createdAt?: number;
-  readonly startedAt?: number;
-  readonly stoppedAt?: number;
-  readonly container?: { readonly exitCode?: number; readonly logStreamName?: string; readonly reason?: string };
-  readonly attempts?: readonly BatchAttemptDetail[];
-  readonly arrayProperties?: { readonly statusSummary?: Readonly<Record<string, number>>; readonly size?: number; readonly index?: number };
-  readonly jobDefinition?: string;
-  readonly dependsOn?: readonly { readonly jobId?: string; readonly type?: string }[];
-  readonly tags?: Readonly<Record<string, string>>;
-  /** A multi-node parallel parent's nodes. */
-  readonly nodeProperties?: { readonly numNodes?: number; readonly mainNode?: number };
-  /** A node of a multi-node parallel job. */
-  readonly nodeDetails?: { readonly nodeIndex?: number; readonly isMainNode?: boolean };
-}
-
-/** An ISO 8601 time from Batch's milliseconds since the epoch; null when Batch gave none. */
-export function isoTime(epochMillis: number | undefined | null): string | null {
-  return epochMillis === undefined || epochMillis === null ? null : new Date(epochMillis).toISOString();
-}
-
-/**
- * The stream of the job's latest attempt: Batch names it once an attempt reaches RUNNING. Never built by hand,
- * since its format is Batch's to change.
- */
-export function latestLogStream(job: BatchJobDetail): string | null {
-  const attempts = job.attempts ?? [];
-  return job.container?.logStreamName ?? attempts[attempts.length - 1]?.container?.logStreamName ?? null;
-}
-
-/** The model's summary of a Batch job detail. Throws `TypeError` for a detail without a job id or a known status. */
-export function summarizeJobDetail(job: BatchJobDetail): JobSummary {
-  if (job.jobId === undefined) throw new TypeError('batch answered a job without a job id');
-  if (!isJobStatus(job.status)) throw new TypeError(`batch answered an unknown status ${String(job.status)} for job ${job.jobId}`);
-  const attempts: JobAttemptSummary[] = (job.attempts ?? []).map((attempt) => ({
-    exitCode: attempt.container?.exitCode ?? null,
-    reason: attempt.container?.reason ?? attempt.statusReason ?? null,
-    logStreamName: attempt.container?.logStreamName ?? null,
-    startedAt: isoTime(attempt.startedAt),
-    stoppedAt: isoTime(attempt.stoppedAt),
-  }));
-  const summary = job.arrayProperties?.statusSummary;
-  const nodes = nodesOf(job);
-  return {
-    jobId: job.jobId,
-    jobName: job.jobName ?? '',
-    status: job.status,
-    statusReason: job.statusReason ?? null,
-    exitCode: job.container?.exitCode ?? attempts[attempts.length - 1]?.exitCode ?? null,
-    createdAt: isoTime(job.createdAt),
-    startedAt: isoTime(job.startedAt),
-    stoppedAt: isoTime(job.stoppedAt),
-    logStreamName: latestLogStream(job),
-    attempts,
-    arrayStatusSummary: summary === undefined || summary === null ? null : Object.fromEntries(Object.entries(summary).filter(([status]) => isJobStatus(status))),
-    jobDefinition: definitionRevisionOf(job.jobDefinition),
-    dependsOn: (job.dependsOn ?? []).filter((dependency) => dependency.jobId !== undefined).map(dependencyOf),
-    tags: { ...(job.tags ?? {}) },
-    arrayProperties: arrayPropertiesOf(job),
-    ...(nodes !== null && { nodes }),
-  };
-}
-
-/** A multi-node parallel parent's node count and main node, or a node's index (AWS Batch API Reference, JobDetail). */
-function nodesOf(job: BatchJobDetail): NonNullable<JobSummary['nodes']> | null {
-  const parent = job.nodeProperties;
-  const node = job.nodeDetails;
-  if ((parent === undefined || parent === null) && (node === undefined || node === null)) return null;
-  return {
-    ...(parent?.numNodes !== undefined && parent.numNodes !== null && { numNodes: parent.numNodes }),
-    ...(parent?.mainNode !== undefined && parent.mainNode !== null && { mainNode: parent.mainNode }),
-    ...(node?.nodeIndex !== undefined && node.nodeIndex !== null && { nodeIndex: node.nodeIndex }),
-    ...(node?.isMainNode !== undefined && node.isMainNode !== null && { isMainNode: node.isMainNode }),
-  };
-}
-
-function dependencyOf(dependency: { readonly jobId?: string; readonly type?: string }): JobDependency {
-  const type = dependency.type === 'N_TO_N' || dependency.type === 'SEQUENTIAL' ? dependency.type : undefined;
-  return type === undefined ? { jobId: dependency.jobId! } : { jobId: dependency.jobId!, type };
-}
-
-function arrayPropertiesOf(job: BatchJobDetail): JobSummary['arrayProperties'] {
-  const size = job.arrayProperties?.size;
-  const index = job.arrayProperties?.index;
-  if ((size === undefined || size === null) && (index === undefined || index === null)) return null;
-  return { ...(size !== undefined && size !== null && { size }), ...(index !== undefined && index !== null && { index }) };
-}
-
-/**
- * `name:revision` from the job definition ARN Batch answers (`arn:…:job-definition/name:revision`); a value that is
- * not an ARN is kept as it is.
- */
-export function definitionRevisionOf(jobDefinition: string | undefined): string | null {
-  if (jobDefinition === undefined || jobDefinition === null || jobDefinition === '') return null;
-  const slash = jobDefinition.lastIndexOf('job-definition/');
-  return slash === -1 ? jobDefinition : jobDefinition.slice(slash + 'job-definition/'.length);
+export function summarizeJobDetail(detail: BatchJobDetail): JobSummary {
+  return summarizeJob(readBatchJob(detail));
 }
 
 /** One status change of one job, read from its EventBridge event. */

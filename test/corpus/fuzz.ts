@@ -1,6 +1,6 @@
-import type { JobDetail, JobStatus } from '@aws-sdk/client-batch';
 import * as fc from 'fast-check';
 import { readLogs } from '../../lambda/core/logs';
+import { type BatchJob, readBatchJob } from '../../lib/model/batch-job';
 import type { BatchGateway, LogPage, LogsGateway, ObjectState, S3Gateway, SubmitJobInput, TerminateJobsError } from '../../lambda/core/ports';
 import { status } from '../../lambda/core/status';
 import { submit } from '../../lambda/core/submit';
@@ -9,6 +9,7 @@ import { validate } from '../../lambda/core/validate';
 import {
   InvalidRequestError,
   JOB_STATUSES,
+  JobStatus,
   JobOverridePolicy,
   parseLogsRequest,
   parseStatusRequest,
@@ -44,9 +45,9 @@ const STREAM = 'pendant/default/0123456789abcdef';
 class RecordingAws implements BatchGateway, S3Gateway, LogsGateway {
   public readonly calls: AwsCall[] = [];
 
-  public async describeJobs(jobIds: readonly string[]): Promise<JobDetail[]> {
+  public async describeJobs(jobIds: readonly string[]): Promise<BatchJob[]> {
     this.calls.push({ operation: 'DescribeJobs', input: { jobs: [...jobIds] } });
-    return jobIds.map((jobId) => ({
+    return jobIds.map((jobId) => readBatchJob({
       jobId,
       jobName: 'job',
       jobQueue: QUEUE_ARN,
@@ -62,7 +63,7 @@ class RecordingAws implements BatchGateway, S3Gateway, LogsGateway {
     return { jobId: JOB_ID, jobName: input.jobName, jobArn: `arn:aws:batch:us-east-1:123456789012:job/${JOB_ID}` };
   }
 
-  public async findJobs(jobQueue: string, jobName: string): Promise<JobDetail[]> {
+  public async findJobs(jobQueue: string, jobName: string): Promise<BatchJob[]> {
     this.calls.push({ operation: 'ListJobs', input: { jobQueue, filters: [{ name: 'JOB_NAME', values: [jobName] }] } });
     return [];
   }

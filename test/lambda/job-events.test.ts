@@ -4,6 +4,7 @@ import { DynamoJobEventsStore } from '../../lambda/aws/job-events';
 import { createHandler } from '../../lambda/handlers/status';
 import type { BatchGateway } from '../../lambda/core/ports';
 import { ConfigurationError, encodeConfig, LIMITS, parseStatusRequest, RuntimeConfig, transitionOrder } from '../../lib/model';
+import { readBatchJob } from '../../lib/model/batch-job';
 
 const JOB_ID = '4c7599ae-0a82-49aa-ba5a-4727fcce14a8';
 
@@ -61,7 +62,7 @@ describe('Job events table', () => {
 
     const found = await store.latest([JOB_ID]);
 
-    expect(found.get(JOB_ID)).toEqual({ time: '2026-12-01T10:00:00Z', detail: { jobId: JOB_ID, status: 'RUNNING' } });
+    expect(found.get(JOB_ID)).toEqual({ time: '2026-12-01T10:00:00Z', job: readBatchJob({ jobId: JOB_ID, status: 'RUNNING' }) });
     expect(waits).toEqual([50]);
     expect(dynamodb.commandCalls(BatchGetItemCommand)[1].args[0].input.RequestItems!.table.Keys).toEqual([key]);
   });

@@ -1,30 +1,30 @@
-import type { JobDetail } from '@aws-sdk/client-batch';
 import { platformJobs } from '../../lambda/core/jobs';
 import type { BatchGateway, SubmitJobInput } from '../../lambda/core/ports';
 import { status } from '../../lambda/core/status';
 import { IDEMPOTENCY_TAG, submit } from '../../lambda/core/submit';
 import { terminate, terminateJobs } from '../../lambda/core/terminate';
 import { BatchJobNotFoundError, encodeConfig, PLATFORM_TAG, RuntimeConfig } from '../../lib/model';
+import { type BatchJob, readBatchJob } from '../../lib/model/batch-job';
 
 const QUEUE_ARN = 'arn:aws:batch:us-east-1:123456789012:job-queue/pendant-fargate';
 const OTHER_QUEUE_ARN = 'arn:aws:batch:us-east-1:123456789012:job-queue/someone-else';
 const config = new RuntimeConfig(encodeConfig({ jobQueues: ['pendant-fargate'], platformId: 'Platform1' }));
 
-const job = (jobId: string, jobQueue: string, tags?: Record<string, string>): JobDetail =>
-  ({ jobId, jobName: jobId, jobQueue, status: 'RUNNABLE', jobDefinition: 'd:1', startedAt: undefined, createdAt: 1, tags });
+const job = (jobId: string, jobQueue: string, tags?: Record<string, string>): BatchJob =>
+  readBatchJob({ jobId, jobName: jobId, jobQueue, status: 'RUNNABLE', jobDefinition: 'd:1', createdAt: 1, ...(tags && { tags }) });
 
 const ours = job('ours', QUEUE_ARN, { [PLATFORM_TAG]: 'Platform1' });
 const elsewhere = job('elsewhere', OTHER_QUEUE_ARN, { [PLATFORM_TAG]: 'Platform1' });
 const untagged = job('untagged', QUEUE_ARN);
 const otherPlatform = job('other', QUEUE_ARN, { [PLATFORM_TAG]: 'Platform2' });
 
-function batchOf(jobs: JobDetail[]): BatchGateway & { terminated: string[]; listed: string[] } {
+function batchOf(jobs: BatchJob[]): BatchGateway & { terminated: string[]; listed: string[] } {
   const terminated: string[] = [];
   const listed: string[] = [];
   return {
     terminated,
     listed,
-    describeJobs: async (ids) => jobs.filter((detail) => ids.includes(detail.jobId!)),
+    describeJobs: async (ids) => jobs.filter((detail) => ids.includes(detail.jobId)),
     submitJob: async () => ({ jobId: '', jobName: '', jobArn: '' }),
     findJobs: async () => [],
     latestActiveRevision: async () => 1,
@@ -61,18 +61,18 @@ describe("Function: status, logs and terminate › the platform's jobs", () => {
     const batch = batchOf([ours, foreign]);
     const sleep = async () => undefined;
 
-    await expect(status({ config, batch, sleep }, { jobId: foreign.jobId! })).rejects.toThrow(new BatchJobNotFoundError(foreign.jobId!));
-    await expect(terminate({ config, batch, sleep }, { jobId: foreign.jobId!, reason: 'r' })).rejects.toThrow(BatchJobNotFoundError);
-    await expect(status({ config, batch, sleep }, { jobIds: [ours.jobId!, foreign.jobId!] })).resolves.toMatchObject({
+    await expect(status({ config, batch, sleep }, { jobId: foreign.jobId })).rejects.toThrow(new BatchJobNotFoundError(foreign.jobId));
+    await expect(terminate({ config, batch, sleep }, { jobId: foreign.jobId, reason: 'r' })).rejects.toThrow(BatchJobNotFoundError);
+    await expect(status({ config, batch, sleep }, { jobIds: [ours.jobId, foreign.jobId] })).resolves.toMatchObject({
       jobs: [{ jobId: 'ours' }],
       notFound: [foreign.jobId],
     });
-    await expect(terminateJobs({ config, batch, sleep }, { jobIds: [foreign.jobId!, 'ours'], reason: 'r' })).resolves.toMatchObject({
+    await expect(terminateJobs({ config, batch, sleep }, { jobIds: [foreign.jobId, 'ours'], reason: 'r' })).resolves.toMatchObject({
       jobs: [{ jobId: 'ours', action: 'cancelled' }],
       notFound: [foreign.jobId],
     });
     expect(batch.terminated).toEqual(['ours']);
-    await expect(status({ config, batch, sleep }, { jobId: foreign.jobId!, children: { status: 'FAILED' } })).rejects.toThrow(new BatchJobNotFoundError(foreign.jobId!));
+    await expect(status({ config, batch, sleep }, { jobId: foreign.jobId, children: { status: 'FAILED' } })).rejects.toThrow(new BatchJobNotFoundError(foreign.jobId));
     expect(batch.listed).toEqual([]);
     await terminate({ config, batch, sleep }, { jobId: 'ours', reason: 'r' });
     expect(batch.terminated).toEqual(['ours', 'ours']);

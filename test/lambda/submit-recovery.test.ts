@@ -1,4 +1,4 @@
-import type { JobDetail } from '@aws-sdk/client-batch';
+import { type BatchJob, readBatchJob } from '../../lib/model/batch-job';
 import { createHash } from 'node:crypto';
 import { AmbiguousSubmission, type BatchGateway, type S3Gateway, type SubmitJobInput, SubmissionRefused } from '../../lambda/core/ports';
 import { IDEMPOTENCY_TAG, submit } from '../../lambda/core/submit';
@@ -42,7 +42,7 @@ class MemoryLedger implements AttemptLedger {
 class ScriptedBatch implements BatchGateway {
   public readonly submitted: SubmitJobInput[] = [];
   public readonly lookups: Array<[string, string]> = [];
-  public readonly jobs: JobDetail[] = [];
+  public readonly jobs: BatchJob[] = [];
   /** When Batch creates a job (its createdAt, epoch milliseconds); the clock's time when a clock is given. */
   public createdAt = Date.UTC(2026, 0, 1);
   public listingLagMillis = 0;
@@ -59,7 +59,9 @@ class ScriptedBatch implements BatchGateway {
     const jobId = `0000000${this.submitted.length}-0000-4000-8000-000000000000`;
     const job = { jobId, jobName: input.jobName, jobArn: `arn:aws:batch:us-east-1:123456789012:job/${jobId}` };
     const createdAt = this.clock?.millis ?? this.createdAt;
-    this.jobs.push({ ...job, jobQueue: input.jobQueue, jobDefinition: `arn:aws:batch:us-east-1:123456789012:job-definition/${input.jobDefinition}`, status: 'SUBMITTED', startedAt: undefined, createdAt, tags: input.tags });
+    this.jobs.push(
+      readBatchJob({ ...job, jobQueue: input.jobQueue, jobDefinition: `arn:aws:batch:us-east-1:123456789012:job-definition/${input.jobDefinition}`, status: 'SUBMITTED', createdAt, tags: input.tags }),
+    );
     if (step === 'lost') throw new AmbiguousSubmission(Object.assign(new Error('Service Unavailable'), { $metadata: { httpStatusCode: 503 } }));
     return job;
   }
@@ -70,7 +72,7 @@ class ScriptedBatch implements BatchGateway {
     return this.jobs.filter((job) => job.jobQueue === jobQueue && job.jobName === jobName && job.createdAt! <= listedBefore);
   }
 
-  public async describeJobs(): Promise<JobDetail[]> {
+  public async describeJobs(): Promise<BatchJob[]> {
     return [];
   }
 
