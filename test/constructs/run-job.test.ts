@@ -62,8 +62,9 @@ describe('Construct: RunJob', () => {
     });
     expect(branch.States['RunJob: valid?'].Choices).toEqual([
       { Variable: '$.pendantValidation.valid', BooleanEquals: true, Next: 'RunJob: submit' },
-      expect.objectContaining({ StringEquals: 'not-found', Next: 'RunJob: S3ObjectNotFoundError' }),
-      expect.objectContaining({ StringEquals: 'access-denied', Next: 'RunJob: S3AccessDeniedError' }),
+      // validate's problems have the shape of InvalidRequestError's: the first one's rule picks the error.
+      { Variable: '$.pendantValidation.problems[0].rule', StringEquals: 'not-found', Next: 'RunJob: S3ObjectNotFoundError' },
+      { Variable: '$.pendantValidation.problems[0].rule', StringEquals: 'access-denied', Next: 'RunJob: S3AccessDeniedError' },
     ]);
     expect(branch.States['RunJob: submit']).toMatchObject({ Next: 'RunJob: await job', ResultPath: '$.pendantJob' });
     expect(branch.States['RunJob: await job']).toMatchObject({ End: true, ResultPath: '$' });
