@@ -1,15 +1,9 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
-import {
-  ConfigurationError,
-  ENV,
-  JobStateChange,
-  JobSummary,
-  JobTransition,
-  jobQueueName,
-  StatusRequest,
-  StatusResponse,
-  transitionOf,
-} from '../../lib/model';
+import { ConfigurationError } from '../../lib/model/errors';
+import { ENV, jobQueueName } from '../../lib/model/config';
+import { JobStateChange } from '../../lib/model/job-state-change';
+import { JobSummary, StatusRequest, StatusResponse } from '../../lib/model/requests';
+import { JobTransition, transitionOf } from '../../lib/model/job-events';
 import { mapWithConcurrency } from './concurrency';
 import type { BatchGateway } from './ports';
 import { status, StatusDeps } from './status';

@@ -1,17 +1,9 @@
 import type { JobDetail, JobSummary as BatchJobSummary } from '@aws-sdk/client-batch';
-import {
-  BatchJobNotFoundError,
-  ChildJobSummary,
-  isJobStatus,
-  isoTime,
-  JobStatus,
-  JobSummary,
-  jobQueueName,
-  latestLogStream,
-  PLATFORM_TAG,
-  RuntimeConfig,
-  summarizeJobDetail,
-} from '../../lib/model';
+import { BatchJobNotFoundError } from '../../lib/model/errors';
+import { ChildJobSummary, JobSummary } from '../../lib/model/requests';
+import { isJobStatus, JobStatus } from '../../lib/model/job-status';
+import { isoTime, latestLogStream, summarizeJobDetail } from '../../lib/model/job-state-change';
+import { jobQueueName, PLATFORM_TAG, RuntimeConfig } from '../../lib/model/config';
 import type { BatchGateway } from './ports';
 
 /** How a single-job look-up waits for a job Batch does not list yet. */

@@ -1,15 +1,9 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
-import {
-  DEFAULT_JOB_LOG_GROUP,
-  InvalidRequestError,
-  isTerminal,
-  LIMITS,
-  LogEvent,
-  LogsRequest,
-  LogsResponse,
-  LogStreamNotFoundError,
-  RuntimeConfig,
-} from '../../lib/model';
+import { DEFAULT_JOB_LOG_GROUP, RuntimeConfig } from '../../lib/model/config';
+import { InvalidRequestError, LogStreamNotFoundError } from '../../lib/model/errors';
+import { isTerminal } from '../../lib/model/job-status';
+import { LIMITS, LogsRequest, LogsResponse } from '../../lib/model/requests';
+import { LogEvent } from '../../lib/model/log-event';
 import { attemptStreamsOf, describeJob, logStreamOf, logStreamsOf, platformJobs, statusOf } from './jobs';
 import { type BatchGateway, type LogsGateway, StreamNotFound, TokenRefused } from './ports';
 import { decodeToken, encodeToken } from './tokens';

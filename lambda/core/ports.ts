@@ -1,5 +1,6 @@
 import type { JobDetail, JobStatus as BatchJobStatus, JobSummary as BatchJobSummary } from '@aws-sdk/client-batch';
-import type { LogEvent, S3Uri } from '../../lib/model';
+import type { LogEvent } from '../../lib/model/log-event';
+import type { S3Uri } from '../../lib/model/s3-uri';
 
 /**
  * What the core logic needs from AWS, as interfaces: the adapters in `lambda/aws/` implement them over SDK v3, and

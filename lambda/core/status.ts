@@ -1,16 +1,8 @@
 import type { JobDetail } from '@aws-sdk/client-batch';
-import {
-  ChildrenRequest,
-  InvalidRequestError,
-  isJobStatus,
-  JobStatus,
-  JobStatusResponse,
-  JobSummary,
-  LIMITS,
-  RuntimeConfig,
-  StatusRequest,
-  StatusResponse,
-} from '../../lib/model';
+import { ChildrenRequest, JobStatusResponse, JobSummary, LIMITS, StatusRequest, StatusResponse } from '../../lib/model/requests';
+import { InvalidRequestError } from '../../lib/model/errors';
+import { isJobStatus, JobStatus } from '../../lib/model/job-status';
+import { RuntimeConfig } from '../../lib/model/config';
 import { chunk, mapWithConcurrency } from './concurrency';
 import { describeJob, platformJobs, summarizeChild, summarizeJob } from './jobs';
 import type { BatchGateway } from './ports';

@@ -2,15 +2,9 @@ import { HeadObjectCommand, HeadObjectCommandInput, S3Client, S3ServiceException
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createHandler } from '../../lambda/handlers/validate';
-import {
-  ConfigurationError,
-  encodeConfig,
-  InvalidRequestError,
-  Parameter,
-  ParameterSpecs,
-  RuntimeConfig,
-  UnknownJobDefinitionError,
-} from '../../lib/model';
+import { ConfigurationError, InvalidRequestError, ParameterSpecs, UnknownJobDefinitionError } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
+import { Parameter } from '../../lib/model/parameters';
 import { expectRejection } from '../support/errors';
 
 const s3 = mockClient(S3Client);
