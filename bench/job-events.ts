@@ -5,7 +5,7 @@ import { DynamoJobEventsStore } from '../lambda/aws/job-events';
 import { logger } from '../lambda/handlers/edge';
 import { createHandler as createRecorder } from '../lambda/handlers/record';
 import { createHandler as createStatus } from '../lambda/handlers/status';
-import { encodeConfig, RuntimeConfig } from '../lib/model';
+import { encodeConfig, RuntimeConfig } from '../lib/model/config';
 import { jobStateChangeEvent } from '../test/support/batch-events';
 import { replaceSection } from '../test/support/markdown';
 import { motoClients, recordCalls, resetMoto } from '../test/integration/moto/aws';

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { buildNodejsFunctionBundles, buildPendantBundles } from './bundles';
 import { measureColdStart } from './cold-start';
 import { describeMachine, loadAverages } from './lib/machine';
-import { DEFAULT_MAX_S3_CONCURRENCY } from '../lib/model';
+import { DEFAULT_MAX_S3_CONCURRENCY } from '../lib/model/config';
 import { checkGoals, Results, sectionText, writeSection } from './report';
 import { measureSynth } from './synth';
 

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ValidationError } from './model';
+import { ValidationError } from './model/errors';
 import { acknowledgeComplianceRule, acknowledgeManagedPolicy, INLINE_POLICY_REASON } from './private/acknowledge';
 import { addEcsInstancePolicy } from './private/ecs-instance-policy';
 import { hasGpus, isArm64InstanceType } from './private/instance-types';

@@ -1,5 +1,6 @@
-export * from './model';
+// `pendant`: the vocabulary of a CDK app. The constructs, their props and the types those props name (the jsii entry
+// point, lib/constructs.ts), and `ValidationError`, what they throw at synth time. What a caller of the runtime
+// functions uses (requests, responses, S3 URIs, job names, statuses and the functions' errors) is `pendant/model`;
+// test/packaging/surface.test.ts holds both lists, so a change to either is deliberate.
 export * from './constructs';
-// The constructs' `Parameter` class, which the model's builder object of the same name (`pendant/model`) would
-// otherwise make ambiguous here.
-export { Parameter } from './parameter';
+export { ValidationError } from './model/errors';

@@ -5,18 +5,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, Fn, Size, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CpuArchitecture, JobPlatform } from './compute-environment';
-import {
-  checkOverridePolicy,
-  FARGATE_MEMORY,
-  FARGATE_VCPUS,
-  fargateMemoryFits,
-  isValidName,
-  JobOverridePolicy,
-  JobResources,
-  ParameterSpecs,
-  renderDefaults,
-  ValidationError,
-} from './model';
+import { checkOverridePolicy, FARGATE_MEMORY, FARGATE_VCPUS, fargateMemoryFits, JobOverridePolicy, JobResources } from './model/overrides';
+import { isValidName } from './model/job-name';
+import { ParameterSpecs, renderDefaults } from './model/parameters';
+import { ValidationError } from './model/errors';
 import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkParameters, defaultRetryStrategies, stackUniqueName } from './private/job-definition-rules';
 import { Parameter } from './parameter';

@@ -7,15 +7,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import {
-  BATCH_EVENT_SOURCE,
-  ConfigurationError,
-  encodeConfig,
-  JOB_EVENTS_TABLE_KEYS,
-  JOB_STATE_CHANGE_DETAIL_TYPE,
-  RuntimeConfig,
-  ValidationError,
-} from './model';
+import { BATCH_EVENT_SOURCE, JOB_STATE_CHANGE_DETAIL_TYPE } from './model/job-state-change';
+import { ConfigurationError, ValidationError } from './model/errors';
+import { encodeConfig, RuntimeConfig } from './model/config';
+import { JOB_EVENTS_TABLE_KEYS } from './model/job-events';
 import { BatchPlatform } from './platform';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
 import { expiringTable } from './private/expiring-table';

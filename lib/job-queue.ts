@@ -2,7 +2,7 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import { Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ComputeEnvironment, JobPlatform } from './compute-environment';
-import { ValidationError } from './model';
+import { ValidationError } from './model/errors';
 
 /** A job queue holds at most three compute environments. */
 export const MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE = 3;

@@ -9,7 +9,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Aws, Duration, Fn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { JobEvents } from './job-events';
-import { BATCH_EVENT_SOURCE, JOB_STATE_CHANGE_DETAIL_TYPE, JOB_STATUSES, JOB_TRANSITIONS_METRIC } from './model';
+import { BATCH_EVENT_SOURCE, JOB_STATE_CHANGE_DETAIL_TYPE } from './model/job-state-change';
+import { JOB_STATUSES } from './model/job-status';
+import { JOB_TRANSITIONS_METRIC } from './model/job-events';
 import { BatchPlatform } from './platform';
 
 /** EventBridge `detail-type` of a job that blocks its queue in RUNNABLE (AWS Batch User Guide, "Job queue blocked events"). */

@@ -1,4 +1,4 @@
-import { Parameter as Spec, ParameterSpec } from './model';
+import { Parameter as Spec, ParameterSpec } from './model/parameters';
 
 // The construct side of parameter declarations: a class with one static factory per kind, because jsii languages
 // (Python) take classes, not the model's union of plain objects. Each factory hands its options to the model's

@@ -10,7 +10,7 @@ import { JobDefinition, JobDefinitionOptions } from './job-definition';
 import { JobQueue, JobQueueOptions } from './job-queue';
 import { MultiNodeJobDefinition, MultiNodeJobDefinitionProps } from './multi-node-job-definition';
 import { multiNodeDefinitions } from './private/platform-multi-node';
-import { ValidationError } from './model';
+import { ValidationError } from './model/errors';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
 import { FunctionConcurrency, IRuntimeFunctions, RuntimeFunctions } from './runtime-functions';

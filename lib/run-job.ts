@@ -9,17 +9,11 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import {
-  BATCH_EVENT_SOURCE,
-  encodeConfig,
-  ErrorType,
-  JOB_STATE_CHANGE_DETAIL_TYPE,
-  JobSummary,
-  LIMITS,
-  ParameterProblemCode,
-  SubmitRequest,
-  ValidationError,
-} from './model';
+import { BATCH_EVENT_SOURCE, JOB_STATE_CHANGE_DETAIL_TYPE } from './model/job-state-change';
+import { encodeConfig } from './model/config';
+import { ErrorType, ValidationError } from './model/errors';
+import { JobSummary, LIMITS, SubmitRequest } from './model/requests';
+import { ParameterProblemCode } from './model/parameters';
 import { acknowledgeComplianceRule, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
 import { expiringTable } from './private/expiring-table';
 import { handlerCode } from './private/handler-code';

@@ -9,7 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { BatchPlatform, ComputeEnvironment, ComputeKind, JobDefinition, JobEvents, JobPlatform, JobQueue, PlatformMonitoring, RuntimeFunctions, ValidationError } from '../lib';
-import { checkOverrides } from '../lib/model';
+import { checkOverrides } from '../lib/model/overrides';
 import { ERROR_TYPES } from '../lib/model/errors';
 import { PARAMETER_KINDS } from '../lib/model/parameter-kinds';
 import { batchRuleViolations } from './app/batch-rules';

@@ -9,7 +9,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { join } from 'node:path';
-import { encodeConfig, JobDefinitionEntry, Parameter } from '../../lib/model';
+import { encodeConfig, JobDefinitionEntry } from '../../lib/model/config';
+import { Parameter } from '../../lib/model/parameters';
 import { INPUTS_BUCKET, INPUTS_PREFIX, jobDefinitionCount, jobDefinitionShape, REPOSITORY_ROOT, reportStatsOnExit } from './workload';
 
 /**

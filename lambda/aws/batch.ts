@@ -10,7 +10,8 @@ import {
   paginateDescribeJobDefinitions,
   paginateListJobs,
 } from '@aws-sdk/client-batch';
-import { type ChildJobSummary, isJobStatus, type JobStatus } from '../../lib/model';
+import { type ChildJobSummary } from '../../lib/model/requests';
+import { isJobStatus, type JobStatus } from '../../lib/model/job-status';
 import { type BatchJob, isoTime, readBatchJob } from '../../lib/model/batch-job';
 import { chunk } from '../core/concurrency';
 import { AmbiguousSubmission, type BatchGateway, type SubmitJobInput, SubmissionRefused, type TerminateJobsError } from '../core/ports';

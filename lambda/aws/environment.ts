@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_FILE_NAME, ConfigurationError } from '../../lib/model';
+import { CONFIG_FILE_NAME } from '../../lib/model/config';
+import { ConfigurationError } from '../../lib/model/errors';
 
 /**
  * The function's configuration variables: the process environment over the `pendant-config.json` that the

@@ -8,7 +8,7 @@ import {
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { IdempotencyConflictError, IdempotencyInProgressError } from '../../lib/model';
+import { IdempotencyConflictError, IdempotencyInProgressError } from '../../lib/model/errors';
 import { AttemptRaced, type AttemptLedger, type IdempotencyGateway, type SubmitAttempt } from '../core/ports';
 import { dynamodbClient } from './clients';
 

@@ -7,7 +7,15 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { isJobStatus, JOB_EVENTS_TABLE_KEYS, JobTransition, LATEST_ENTRY, transitionEntry, transitionOrder, TRANSITION_ENTRY_PREFIX } from '../../lib/model';
+import { isJobStatus } from '../../lib/model/job-status';
+import {
+  JOB_EVENTS_TABLE_KEYS,
+  JobTransition,
+  LATEST_ENTRY,
+  TRANSITION_ENTRY_PREFIX,
+  transitionEntry,
+  transitionOrder,
+} from '../../lib/model/job-events';
 import { type BatchJobDetail, readBatchJob } from '../../lib/model/batch-job';
 import type { JobEventsStore, RecordedJob, TransitionRecord } from '../core/job-events';
 import { dynamodbClient } from './clients';

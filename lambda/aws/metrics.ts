@@ -1,4 +1,4 @@
-import { JOB_TRANSITIONS_METRIC } from '../../lib/model';
+import { JOB_TRANSITIONS_METRIC } from '../../lib/model/job-events';
 
 /**
  * One CloudWatch embedded-metric-format line (CloudWatch User Guide, "Specification: Embedded metric format"):

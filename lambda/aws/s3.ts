@@ -1,5 +1,5 @@
 import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import type { S3Uri } from '../../lib/model';
+import type { S3Uri } from '../../lib/model/s3-uri';
 import type { ObjectState, S3Gateway } from '../core/ports';
 import { s3Client } from './clients';
 

@@ -1,14 +1,8 @@
-import {
-  ConfigurationError,
-  ENV,
-  JobStateChange,
-  JobSummary,
-  JobTransition,
-  jobQueueName,
-  StatusRequest,
-  StatusResponse,
-  transitionOf,
-} from '../../lib/model';
+import { ConfigurationError } from '../../lib/model/errors';
+import { ENV, jobQueueName } from '../../lib/model/config';
+import { JobStateChange } from '../../lib/model/job-state-change';
+import { JobSummary, StatusRequest, StatusResponse } from '../../lib/model/requests';
+import { JobTransition, transitionOf } from '../../lib/model/job-events';
 import type { BatchJob } from '../../lib/model/batch-job';
 import { mapWithConcurrency } from './concurrency';
 import type { BatchGateway } from './ports';

@@ -1,4 +1,5 @@
-import { BatchJobNotFoundError, jobQueueName, PLATFORM_TAG, RuntimeConfig } from '../../lib/model';
+import { BatchJobNotFoundError } from '../../lib/model/errors';
+import { jobQueueName, PLATFORM_TAG, RuntimeConfig } from '../../lib/model/config';
 import type { BatchJob } from '../../lib/model/batch-job';
 import type { BatchGateway } from './ports';
 

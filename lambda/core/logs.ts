@@ -1,14 +1,8 @@
-import {
-  DEFAULT_JOB_LOG_GROUP,
-  InvalidRequestError,
-  isTerminal,
-  LIMITS,
-  LogEvent,
-  LogsRequest,
-  LogsResponse,
-  LogStreamNotFoundError,
-  RuntimeConfig,
-} from '../../lib/model';
+import { DEFAULT_JOB_LOG_GROUP, RuntimeConfig } from '../../lib/model/config';
+import { InvalidRequestError, LogStreamNotFoundError } from '../../lib/model/errors';
+import { isTerminal } from '../../lib/model/job-status';
+import { LIMITS, LogsRequest, LogsResponse } from '../../lib/model/requests';
+import { LogEvent } from '../../lib/model/log-event';
 import { attemptStreams, type BatchJob, latestLogStream, logStreams } from '../../lib/model/batch-job';
 import { describeJob, platformJobs } from './jobs';
 import { type BatchGateway, type LogsGateway, StreamNotFound, TokenRefused } from './ports';

@@ -1,4 +1,7 @@
-import type { ChildJobSummary, JobStatus, LogEvent, S3Uri } from '../../lib/model';
+import type { ChildJobSummary } from '../../lib/model/requests';
+import type { JobStatus } from '../../lib/model/job-status';
+import type { LogEvent } from '../../lib/model/log-event';
+import type { S3Uri } from '../../lib/model/s3-uri';
 import type { BatchJob } from '../../lib/model/batch-job';
 
 /**

@@ -1,13 +1,7 @@
-import {
-  BatchJobFailedError,
-  isTerminal,
-  JobStateChange,
-  JobSummary,
-  LIMITS,
-  LogStreamNotFoundError,
-  WaitForJobRequest,
-  WaitForJobResponse,
-} from '../../lib/model';
+import { BatchJobFailedError, LogStreamNotFoundError } from '../../lib/model/errors';
+import { isTerminal } from '../../lib/model/job-status';
+import { JobStateChange } from '../../lib/model/job-state-change';
+import { JobSummary, LIMITS, WaitForJobRequest, WaitForJobResponse } from '../../lib/model/requests';
 import { summarizeJob } from '../../lib/model/batch-job';
 import { describeJob, type LookupWait } from './jobs';
 import type { BatchGateway } from './ports';

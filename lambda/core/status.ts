@@ -1,14 +1,7 @@
-import {
-  ChildrenRequest,
-  InvalidRequestError,
-  JobStatus,
-  JobStatusResponse,
-  JobSummary,
-  LIMITS,
-  RuntimeConfig,
-  StatusRequest,
-  StatusResponse,
-} from '../../lib/model';
+import { ChildrenRequest, JobStatusResponse, JobSummary, LIMITS, StatusRequest, StatusResponse } from '../../lib/model/requests';
+import { InvalidRequestError } from '../../lib/model/errors';
+import { JobStatus } from '../../lib/model/job-status';
+import { RuntimeConfig } from '../../lib/model/config';
 import { type BatchJob, summarizeJob } from '../../lib/model/batch-job';
 import { chunk, mapWithConcurrency } from './concurrency';
 import { describeJob, platformJobs } from './jobs';

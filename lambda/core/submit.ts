@@ -1,28 +1,19 @@
 import {
   BatchJobSubmissionError,
-  checkOverrides,
-  checkParameterValues,
-  ContainerOverrides,
+  IdempotencyInProgressError,
   InvalidRequestError,
-  JobDefinitionConfig,
-  JobQueueConfig,
-  jobQueueName,
-  LIMITS,
-  makeJobName,
-  ParameterCheck,
-  parseJobDefinitionReference,
   RequestProblem,
-  RuntimeConfig,
   S3AccessDeniedError,
   S3ObjectNotFoundError,
   SubmissionOutcomeUnknownError,
-  SubmitRequest,
-  IdempotencyInProgressError,
-  PLATFORM_TAG,
-  SubmitResponse,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
-} from '../../lib/model';
+} from '../../lib/model/errors';
+import { checkOverrides } from '../../lib/model/overrides';
+import { checkParameterValues, ParameterCheck } from '../../lib/model/parameters';
+import { ContainerOverrides, LIMITS, SubmitRequest, SubmitResponse } from '../../lib/model/requests';
+import { JobDefinitionConfig, JobQueueConfig, jobQueueName, parseJobDefinitionReference, PLATFORM_TAG, RuntimeConfig } from '../../lib/model/config';
+import { makeJobName } from '../../lib/model/job-name';
 import type { BatchJob } from '../../lib/model/batch-job';
 import { createHash, randomUUID } from 'node:crypto';
 import {

@@ -1,15 +1,13 @@
+import { isStarted, isTerminal, JobStatus } from '../../lib/model/job-status';
 import {
-  isStarted,
-  isTerminal,
   isTerminateJobsRequest,
-  JobStatus,
   LIMITS,
-  RuntimeConfig,
   TerminateJobsRequest,
   TerminateJobsResponse,
   TerminateRequest,
   TerminateResponse,
-} from '../../lib/model';
+} from '../../lib/model/requests';
+import { RuntimeConfig } from '../../lib/model/config';
 import { chunk } from './concurrency';
 import { describeJob, platformJobs } from './jobs';
 import type { BatchGateway } from './ports';

@@ -1,14 +1,7 @@
-import {
-  checkParameterValues,
-  JobDefinitionConfig,
-  ParameterCheck,
-  RequestProblem,
-  parameterProblem,
-  RuntimeConfig,
-  UnknownJobDefinitionError,
-  ValidateRequest,
-  ValidateResponse,
-} from '../../lib/model';
+import { checkParameterValues, ParameterCheck, parameterProblem } from '../../lib/model/parameters';
+import { JobDefinitionConfig, RuntimeConfig } from '../../lib/model/config';
+import { RequestProblem, UnknownJobDefinitionError } from '../../lib/model/errors';
+import { ValidateRequest, ValidateResponse } from '../../lib/model/requests';
 import { mapWithConcurrency } from './concurrency';
 import type { S3Gateway } from './ports';
 

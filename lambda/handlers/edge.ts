@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { PendantError } from '../../lib/model';
+import { PendantError } from '../../lib/model/errors';
 
 export type Operation = 'validate' | 'submit' | 'status' | 'logs' | 'terminate' | 'record' | 'resume';
 

@@ -1,4 +1,5 @@
-import { LogsRequest, LogsResponse, parseLogsRequest, RuntimeConfig } from '../../lib/model';
+import { LogsRequest, LogsResponse, parseLogsRequest } from '../../lib/model/requests';
+import { RuntimeConfig } from '../../lib/model/config';
 import { SdkBatchGateway } from '../aws/batch';
 import { SdkLogsGateway } from '../aws/logs';
 import { readLogs } from '../core/logs';

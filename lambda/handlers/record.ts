@@ -1,4 +1,7 @@
-import { ConfigurationError, ENV, JobTransition, parseJobStateChange, RuntimeConfig } from '../../lib/model';
+import { ConfigurationError } from '../../lib/model/errors';
+import { ENV, RuntimeConfig } from '../../lib/model/config';
+import { JobTransition } from '../../lib/model/job-events';
+import { parseJobStateChange } from '../../lib/model/job-state-change';
 import { DynamoJobEventsStore } from '../aws/job-events';
 import { functionEnvironment } from '../aws/environment';
 import { transitionMetricLine, writeStdout } from '../aws/metrics';

@@ -1,4 +1,6 @@
-import { JobStateChange, parseJobStateChange, parseWaitForJobRequest, RuntimeConfig, WaitForJobRequest, WaitForJobResponse } from '../../lib/model';
+import { JobStateChange, parseJobStateChange } from '../../lib/model/job-state-change';
+import { parseWaitForJobRequest, WaitForJobRequest, WaitForJobResponse } from '../../lib/model/requests';
+import { RuntimeConfig } from '../../lib/model/config';
 import { SdkBatchGateway } from '../aws/batch';
 import { functionEnvironment } from '../aws/environment';
 import { DynamoTaskTokenStore, LogsFunctionTail, SdkTaskGateway } from '../aws/resume';

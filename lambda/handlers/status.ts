@@ -1,4 +1,5 @@
-import { JobSummary, parseStatusRequest, RuntimeConfig, StatusRequest, StatusResponse } from '../../lib/model';
+import { JobSummary, parseStatusRequest, StatusRequest, StatusResponse } from '../../lib/model/requests';
+import { RuntimeConfig } from '../../lib/model/config';
 import { SdkBatchGateway } from '../aws/batch';
 import { DynamoJobEventsStore } from '../aws/job-events';
 import type { JobEventsStore } from '../core/job-events';

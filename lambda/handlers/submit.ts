@@ -1,4 +1,5 @@
-import { parseSubmitRequest, RuntimeConfig, SubmitRequest, SubmitResponse } from '../../lib/model';
+import { parseSubmitRequest, SubmitRequest, SubmitResponse } from '../../lib/model/requests';
+import { RuntimeConfig } from '../../lib/model/config';
 import { SdkBatchGateway } from '../aws/batch';
 import { functionEnvironment } from '../aws/environment';
 import { DynamoDbAttemptLedger, PowertoolsIdempotency } from '../aws/idempotency';

@@ -1,4 +1,5 @@
-import { parseTerminateRequest, RuntimeConfig, TerminateJobsRequest, TerminateJobsResponse, TerminateRequest, TerminateResponse } from '../../lib/model';
+import { parseTerminateRequest, TerminateJobsRequest, TerminateJobsResponse, TerminateRequest, TerminateResponse } from '../../lib/model/requests';
+import { RuntimeConfig } from '../../lib/model/config';
 import { SdkBatchGateway } from '../aws/batch';
 import { functionEnvironment } from '../aws/environment';
 import type { BatchGateway } from '../core/ports';

@@ -1,4 +1,5 @@
-import { parseValidateRequest, RuntimeConfig, ValidateRequest, ValidateResponse } from '../../lib/model';
+import { parseValidateRequest, ValidateRequest, ValidateResponse } from '../../lib/model/requests';
+import { RuntimeConfig } from '../../lib/model/config';
 import { SdkS3Gateway } from '../aws/s3';
 import type { S3Gateway } from '../core/ports';
 import { validate } from '../core/validate';

@@ -1,13 +1,9 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { BatchJobFailedError, InvalidRequestError, JobWaitTimeoutError, reviveError } from '../model/errors';
 import {
-  BatchJobFailedError,
   ChildrenRequest,
-  InvalidRequestError,
-  isTerminal,
   JobStatusResponse,
   JobSummary,
-  JobWaitTimeoutError,
-  LogEvent,
   LogsRequest,
   LogsResponse,
   parseLogsRequest,
@@ -15,7 +11,6 @@ import {
   parseSubmitRequest,
   parseTerminateRequest,
   parseValidateRequest,
-  reviveError,
   StatusResponse,
   SubmitRequest,
   SubmitResponse,
@@ -25,7 +20,9 @@ import {
   TerminateResponse,
   ValidateRequest,
   ValidateResponse,
-} from '../model';
+} from '../model/requests';
+import { isTerminal } from '../model/job-status';
+import { LogEvent } from '../model/log-event';
 
 /** The deployed functions, by name or ARN: only the ones a caller uses need be given. */
 export interface PendantFunctions {

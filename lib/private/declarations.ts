@@ -3,7 +3,9 @@ import { Fn, Token } from 'aws-cdk-lib';
 import { JobDefinition } from '../job-definition';
 import type { JobQueue } from '../job-queue';
 import { MultiNodeJobDefinition } from '../multi-node-job-definition';
-import { JobDefinitionEntry, JobQueueEntry, parameterLocations, ParameterSpecs, S3Uri } from '../model';
+import { JobDefinitionEntry, JobQueueEntry } from '../model/config';
+import { parameterLocations, ParameterSpecs } from '../model/parameters';
+import { S3Uri } from '../model/s3-uri';
 
 /**
  * What the configuration says of a job definition: its physical name, platform, parameters, what callers may override,

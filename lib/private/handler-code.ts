@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_FILE_NAME, ValidationError } from '../model';
+import { CONFIG_FILE_NAME } from '../model/config';
+import { ValidationError } from '../model/errors';
 
 export const OPERATIONS = ['validate', 'submit', 'status', 'logs', 'terminate'] as const;
 export type Operation = (typeof OPERATIONS)[number];

@@ -3,7 +3,8 @@ import { Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { JobPlatform } from '../compute-environment';
-import { checkParameterSpecs, findParameterReferences, ParameterSpecs, ValidationError } from '../model';
+import { checkParameterSpecs, findParameterReferences, ParameterSpecs } from '../model/parameters';
+import { ValidationError } from '../model/errors';
 
 /** Rules every job definition of pendant follows, single-node and multi-node alike. */
 

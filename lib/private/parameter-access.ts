@@ -1,4 +1,5 @@
-import { parameterLocations, ParameterSpecs, S3Uri } from '../model';
+import { parameterLocations, ParameterSpecs } from '../model/parameters';
+import { S3Uri } from '../model/s3-uri';
 
 /** The S3 locations a job's own code reads and writes, from the `within` of its S3 parameters. */
 export interface ParameterAccess {

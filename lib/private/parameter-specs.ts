@@ -1,5 +1,5 @@
 import type { Parameter } from '../parameter';
-import { ParameterSpecs } from '../model';
+import { ParameterSpecs } from '../model/parameters';
 
 /** The model's declarations of construct-side parameters, by name: what the job definition renders and checks. */
 export function parameterSpecs(parameters: { readonly [name: string]: Parameter }): ParameterSpecs {

@@ -1,7 +1,7 @@
 import { ComputeKind, JobPlatform } from '../compute-environment';
 import type { JobDefinition } from '../job-definition';
 import type { JobQueue } from '../job-queue';
-import { ValidationError } from '../model';
+import { ValidationError } from '../model/errors';
 
 /**
  * Refuses, at synth time, a job definition that a queue it may be sent to could never run. Submit sends a definition

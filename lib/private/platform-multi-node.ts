@@ -1,7 +1,7 @@
 import type { BatchPlatform } from '../platform';
 import { JobPlatform } from '../compute-environment';
 import { MultiNodeJobDefinition, MultiNodeJobDefinitionProps } from '../multi-node-job-definition';
-import { ValidationError } from '../model';
+import { ValidationError } from '../model/errors';
 import { checkPlacement } from './placement';
 
 /**

@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
-import { ConfigurationError, encodeConfig, RuntimeConfig, ValidationError } from '../model';
+import { ConfigurationError, ValidationError } from '../model/errors';
+import { encodeConfig, RuntimeConfig } from '../model/config';
 import type { FunctionConcurrency, ReservedConcurrency } from '../runtime-functions';
 
 /**

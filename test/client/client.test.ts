@@ -7,7 +7,8 @@ import {
   BatchJobNotFoundError,
   BatchJobSubmissionError,
   ConfigurationError,
-  ERROR_TYPES,
+  IdempotencyConflictError,
+  IdempotencyInProgressError,
   InvalidRequestError,
   InvalidS3UriError,
   JobStatusResponse,
@@ -17,24 +18,23 @@ import {
   LogsResponse,
   LogStreamNotFoundError,
   parseSubmitRequest,
-  type SubmitRequest,
   PendantError,
   RemoteFunctionError,
   RequestProblem,
   S3AccessDeniedError,
   S3ObjectNotFoundError,
   StatusResponse,
+  SubmissionOutcomeUnknownError,
+  type SubmitRequest,
   SubmitResponse,
   TerminateJobsResponse,
   TerminateResponse,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
-  IdempotencyConflictError,
-  IdempotencyInProgressError,
-  SubmissionOutcomeUnknownError,
   ValidateResponse,
   ValidationError,
 } from '../../lib/model';
+import { ERROR_TYPES } from '../../lib/model/errors';
 
 const lambda = mockClient(LambdaClient);
 

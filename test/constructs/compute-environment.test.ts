@@ -2,7 +2,8 @@ import { Validations } from 'aws-cdk-lib';
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ComputeEnvironment, ComputeKind, CpuArchitecture, InstanceRolePolicy, JobPlatform, platformOf } from '../../lib';
+import { ComputeEnvironment, ComputeKind, CpuArchitecture, InstanceRolePolicy, JobPlatform } from '../../lib';
+import { platformOf } from '../../lib/compute-environment';
 import { hasGpus, isArm64InstanceType } from '../../lib/private/instance-types';
 import { expectValidationError, logicalId, newStackWithVpc, roleStatements } from './helpers';
 

@@ -3,7 +3,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BatchPlatform, ComputeKind, JobPlatform, Parameter } from '../../lib';
-import { PLATFORM_TAG } from '../../lib/model';
+import { PLATFORM_TAG } from '../../lib/model/config';
 import {
   actionsOf,
   asArray,

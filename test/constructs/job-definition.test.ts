@@ -7,7 +7,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { App } from 'aws-cdk-lib';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { CpuArchitecture, DEFAULT_JOB_LOG_GROUP, JobDefinition, JobDefinitionProps, JobPlatform, Parameter } from '../../lib';
+import { CpuArchitecture, JobDefinition, JobDefinitionProps, JobPlatform, Parameter } from '../../lib';
+import { DEFAULT_JOB_LOG_GROUP } from '../../lib/model/config';
 import { actionsOf, expectValidationError, IMAGE, logicalId, newStack, resourcesFor, roleStatements } from './helpers';
 
 jest.setTimeout(30_000);

@@ -1,6 +1,8 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BatchPlatform, ComputeKind, ENV, JOB_EVENTS_TABLE_KEYS, JobEvents } from '../../lib';
+import { BatchPlatform, ComputeKind, JobEvents } from '../../lib';
+import { ENV } from '../../lib/model/config';
+import { JOB_EVENTS_TABLE_KEYS } from '../../lib/model/job-events';
 import { expectValidationError, logicalId, newStack, roleStatements } from './helpers';
 import { NAG_PACKS, nagFindingsUnder } from '../support/nag';
 

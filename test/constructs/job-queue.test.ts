@@ -1,7 +1,8 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { ComputeEnvironment, ComputeKind, JobPlatform, JobQueue, MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE } from '../../lib';
+import { ComputeEnvironment, ComputeKind, JobPlatform, JobQueue } from '../../lib';
+import { MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE } from '../../lib/job-queue';
 import { expectValidationError, logicalId, newStackWithVpc } from './helpers';
 
 jest.setTimeout(30_000);

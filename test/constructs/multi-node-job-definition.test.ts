@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Size } from 'aws-cdk-lib';
-import { BatchPlatform, ComputeKind, CONFIG_FILE_NAME, ENV, MultiNodeJobDefinition, Parameter, RuntimeConfig } from '../../lib';
+import { BatchPlatform, ComputeKind, MultiNodeJobDefinition, Parameter } from '../../lib';
+import { CONFIG_FILE_NAME, ENV, RuntimeConfig } from '../../lib/model/config';
 import { expectValidationError, IMAGE, logicalId, newStack, stagedAssetDirectory } from './helpers';
 
 const FARGATE_QUEUE = { id: 'FargateQueue', compute: [ComputeKind.FARGATE] };

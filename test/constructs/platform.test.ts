@@ -8,7 +8,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { CallerStack, DEMO_INPUTS, PlatformStack } from '../../bin/stacks';
-import { BatchPlatform, BatchPlatformProps, ComputeKind, CpuArchitecture, ENV, JobPlatform, Parameter } from '../../lib';
+import { BatchPlatform, BatchPlatformProps, ComputeKind, CpuArchitecture, JobPlatform, Parameter } from '../../lib';
+import { ENV } from '../../lib/model/config';
 import { expectValidationError, IMAGE, logicalId, newStack, resourcesFor, roleStatements } from './helpers';
 
 jest.setTimeout(60_000);

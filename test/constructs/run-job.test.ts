@@ -1,7 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { ENV, IRuntimeFunctions, JobWaiter, LIMITS, RunJob, RunJobStateMachine, RuntimeFunctions } from '../../lib';
+import { IRuntimeFunctions, JobWaiter, RunJob, RunJobStateMachine, RuntimeFunctions } from '../../lib';
+import { ENV } from '../../lib/model/config';
+import { LIMITS } from '../../lib/model/requests';
 import { expectValidationError, newStack } from './helpers';
 
 const ARN = (name: string) => `arn:aws:lambda:us-east-1:111122223333:function:pendant-${name}`;

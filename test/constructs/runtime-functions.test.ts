@@ -10,18 +10,16 @@ import childProcess = require('node:child_process');
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CONFIG_FILE_NAME,
   ComputeEnvironment,
   ComputeKind,
-  ENV,
   JobDefinition,
+  JobDefinitionProps,
   JobQueue,
   Parameter,
-  JobDefinitionProps,
-  RuntimeConfig,
   RuntimeFunctions,
   RuntimeFunctionsProps,
 } from '../../lib';
+import { CONFIG_FILE_NAME, ENV, RuntimeConfig } from '../../lib/model/config';
 import { bundleDirectory, Operation, OPERATIONS } from '../../lib/private/handler-code';
 import { parameterSpecs } from '../../lib/private/parameter-specs';
 import { functionEnvironment } from '../../lambda/aws/environment';

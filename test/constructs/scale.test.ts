@@ -5,7 +5,8 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { BatchPlatform, CONFIG_FILE_NAME, ComputeKind, ENV, Parameter } from '../../lib';
+import { BatchPlatform, ComputeKind, Parameter } from '../../lib';
+import { CONFIG_FILE_NAME, ENV } from '../../lib/model/config';
 import { asArray, functionStatements, IMAGE, logicalId, newStack, resourcesFor, sortedJson, stagedAssetDirectory } from './helpers';
 
 /** CloudFormation's limit on resources per stack. */

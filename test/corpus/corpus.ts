@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeConfig, Parameter, RuntimeConfig } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
+import { Parameter } from '../../lib/model/parameters';
 
 /**
  * The malformed-request corpus: events every runtime function must refuse with `InvalidRequestError` naming the

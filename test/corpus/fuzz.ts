@@ -8,9 +8,7 @@ import { stopJobs } from '../../lambda/core/terminate';
 import { validate } from '../../lambda/core/validate';
 import {
   InvalidRequestError,
-  JOB_STATUSES,
   JobStatus,
-  JobOverridePolicy,
   parseLogsRequest,
   parseStatusRequest,
   parseSubmitRequest,
@@ -18,9 +16,11 @@ import {
   parseValidateRequest,
   PendantError,
   RequestProblem,
-  RuntimeConfig,
   S3Uri,
 } from '../../lib/model';
+import { JOB_STATUSES } from '../../lib/model/job-status';
+import { JobOverridePolicy } from '../../lib/model/overrides';
+import { RuntimeConfig } from '../../lib/model/config';
 import { ALIGN_OVERRIDES, ALIGN_RESOURCES, corpusConfig, CorpusCase, FAIR_QUEUE_NAME, HandlerName, HANDLERS, INPUT, JOB_ID, OTHER_JOB_ID, problemClass, QUEUE_ARN, VALID_EVENTS } from './corpus';
 
 /**

@@ -5,15 +5,9 @@ import { DynamoDbAttemptLedger, PowertoolsIdempotency } from '../../lambda/aws/i
 import { SdkS3Gateway } from '../../lambda/aws/s3';
 import type { BatchGateway } from '../../lambda/core/ports';
 import { createHandler } from '../../lambda/handlers/submit';
-import {
-  ConfigurationError,
-  encodeConfig,
-  IdempotencyConflictError,
-  IdempotencyInProgressError,
-  Parameter,
-  RuntimeConfig,
-  S3ObjectNotFoundError,
-} from '../../lib/model';
+import { ConfigurationError, IdempotencyConflictError, IdempotencyInProgressError, S3ObjectNotFoundError } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
+import { Parameter } from '../../lib/model/parameters';
 import { motoClients, motoEndpoint, recordCalls, REGION, resetMoto } from './moto/aws';
 import { BatchEnvironment, createBatchEnvironment, createBucket, putObject } from './moto/fixtures';
 

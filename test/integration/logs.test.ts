@@ -3,15 +3,8 @@ import { CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { SdkBatchGateway } from '../../lambda/aws/batch';
 import { SdkLogsGateway } from '../../lambda/aws/logs';
 import { createHandler } from '../../lambda/handlers/logs';
-import {
-  BatchJobNotFoundError,
-  DEFAULT_JOB_LOG_GROUP,
-  encodeConfig,
-  InvalidRequestError,
-  LogsResponse,
-  LogStreamNotFoundError,
-  RuntimeConfig,
-} from '../../lib/model';
+import { BatchJobNotFoundError, InvalidRequestError, LogsResponse, LogStreamNotFoundError } from '../../lib/model';
+import { DEFAULT_JOB_LOG_GROUP, encodeConfig, RuntimeConfig } from '../../lib/model/config';
 import { motoClients, recordCalls, resetMoto } from './moto/aws';
 import { createBatchEnvironment, submitHeldJob, submitJob, WrittenEvent, writeLogEvents } from './moto/fixtures';
 

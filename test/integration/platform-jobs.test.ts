@@ -5,7 +5,8 @@ import { createHandler as createLogsHandler } from '../../lambda/handlers/logs';
 import { createHandler as createStatusHandler } from '../../lambda/handlers/status';
 import { createHandler as createSubmitHandler } from '../../lambda/handlers/submit';
 import { createHandler as createTerminateHandler } from '../../lambda/handlers/terminate';
-import { BatchJobNotFoundError, encodeConfig, PLATFORM_TAG, RuntimeConfig } from '../../lib/model';
+import { BatchJobNotFoundError } from '../../lib/model';
+import { encodeConfig, PLATFORM_TAG, RuntimeConfig } from '../../lib/model/config';
 import { motoClients, recordCalls, resetMoto } from './moto/aws';
 import { createBatchEnvironment, describeJob, submitHeldJob, submitJob } from './moto/fixtures';
 

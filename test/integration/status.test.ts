@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SdkBatchGateway } from '../../lambda/aws/batch';
 import { createHandler } from '../../lambda/handlers/status';
-import { BatchJobNotFoundError, encodeConfig, JobStatusResponse, JobSummary, RuntimeConfig, StatusResponse } from '../../lib/model';
+import { BatchJobNotFoundError, JobStatusResponse, JobSummary, StatusResponse } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
 import { motoClients, recordCalls, resetMoto } from './moto/aws';
 import { createBatchEnvironment, submitFailedJob, submitHeldJob, submitJob, submitJobs } from './moto/fixtures';
 

@@ -4,7 +4,9 @@ import { SdkS3Gateway } from '../../lambda/aws/s3';
 import { createHandler } from '../../lambda/handlers/submit';
 import { createHandler as createStatusHandler } from '../../lambda/handlers/status';
 import { createHandler as createTerminateHandler } from '../../lambda/handlers/terminate';
-import { encodeConfig, InvalidRequestError, Parameter, RuntimeConfig, S3ObjectNotFoundError, StatusResponse, UnknownJobDefinitionError } from '../../lib/model';
+import { InvalidRequestError, S3ObjectNotFoundError, StatusResponse, UnknownJobDefinitionError } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
+import { Parameter } from '../../lib/model/parameters';
 import { ACCOUNT, motoClients, recordCalls, REGION, resetMoto } from './moto/aws';
 import { BatchEnvironment, containerProperties, createBatchEnvironment, createBucket, describeJob, holdJob, putObject, registerJobDefinition } from './moto/fixtures';
 

@@ -1,6 +1,7 @@
 import { SdkS3Gateway } from '../../lambda/aws/s3';
 import { createHandler } from '../../lambda/handlers/validate';
-import { encodeConfig, Parameter, RuntimeConfig } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
+import { Parameter } from '../../lib/model/parameters';
 import { motoClients, recordCalls, resetMoto } from './moto/aws';
 import { createBucket, putObject } from './moto/fixtures';
 

@@ -6,7 +6,8 @@ import { SdkLogsGateway } from '../../lambda/aws/logs';
 import { createHandler as createLogsHandler } from '../../lambda/handlers/logs';
 import { createHandler as createStatusHandler } from '../../lambda/handlers/status';
 import { createHandler as createTerminateHandler } from '../../lambda/handlers/terminate';
-import { encodeConfig, JobStatusResponse, RuntimeConfig, StatusResponse, TerminateJobsResponse } from '../../lib/model';
+import { JobStatusResponse, StatusResponse, TerminateJobsResponse } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
 import { recordCalls } from '../integration/moto/aws';
 
 /**

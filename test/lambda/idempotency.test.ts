@@ -4,7 +4,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { IdempotencyGateway } from '../../lambda/core/ports';
 import { createHandler } from '../../lambda/handlers/submit';
-import { encodeConfig, InvalidRequestError, Parameter, RuntimeConfig, UnknownJobDefinitionError } from '../../lib/model';
+import { InvalidRequestError, UnknownJobDefinitionError } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
+import { Parameter } from '../../lib/model/parameters';
 
 const batch = mockClient(BatchClient);
 const s3 = mockClient(S3Client);

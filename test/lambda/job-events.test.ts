@@ -3,7 +3,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoJobEventsStore } from '../../lambda/aws/job-events';
 import { createHandler } from '../../lambda/handlers/status';
 import type { BatchGateway } from '../../lambda/core/ports';
-import { ConfigurationError, encodeConfig, LIMITS, parseStatusRequest, RuntimeConfig, transitionOrder } from '../../lib/model';
+import { ConfigurationError, parseStatusRequest } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
+import { LIMITS } from '../../lib/model/requests';
+import { transitionOrder } from '../../lib/model/job-events';
 import { readBatchJob } from '../../lib/model/batch-job';
 
 const JOB_ID = '4c7599ae-0a82-49aa-ba5a-4727fcce14a8';

@@ -13,16 +13,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { decodeCursor, encodeCursor } from '../../lambda/core/logs';
 import { createHandler } from '../../lambda/handlers/logs';
-import {
-  BatchJobNotFoundError,
-  ConfigurationError,
-  encodeConfig,
-  InvalidRequestError,
-  LogEvent,
-  LogsResponse,
-  LogStreamNotFoundError,
-  RuntimeConfig,
-} from '../../lib/model';
+import { BatchJobNotFoundError, ConfigurationError, InvalidRequestError, LogEvent, LogsResponse, LogStreamNotFoundError } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
 import { expectRejection } from '../support/errors';
 
 const batch = mockClient(BatchClient);

@@ -5,7 +5,8 @@ import 'aws-sdk-client-mock-jest';
 import { createHandler as createLogsHandler } from '../../lambda/handlers/logs';
 import { createHandler as createStatusHandler } from '../../lambda/handlers/status';
 import { createHandler as createTerminateHandler } from '../../lambda/handlers/terminate';
-import { encodeConfig, InvalidRequestError, RuntimeConfig, StatusResponse } from '../../lib/model';
+import { InvalidRequestError, StatusResponse } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
 import { expectRejection } from '../support/errors';
 
 const batch = mockClient(BatchClient);

@@ -3,7 +3,8 @@ import type { BatchGateway, SubmitJobInput } from '../../lambda/core/ports';
 import { status } from '../../lambda/core/status';
 import { IDEMPOTENCY_TAG, submit } from '../../lambda/core/submit';
 import { terminate, terminateJobs } from '../../lambda/core/terminate';
-import { BatchJobNotFoundError, encodeConfig, PLATFORM_TAG, RuntimeConfig } from '../../lib/model';
+import { BatchJobNotFoundError } from '../../lib/model';
+import { encodeConfig, PLATFORM_TAG, RuntimeConfig } from '../../lib/model/config';
 import { type BatchJob, readBatchJob } from '../../lib/model/batch-job';
 
 const QUEUE_ARN = 'arn:aws:batch:us-east-1:123456789012:job-queue/pendant-fargate';

@@ -4,7 +4,9 @@ import 'aws-sdk-client-mock-jest';
 import { SdkBatchGateway } from '../../lambda/aws/batch';
 import { causeOf, failure, type LogTail, type TaskGateway, type TaskTokenStore } from '../../lambda/core/resume';
 import { createHandler } from '../../lambda/handlers/resume';
-import { BatchJobFailedError, encodeConfig, InvalidRequestError, JobSummary, LIMITS, LogStreamNotFoundError, RuntimeConfig } from '../../lib/model';
+import { BatchJobFailedError, InvalidRequestError, JobSummary, LogStreamNotFoundError } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
+import { LIMITS } from '../../lib/model/requests';
 import { jobStateChangeEvent } from '../support/batch-events';
 import { expectRejection } from '../support/errors';
 

@@ -3,7 +3,8 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createHandler } from '../../lambda/handlers/status';
-import { BatchJobNotFoundError, ChildJobSummary, encodeConfig, InvalidRequestError, JobStatusResponse, JobSummary, RuntimeConfig, StatusResponse } from '../../lib/model';
+import { BatchJobNotFoundError, ChildJobSummary, InvalidRequestError, JobStatusResponse, JobSummary, StatusResponse } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
 import { expectRejection } from '../support/errors';
 
 const batch = mockClient(BatchClient);

@@ -5,7 +5,8 @@ import 'aws-sdk-client-mock-jest';
 import { createHandler } from '../../lambda/handlers/submit';
 import { IDEMPOTENCY_TAG } from '../../lambda/core/submit';
 import type { AttemptLedger, IdempotencyGateway } from '../../lambda/core/ports';
-import { encodeConfig, InvalidRequestError, RuntimeConfig } from '../../lib/model';
+import { InvalidRequestError } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
 import { expectRejection } from '../support/errors';
 
 const batch = mockClient(BatchClient);

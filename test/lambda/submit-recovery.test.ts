@@ -2,7 +2,8 @@ import { type BatchJob, readBatchJob } from '../../lib/model/batch-job';
 import { createHash } from 'node:crypto';
 import { AmbiguousSubmission, type BatchGateway, type S3Gateway, type SubmitJobInput, SubmissionRefused } from '../../lambda/core/ports';
 import { IDEMPOTENCY_TAG, submit } from '../../lambda/core/submit';
-import { BatchJobSubmissionError, encodeConfig, IdempotencyInProgressError, RuntimeConfig, SubmissionOutcomeUnknownError, SubmitRequest } from '../../lib/model';
+import { BatchJobSubmissionError, IdempotencyInProgressError, SubmissionOutcomeUnknownError, SubmitRequest } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
 import type { AttemptLedger, SubmitAttempt } from '../../lambda/core/ports';
 import { AttemptRaced } from '../../lambda/core/ports';
 

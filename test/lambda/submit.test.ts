@@ -14,16 +14,15 @@ import 'aws-sdk-client-mock-jest';
 import { createHandler } from '../../lambda/handlers/submit';
 import {
   BatchJobSubmissionError,
-  encodeConfig,
   InvalidRequestError,
-  Parameter,
   ParameterSpecs,
-  RuntimeConfig,
   S3AccessDeniedError,
   S3ObjectNotFoundError,
   UnknownJobDefinitionError,
   UnknownJobQueueError,
 } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
+import { Parameter } from '../../lib/model/parameters';
 import { expectRejection } from '../support/errors';
 
 const batch = mockClient(BatchClient);

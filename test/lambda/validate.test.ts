@@ -3,16 +3,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createHandler as submitHandler } from '../../lambda/handlers/submit';
 import { createHandler } from '../../lambda/handlers/validate';
-import {
-  ConfigurationError,
-  encodeConfig,
-  InvalidRequestError,
-  Parameter,
-  ParameterSpecs,
-  reviveError,
-  RuntimeConfig,
-  UnknownJobDefinitionError,
-} from '../../lib/model';
+import { ConfigurationError, InvalidRequestError, ParameterSpecs, UnknownJobDefinitionError } from '../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
+import { Parameter } from '../../lib/model/parameters';
+import { reviveError } from '../../lib/model/errors';
 import { expectRejection } from '../support/errors';
 
 const s3 = mockClient(S3Client);

@@ -1,7 +1,8 @@
 import { SdkBatchGateway } from '../../../lambda/aws/batch';
 import { SdkLogsGateway } from '../../../lambda/aws/logs';
 import { createHandler } from '../../../lambda/handlers/logs';
-import { DEFAULT_JOB_LOG_GROUP, encodeConfig, LogsResponse, RuntimeConfig } from '../../../lib/model';
+import { LogsResponse } from '../../../lib/model';
+import { DEFAULT_JOB_LOG_GROUP, encodeConfig, RuntimeConfig } from '../../../lib/model/config';
 import { motoClients, resetMoto } from '../moto/aws';
 import { createBatchEnvironment, submitJob, WrittenEvent, writeLogEvents } from '../moto/fixtures';
 import { invokeRetrying, newCaller, retrySettings, throttlingProxyForFile } from './harness';

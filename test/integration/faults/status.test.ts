@@ -1,6 +1,7 @@
 import { SdkBatchGateway } from '../../../lambda/aws/batch';
 import { createHandler } from '../../../lambda/handlers/status';
-import { encodeConfig, RuntimeConfig, StatusResponse } from '../../../lib/model';
+import { StatusResponse } from '../../../lib/model';
+import { encodeConfig, RuntimeConfig } from '../../../lib/model/config';
 import { motoClients, resetMoto } from '../moto/aws';
 import { createBatchEnvironment, submitJobs } from '../moto/fixtures';
 import { invokeRetrying, mapConcurrently, newCaller, retrySettings, throttlingProxyForFile } from './harness';

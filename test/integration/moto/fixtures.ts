@@ -17,7 +17,8 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { JOB_EVENTS_TABLE_KEYS, JobStatus, S3Uri } from '../../../lib/model';
+import { JobStatus, S3Uri } from '../../../lib/model';
+import { JOB_EVENTS_TABLE_KEYS } from '../../../lib/model/job-events';
 import { awsQuery, setJobTransition, useDockerBackend } from './aws';
 
 /**
