@@ -7,6 +7,7 @@ import { Duration, Fn, Size, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CpuArchitecture, JobPlatform } from './compute-environment';
 import { checkOverridePolicy, isValidName, JobOverridePolicy, LIMITS, MAX_NODES, MultiNodeLayout, ParameterSpecs, renderDefaults, ValidationError } from './model';
+import type { IJobDefinitionDeclaration } from './job-definition';
 import { Parameter } from './parameter';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkParameters, defaultRetryStrategies, stackUniqueName } from './private/job-definition-rules';
@@ -106,7 +107,7 @@ const EC2_DEFAULT_MEBIBYTES_PER_VCPU = 2048;
  *   parameters: { input: Parameter.string() },
  * });
  */
-export class MultiNodeJobDefinition extends Construct {
+export class MultiNodeJobDefinition extends Construct implements IJobDefinitionDeclaration {
   /** The name requests use. */
   public readonly name: string;
   /** The job definition's name in AWS Batch. */

@@ -1,0 +1,123 @@
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Fn, Stack, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { CpuArchitecture, JobPlatform } from '../compute-environment';
+import type { IJobDefinitionDeclaration, JobDefinitionArnOptions, JobDefinitionDeclarationOptions } from '../job-definition';
+import { checkOverridePolicy, checkParameterSpecs, isValidName, JobOverridePolicy, JobResources, parseJobDefinitionReference, renderDefaults, ValidationError } from '../model';
+import type { Parameter } from '../parameter';
+import { checkParameters } from './job-definition-rules';
+import { parameterSpecs } from './parameter-specs';
+
+/** The checks every declaration of a definition of yours passes: its name, parameters and override policy. */
+function checkDeclaration(where: string, options: JobDefinitionDeclarationOptions, platform: JobPlatform | undefined): void {
+  if (!isValidName(options.name)) {
+    throw new ValidationError(`${where}: name must be 1 to 128 letters, digits, "-" or "_", starting with a letter or digit, got ${JSON.stringify(options.name)}`);
+  }
+  const problems = checkOverridePolicy(options.overrides ?? {}, platform);
+  if (problems.length > 0) throw new ValidationError(`${where}: ${problems.join('; ')}`);
+}
+
+/**
+ * An aws-cdk-lib `EcsJobDefinition` of yours as the runtime functions serve it: platform, architecture and resources
+ * read from its container, parameters declared by you and checked against its command and defaults.
+ */
+export class DeclaredEcsJobDefinition extends Construct implements IJobDefinitionDeclaration {
+  public readonly name: string;
+  public readonly physicalName: string;
+  public readonly jobDefinitionArn: string;
+  public readonly revision: string;
+  public readonly platform?: JobPlatform;
+  public readonly architecture?: CpuArchitecture;
+  public readonly gpus?: number;
+  public readonly parameters: { [name: string]: Parameter };
+  public readonly overrides: JobOverridePolicy;
+  public readonly resources?: JobResources;
+
+  public constructor(scope: Construct, id: string, definition: batch.EcsJobDefinition, options: JobDefinitionDeclarationOptions) {
+    super(scope, id);
+    const where = `job definition ${JSON.stringify(options.name)} (${this.node.path}, of ${definition.node.path})`;
+    const container = definition.container;
+    this.platform =
+      container instanceof batch.EcsFargateContainerDefinition ? JobPlatform.FARGATE : container instanceof batch.EcsEc2ContainerDefinition ? JobPlatform.EC2 : undefined;
+    checkDeclaration(where, options, this.platform);
+    this.name = options.name;
+    // The name given to the definition when there is one (known at synth, so it ships in the configuration file),
+    // else the one CloudFormation generates, read from the ARN.
+    const given = (definition.node.defaultChild as batch.CfnJobDefinition | undefined)?.jobDefinitionName;
+    this.physicalName = given !== undefined && !Token.isUnresolved(given) ? given : definition.jobDefinitionName;
+    this.jobDefinitionArn = definition.jobDefinitionArn;
+    // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision> — the seventh field is the revision.
+    this.revision = Fn.select(6, Fn.split(':', this.jobDefinitionArn));
+    if (container instanceof batch.EcsFargateContainerDefinition) {
+      this.architecture = container.fargateCpuArchitecture === ecs.CpuArchitecture.ARM64 ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64;
+    }
+    if (container instanceof batch.EcsEc2ContainerDefinition) this.gpus = container.gpu;
+    const memory = container.memory.toMebibytes();
+    if (!Token.isUnresolved(container.cpu) && !Token.isUnresolved(memory)) {
+      this.resources = { vcpus: container.cpu, memoryMiB: memory, ...(this.gpus !== undefined && { gpus: this.gpus }) };
+    }
+    this.parameters = { ...options.parameters };
+    this.overrides = options.overrides ?? {};
+    const specs = parameterSpecs(this.parameters);
+    checkParameters(where, specs, container.command);
+    checkDefaults(where, renderDefaults(specs), definition);
+  }
+}
+
+/**
+ * A declared default is what a request that omits the parameter gets, so it must be the one the definition itself
+ * holds: AWS Batch substitutes the definition's default, and with none leaves `Ref::<name>` in the command.
+ */
+function checkDefaults(where: string, declared: Record<string, string>, definition: batch.EcsJobDefinition): void {
+  const own = (Stack.of(definition).resolve(definition.parameters) ?? {}) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(declared)) {
+    if (Token.isUnresolved(own[name])) continue;
+    if (own[name] !== value) {
+      throw new ValidationError(
+        `${where}: parameter ${name} declares the default ${JSON.stringify(value)}, but the job definition's own default is ${own[name] === undefined ? 'missing' : JSON.stringify(own[name])}; AWS Batch fills in the definition's, so give the definition parameters: { ${name}: ${JSON.stringify(value)} } or drop the declared default`,
+      );
+    }
+  }
+}
+
+/** A job definition deployed elsewhere, by ARN, as the runtime functions serve it. */
+export class DeclaredJobDefinitionArn extends Construct implements IJobDefinitionDeclaration {
+  public readonly name: string;
+  public readonly physicalName: string;
+  public readonly jobDefinitionArn: string;
+  public readonly revision?: string;
+  public readonly platform?: JobPlatform;
+  public readonly architecture?: CpuArchitecture;
+  public readonly gpus?: number;
+  public readonly parameters: { [name: string]: Parameter };
+  public readonly overrides: JobOverridePolicy;
+  public readonly resources?: JobResources;
+
+  public constructor(scope: Construct, id: string, jobDefinitionArn: string, options: JobDefinitionArnOptions) {
+    super(scope, id);
+    const where = `job definition ${JSON.stringify(options.name)} (${this.node.path})`;
+    checkDeclaration(where, options, options.platform);
+    this.name = options.name;
+    this.jobDefinitionArn = jobDefinitionArn;
+    if (Token.isUnresolved(jobDefinitionArn)) {
+      // A deploy-time ARN, such as another stack's export of a job definition's Ref, carries its revision.
+      const nameAndRevision = Fn.select(1, Fn.split('/', jobDefinitionArn));
+      this.physicalName = Fn.select(0, Fn.split(':', nameAndRevision));
+      this.revision = Fn.select(6, Fn.split(':', jobDefinitionArn));
+    } else {
+      const reference = /^arn:[^:]+:batch:[^:]*:[^:]*:job-definition\//.test(jobDefinitionArn) ? parseJobDefinitionReference(jobDefinitionArn) : undefined;
+      if (reference === undefined) {
+        throw new ValidationError(`${where}: ${JSON.stringify(jobDefinitionArn)} is not a job definition ARN (arn:<partition>:batch:<region>:<account>:job-definition/<name>[:<revision>])`);
+      }
+      this.physicalName = reference.name;
+      if (reference.revision !== undefined) this.revision = String(reference.revision);
+    }
+    this.platform = options.platform;
+    this.architecture = options.architecture;
+    this.parameters = { ...options.parameters };
+    this.overrides = options.overrides ?? {};
+    const problems = checkParameterSpecs(parameterSpecs(this.parameters));
+    if (problems.length > 0) throw new ValidationError(`${where}: ${problems.join('; ')}`);
+  }
+}
