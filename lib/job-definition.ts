@@ -25,10 +25,10 @@ import { parameterSpecs } from './private/parameter-specs';
 import { DeclaredEcsJobDefinition, DeclaredJobDefinitionArn } from './private/declared-job-definitions';
 
 /**
- * A job definition as the runtime functions serve it: the name requests use, the one AWS Batch knows, the revision
- * submit sends, the typed parameters every request is checked against and what a request may override. pendant's
- * `JobDefinition` and `MultiNodeJobDefinition` are ones; `JobDefinition.fromEcsJobDefinition` makes one of an
- * aws-cdk-lib `EcsJobDefinition` of yours, and `JobDefinition.fromJobDefinitionArn` of one deployed elsewhere.
+ * A job definition as the runtime functions serve it: the name requests use, the one AWS Batch knows, and what
+ * `runtimeDeclaration` tells the functions. pendant's `JobDefinition` and `MultiNodeJobDefinition` are ones;
+ * `JobDefinition.fromEcsJobDefinition` makes one of an aws-cdk-lib `EcsJobDefinition` of yours, and
+ * `JobDefinition.fromJobDefinitionArn` of one deployed elsewhere.
  */
 export interface IJobDefinitionDeclaration extends IConstruct {
   /** The name requests use. */
@@ -38,11 +38,17 @@ export interface IJobDefinitionDeclaration extends IConstruct {
    * definition without a known revision is submitted as its latest ACTIVE revision.
    */
   readonly physicalName: string;
+  /** What the runtime functions check requests against and submit: read once by each `RuntimeFunctions` that serves it. */
+  runtimeDeclaration(): JobDefinitionDeclaration;
+}
+
+/** What the runtime functions know of a job definition beside its names; what is absent is unknown and not checked. */
+export interface JobDefinitionDeclaration {
   /** The job definition's ARN, with the revision when it has one. */
   readonly jobDefinitionArn: string;
   /**
    * The revision submit sends, a number or a deploy-time token.
-   * @default - the latest ACTIVE revision of `physicalName` when a job is submitted
+   * @default - the latest ACTIVE revision of the physical name when a job is submitted
    */
   readonly revision?: string;
   /**
@@ -60,13 +66,20 @@ export interface IJobDefinitionDeclaration extends IConstruct {
    * @default - none
    */
   readonly gpus?: number;
-  /** The typed parameters: every request is checked against them, and S3 inputs that must exist are looked up. */
-  readonly parameters: { [name: string]: Parameter };
-  /** What callers of submit may override; `{}` for nothing. */
-  readonly overrides: JobOverridePolicy;
   /**
-   * The vCPUs, memory and GPUs each job reserves, against which a request overriding only vCPUs or only memory is
-   * paired to a size Fargate runs.
+   * The typed parameters: every request is checked against them, and the S3 inputs that must exist are looked up
+   * under their `within` prefixes, which the functions' roles may read.
+   * @default - none: requests may give no parameter
+   */
+  readonly parameters?: { [name: string]: Parameter };
+  /**
+   * What callers of submit may override.
+   * @default - nothing
+   */
+  readonly overrides?: JobOverridePolicy;
+  /**
+   * The vCPUs, memory and GPUs each job reserves, to which a request overriding only vCPUs or only memory is paired
+   * for Fargate.
    * @default - unknown
    */
   readonly resources?: JobResources;
@@ -402,6 +415,19 @@ export class JobDefinition extends Construct implements IJobDefinitionDeclaratio
     this.jobDefinitionArn = this.jobDefinition.jobDefinitionArn;
     // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision> — the seventh field is the revision.
     this.revision = Fn.select(6, Fn.split(':', this.jobDefinitionArn));
+  }
+
+  public runtimeDeclaration(): JobDefinitionDeclaration {
+    return {
+      jobDefinitionArn: this.jobDefinitionArn,
+      revision: this.revision,
+      platform: this.platform,
+      architecture: this.architecture,
+      gpus: this.gpus,
+      parameters: this.parameters,
+      overrides: this.overrides,
+      resources: this.resources,
+    };
   }
 
   /** The scratch volume (first, when there is one) and the volumes given. */

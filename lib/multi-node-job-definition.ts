@@ -7,7 +7,7 @@ import { Duration, Fn, Size, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CpuArchitecture, JobPlatform } from './compute-environment';
 import { checkOverridePolicy, isValidName, JobOverridePolicy, LIMITS, MAX_NODES, MultiNodeLayout, ParameterSpecs, renderDefaults, ValidationError } from './model';
-import type { IJobDefinitionDeclaration } from './job-definition';
+import type { IJobDefinitionDeclaration, JobDefinitionDeclaration } from './job-definition';
 import { Parameter } from './parameter';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkParameters, defaultRetryStrategies, stackUniqueName } from './private/job-definition-rules';
@@ -212,6 +212,18 @@ export class MultiNodeJobDefinition extends Construct implements IJobDefinitionD
     this.jobDefinitionArn = this.jobDefinition.jobDefinitionArn;
     // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision> — the seventh field is the revision.
     this.revision = Fn.select(6, Fn.split(':', this.jobDefinitionArn));
+  }
+
+  public runtimeDeclaration(): JobDefinitionDeclaration {
+    return {
+      jobDefinitionArn: this.jobDefinitionArn,
+      revision: this.revision,
+      platform: this.platform,
+      architecture: this.architecture,
+      gpus: this.gpus,
+      parameters: this.parameters,
+      overrides: this.overrides,
+    };
   }
 
   /**

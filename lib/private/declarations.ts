@@ -14,23 +14,24 @@ export function definitionEntry(definition: IJobDefinitionDeclaration): JobDefin
   // The physical name is what DescribeJobDefinitions and SubmitJob take, so "latest" only ever reads this stack's
   // definition. A name known at synth ships in the config file; one only CloudFormation knows travels with the
   // revision as `name:revision`, read from the ARN.
+  const declared = definition.runtimeDeclaration();
   const known = !Token.isUnresolved(definition.physicalName);
-  if (!known && definition.revision === undefined) {
+  if (!known && declared.revision === undefined) {
     throw new ValidationError(
       `job definition ${JSON.stringify(definition.name)} (${definition.node.path}): its name in AWS Batch is known only at deploy time and it has no revision, so the runtime functions could not name it; give it a name or a revision`,
     );
   }
-  const overrides = definition.overrides;
+  const overrides = declared.overrides ?? {};
   // Only a definition whose vCPUs or memory may be overridden needs its own, for Fargate's pairs.
   const resizable = overrides.maxVcpus !== undefined || overrides.maxMemoryMebibytes !== undefined;
   // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision>
-  const revision = definition.revision === undefined ? undefined : known ? definition.revision : Fn.select(1, Fn.split('/', definition.jobDefinitionArn));
+  const revision = declared.revision === undefined ? undefined : known ? declared.revision : Fn.select(1, Fn.split('/', declared.jobDefinitionArn));
   return {
     definition: known ? definition.physicalName : definition.name,
-    parameters: parameterSpecs(definition.parameters),
-    ...(definition.platform !== undefined && { platform: definition.platform }),
+    parameters: parameterSpecs(declared.parameters ?? {}),
+    ...(declared.platform !== undefined && { platform: declared.platform }),
     ...(Object.keys(overrides).length > 0 && { overrides }),
-    ...(resizable && definition.resources !== undefined && { resources: definition.resources }),
+    ...(resizable && declared.resources !== undefined && { resources: declared.resources }),
     ...(revision !== undefined && { revision }),
     ...(definition instanceof MultiNodeJobDefinition && { nodes: definition._layout }),
   };
@@ -53,7 +54,7 @@ export function queueEntry(queue: batch.IJobQueue): JobQueueEntry {
 export function mustExistPrefixes(definitions: readonly IJobDefinitionDeclaration[]): S3Uri[] {
   const prefixes = new Map<string, S3Uri>();
   for (const definition of definitions) {
-    for (const uri of parameterLocations(parameterSpecs(definition.parameters)).checked) prefixes.set(uri.toString(), uri);
+    for (const uri of parameterLocations(parameterSpecs(definition.runtimeDeclaration().parameters ?? {})).checked) prefixes.set(uri.toString(), uri);
   }
   return [...prefixes.values()];
 }

@@ -3,9 +3,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Fn, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CpuArchitecture, JobPlatform } from '../compute-environment';
-import type { IJobDefinitionDeclaration, JobDefinitionArnOptions, JobDefinitionDeclarationOptions } from '../job-definition';
-import { checkOverridePolicy, checkParameterSpecs, isValidName, JobOverridePolicy, JobResources, parseJobDefinitionReference, renderDefaults, ValidationError } from '../model';
-import type { Parameter } from '../parameter';
+import type { IJobDefinitionDeclaration, JobDefinitionArnOptions, JobDefinitionDeclaration, JobDefinitionDeclarationOptions } from '../job-definition';
+import { checkOverridePolicy, checkParameterSpecs, isValidName, JobResources, parseJobDefinitionReference, renderDefaults, ValidationError } from '../model';
 import { checkParameters } from './job-definition-rules';
 import { parameterSpecs } from './parameter-specs';
 
@@ -25,43 +24,45 @@ function checkDeclaration(where: string, options: JobDefinitionDeclarationOption
 export class DeclaredEcsJobDefinition extends Construct implements IJobDefinitionDeclaration {
   public readonly name: string;
   public readonly physicalName: string;
-  public readonly jobDefinitionArn: string;
-  public readonly revision: string;
-  public readonly platform?: JobPlatform;
-  public readonly architecture?: CpuArchitecture;
-  public readonly gpus?: number;
-  public readonly parameters: { [name: string]: Parameter };
-  public readonly overrides: JobOverridePolicy;
-  public readonly resources?: JobResources;
+  private readonly declaration: JobDefinitionDeclaration;
 
   public constructor(scope: Construct, id: string, definition: batch.EcsJobDefinition, options: JobDefinitionDeclarationOptions) {
     super(scope, id);
     const where = `job definition ${JSON.stringify(options.name)} (${this.node.path}, of ${definition.node.path})`;
     const container = definition.container;
-    this.platform =
-      container instanceof batch.EcsFargateContainerDefinition ? JobPlatform.FARGATE : container instanceof batch.EcsEc2ContainerDefinition ? JobPlatform.EC2 : undefined;
-    checkDeclaration(where, options, this.platform);
+    const fargate = container instanceof batch.EcsFargateContainerDefinition ? container : undefined;
+    const ec2 = container instanceof batch.EcsEc2ContainerDefinition ? container : undefined;
+    const platform = fargate ? JobPlatform.FARGATE : ec2 ? JobPlatform.EC2 : undefined;
+    checkDeclaration(where, options, platform);
     this.name = options.name;
     // The name given to the definition when there is one (known at synth, so it ships in the configuration file),
     // else the one CloudFormation generates, read from the ARN.
     const given = (definition.node.defaultChild as batch.CfnJobDefinition | undefined)?.jobDefinitionName;
     this.physicalName = given !== undefined && !Token.isUnresolved(given) ? given : definition.jobDefinitionName;
-    this.jobDefinitionArn = definition.jobDefinitionArn;
-    // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision> — the seventh field is the revision.
-    this.revision = Fn.select(6, Fn.split(':', this.jobDefinitionArn));
-    if (container instanceof batch.EcsFargateContainerDefinition) {
-      this.architecture = container.fargateCpuArchitecture === ecs.CpuArchitecture.ARM64 ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64;
-    }
-    if (container instanceof batch.EcsEc2ContainerDefinition) this.gpus = container.gpu;
-    const memory = container.memory.toMebibytes();
-    if (!Token.isUnresolved(container.cpu) && !Token.isUnresolved(memory)) {
-      this.resources = { vcpus: container.cpu, memoryMiB: memory, ...(this.gpus !== undefined && { gpus: this.gpus }) };
-    }
-    this.parameters = { ...options.parameters };
-    this.overrides = options.overrides ?? {};
-    const specs = parameterSpecs(this.parameters);
+    const parameters = { ...options.parameters };
+    const specs = parameterSpecs(parameters);
     checkParameters(where, specs, container.command);
     checkDefaults(where, renderDefaults(specs), definition);
+    const gpus = ec2?.gpu;
+    const memory = container.memory.toMebibytes();
+    const resources: JobResources | undefined =
+      Token.isUnresolved(container.cpu) || Token.isUnresolved(memory) ? undefined : { vcpus: container.cpu, memoryMiB: memory, ...(gpus !== undefined && { gpus }) };
+    this.declaration = {
+      jobDefinitionArn: definition.jobDefinitionArn,
+      // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision> — the seventh field is the revision.
+      revision: Fn.select(6, Fn.split(':', definition.jobDefinitionArn)),
+      platform,
+      // Fargate runs x86 unless the container asks for ARM64; an EC2 container runs whatever its instances are.
+      architecture: fargate && (fargate.fargateCpuArchitecture === ecs.CpuArchitecture.ARM64 ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64),
+      gpus,
+      parameters,
+      overrides: options.overrides ?? {},
+      resources,
+    };
+  }
+
+  public runtimeDeclaration(): JobDefinitionDeclaration {
+    return this.declaration;
   }
 }
 
@@ -85,39 +86,41 @@ function checkDefaults(where: string, declared: Record<string, string>, definiti
 export class DeclaredJobDefinitionArn extends Construct implements IJobDefinitionDeclaration {
   public readonly name: string;
   public readonly physicalName: string;
-  public readonly jobDefinitionArn: string;
-  public readonly revision?: string;
-  public readonly platform?: JobPlatform;
-  public readonly architecture?: CpuArchitecture;
-  public readonly gpus?: number;
-  public readonly parameters: { [name: string]: Parameter };
-  public readonly overrides: JobOverridePolicy;
-  public readonly resources?: JobResources;
+  private readonly declaration: JobDefinitionDeclaration;
 
   public constructor(scope: Construct, id: string, jobDefinitionArn: string, options: JobDefinitionArnOptions) {
     super(scope, id);
     const where = `job definition ${JSON.stringify(options.name)} (${this.node.path})`;
     checkDeclaration(where, options, options.platform);
     this.name = options.name;
-    this.jobDefinitionArn = jobDefinitionArn;
+    let revision: string | undefined;
     if (Token.isUnresolved(jobDefinitionArn)) {
       // A deploy-time ARN, such as another stack's export of a job definition's Ref, carries its revision.
       const nameAndRevision = Fn.select(1, Fn.split('/', jobDefinitionArn));
       this.physicalName = Fn.select(0, Fn.split(':', nameAndRevision));
-      this.revision = Fn.select(6, Fn.split(':', jobDefinitionArn));
+      revision = Fn.select(6, Fn.split(':', jobDefinitionArn));
     } else {
       const reference = /^arn:[^:]+:batch:[^:]*:[^:]*:job-definition\//.test(jobDefinitionArn) ? parseJobDefinitionReference(jobDefinitionArn) : undefined;
       if (reference === undefined) {
         throw new ValidationError(`${where}: ${JSON.stringify(jobDefinitionArn)} is not a job definition ARN (arn:<partition>:batch:<region>:<account>:job-definition/<name>[:<revision>])`);
       }
       this.physicalName = reference.name;
-      if (reference.revision !== undefined) this.revision = String(reference.revision);
+      if (reference.revision !== undefined) revision = String(reference.revision);
     }
-    this.platform = options.platform;
-    this.architecture = options.architecture;
-    this.parameters = { ...options.parameters };
-    this.overrides = options.overrides ?? {};
-    const problems = checkParameterSpecs(parameterSpecs(this.parameters));
+    const parameters = { ...options.parameters };
+    const problems = checkParameterSpecs(parameterSpecs(parameters));
     if (problems.length > 0) throw new ValidationError(`${where}: ${problems.join('; ')}`);
+    this.declaration = {
+      jobDefinitionArn,
+      revision,
+      platform: options.platform,
+      architecture: options.architecture,
+      parameters,
+      overrides: options.overrides ?? {},
+    };
+  }
+
+  public runtimeDeclaration(): JobDefinitionDeclaration {
+    return this.declaration;
   }
 }

@@ -22,10 +22,11 @@ import { describeQueue } from './queue-facts';
  */
 export function checkPlacement(
   scope: string,
-  definitions: ReadonlyArray<Pick<IJobDefinitionDeclaration, 'name' | 'platform' | 'architecture' | 'gpus'>>,
+  declarations: readonly IJobDefinitionDeclaration[],
   queues: readonly batch.IJobQueue[],
 ): void {
   const problems: string[] = [];
+  const definitions = declarations.map((definition) => ({ name: definition.name, ...definition.runtimeDeclaration() }));
   const facts = queues.map(describeQueue);
   const ecs = definitions.filter((definition) => definition.platform !== undefined);
   for (const queue of facts.filter((candidate) => candidate.platform === 'EKS')) {
