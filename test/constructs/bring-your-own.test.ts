@@ -274,3 +274,44 @@ describe('BatchPlatform with a queue and a job definition of your own', () => {
     );
   });
 });
+
+describe('BatchPlatform checks its own definitions against your queues where their platform is known', () => {
+  const imported = (stack: Stack, platform?: JobPlatform) =>
+    JobQueue.fromJobQueueAttributes(stack, 'Team', { jobQueueArn: 'arn:aws:batch:eu-west-1:123456789012:job-queue/team', ...(platform && { platform }) });
+  const fargateQueue = { id: 'Default', compute: [ComputeKind.FARGATE] };
+
+  it('refuses an EC2 definition when neither its queues nor yours run EC2', () => {
+    const stack = newStack();
+    expectValidationError(
+      () =>
+        new BatchPlatform(stack, 'Platform', {
+          jobQueues: [fargateQueue],
+          additionalJobQueues: [imported(stack, JobPlatform.FARGATE)],
+          jobDefinitions: [{ name: 'gpu-job', image: IMAGE, platform: JobPlatform.EC2 }],
+        }),
+      'platform Test/Platform: job definition "gpu-job" runs on EC2, but no queue of the platform does',
+    );
+  });
+
+  it('takes multi-node definitions beside a queue of yours of unknown platform, which may run EC2', () => {
+    const stack = newStack();
+    const platform = new BatchPlatform(stack, 'Platform', {
+      jobQueues: [fargateQueue],
+      additionalJobQueues: [imported(stack)],
+      multiNodeJobDefinitions: [{ name: 'mpi', nodeRanges: [{ startNode: 0, endNode: 1, image: IMAGE }] }],
+    });
+    expect(platform.multiNodeJobDefinitions.map((definition) => definition.name)).toEqual(['mpi']);
+  });
+
+  it("tells submit that a batch.JobQueue of yours with a fair-share policy needs a share identifier", () => {
+    const { stack, vpc } = newStackWithVpc();
+    const fargate = new batch.FargateComputeEnvironment(stack, 'Fargate', { vpc });
+    const policy = new batch.FairshareSchedulingPolicy(stack, 'Policy', { shares: [{ shareIdentifier: 'teamA', weightFactor: 1 }] });
+    const queue = new batch.JobQueue(stack, 'Shared', { jobQueueName: 'shared', schedulingPolicy: policy, computeEnvironments: [{ computeEnvironment: fargate, order: 1 }] });
+    const platform = new BatchPlatform(stack, 'Platform', { vpc, jobQueues: [], additionalJobQueues: [queue], jobDefinitions: [{ name: 'alpha', image: IMAGE }] });
+    expect(submitConfig(stack, platform.runtime, { [ENV.JOB_DEFINITION_REVISIONS]: '1' }).jobQueues).toEqual([
+      { queue: 'shared', name: 'shared', platform: 'FARGATE', fairShare: true },
+    ]);
+    expect(platform.computeEnvironments).toEqual([]);
+  });
+});
