@@ -5,7 +5,7 @@
 export { ComputeEnvironment, ComputeKind, CpuArchitecture, InstanceRolePolicy, JobPlatform } from './compute-environment';
 export type { ComputeEnvironmentOptions, ComputeEnvironmentProps } from './compute-environment';
 export { JobQueue } from './job-queue';
-export type { JobQueueOptions, JobQueueProps } from './job-queue';
+export type { JobQueueAttributes, JobQueueOptions, JobQueueProps } from './job-queue';
 export * from './job-definition';
 export * from './multi-node-job-definition';
 export * from './runtime-functions';

@@ -3,7 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, Fn, Size, Stack, Token } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { CpuArchitecture, JobPlatform } from './compute-environment';
 import { checkOverridePolicy, FARGATE_MEMORY, FARGATE_VCPUS, fargateMemoryFits, JobOverridePolicy, JobResources } from './model/overrides';
 import { isValidName } from './model/job-name';
@@ -14,6 +14,98 @@ import { checkParameters, defaultRetryStrategies, stackUniqueName } from './priv
 import { Parameter } from './parameter';
 import { parameterAccess } from './private/parameter-access';
 import { parameterSpecs } from './private/parameter-specs';
+import { DeclaredEcsJobDefinition, DeclaredJobDefinitionArn } from './private/declared-job-definitions';
+
+/**
+ * A job definition as the runtime functions serve it: the name requests use, the one AWS Batch knows, and what
+ * `runtimeDeclaration` tells the functions. pendant's `JobDefinition` and `MultiNodeJobDefinition` are ones;
+ * `JobDefinition.fromEcsJobDefinition` makes one of an aws-cdk-lib `EcsJobDefinition` of yours, and
+ * `JobDefinition.fromJobDefinitionArn` of one deployed elsewhere.
+ */
+export interface IJobDefinitionDeclaration extends IConstruct {
+  /** The name requests use. */
+  readonly name: string;
+  /**
+   * The job definition's name in AWS Batch: submit's IAM policy names `job-definition/<physicalName>:*`, and a
+   * definition without a known revision is submitted as its latest ACTIVE revision.
+   */
+  readonly physicalName: string;
+  /** What the runtime functions check requests against and submit: read once by each `RuntimeFunctions` that serves it. */
+  runtimeDeclaration(): JobDefinitionDeclaration;
+}
+
+/** What the runtime functions know of a job definition beside its names; what is absent is unknown and not checked. */
+export interface JobDefinitionDeclaration {
+  /** The job definition's ARN, with the revision when it has one. */
+  readonly jobDefinitionArn: string;
+  /**
+   * The revision submit sends, a number or a deploy-time token.
+   * @default - the latest ACTIVE revision of the physical name when a job is submitted
+   */
+  readonly revision?: string;
+  /**
+   * The platform the definition runs on: submit refuses a queue of the other one, and synth checks placement.
+   * @default - unknown: submit sends it to any queue, and AWS Batch refuses a queue of the wrong platform
+   */
+  readonly platform?: JobPlatform;
+  /**
+   * The CPU architecture of its image, checked against the queues' compute environments at synth.
+   * @default - unknown: not checked
+   */
+  readonly architecture?: CpuArchitecture;
+  /**
+   * The GPUs each job reserves, checked against the queues' instance types at synth.
+   * @default - none
+   */
+  readonly gpus?: number;
+  /**
+   * The typed parameters: every request is checked against them, and the S3 inputs that must exist are looked up
+   * under their `within` prefixes, which the functions' roles may read.
+   * @default - none: requests may give no parameter
+   */
+  readonly parameters?: { [name: string]: Parameter };
+  /**
+   * What callers of submit may override.
+   * @default - nothing
+   */
+  readonly overrides?: JobOverridePolicy;
+  /**
+   * The vCPUs, memory and GPUs each job reserves, to which a request overriding only vCPUs or only memory is paired
+   * for Fargate.
+   * @default - unknown
+   */
+  readonly resources?: JobResources;
+}
+
+/** How the runtime functions serve a job definition of yours. */
+export interface JobDefinitionDeclarationOptions {
+  /** The name requests use. */
+  readonly name: string;
+  /**
+   * The parameters its command takes as `Ref::<name>`, typed; a default must be the job definition's own default.
+   * @default - none: requests may give no parameter
+   */
+  readonly parameters?: { [name: string]: Parameter };
+  /**
+   * What callers of submit may override, as `JobDefinitionOptions.overrides`.
+   * @default - nothing
+   */
+  readonly overrides?: JobOverridePolicy;
+}
+
+/** How the runtime functions serve a job definition deployed elsewhere, known by its ARN. */
+export interface JobDefinitionArnOptions extends JobDefinitionDeclarationOptions {
+  /**
+   * The platform it runs on.
+   * @default - unknown: submit sends it to any queue, and AWS Batch refuses a queue of the wrong platform
+   */
+  readonly platform?: JobPlatform;
+  /**
+   * The CPU architecture of its image.
+   * @default - unknown: placement is not checked
+   */
+  readonly architecture?: CpuArchitecture;
+}
 
 /** A job definition's settings other than its execution role and log group: what a platform takes per definition. */
 export interface JobDefinitionOptions {
@@ -167,7 +259,41 @@ const SCRATCH_VOLUME_NAME = 'scratch';
  *   parameters: { input_object: Parameter.s3Object({ mustExist: true, within: ['s3://my-inputs/'] }) },
  * });
  */
-export class JobDefinition extends Construct {
+export class JobDefinition extends Construct implements IJobDefinitionDeclaration {
+  /**
+   * An aws-cdk-lib `EcsJobDefinition` of yours, served by the runtime functions under `options.name` with the
+   * parameters you declare for its command. Its platform, architecture and resources are read from its container;
+   * the parameters are checked against the command (`Ref::<name>`) and the definition's defaults.
+   *
+   * @exampleMetadata fixture=construct
+   * @example
+   * import * as batch from 'aws-cdk-lib/aws-batch';
+   *
+   * declare const legacy: batch.EcsJobDefinition;
+   * const served = JobDefinition.fromEcsJobDefinition(this, 'Legacy', legacy, {
+   *   name: 'legacy-job',
+   *   parameters: { input: Parameter.s3Object({ mustExist: true, within: ['s3://my-inputs/'] }) },
+   * });
+   */
+  public static fromEcsJobDefinition(scope: Construct, id: string, definition: batch.EcsJobDefinition, options: JobDefinitionDeclarationOptions): IJobDefinitionDeclaration {
+    return new DeclaredEcsJobDefinition(scope, id, definition, options);
+  }
+
+  /**
+   * A job definition deployed elsewhere, by ARN: with a revision (`…:job-definition/<name>:<revision>`) submit sends
+   * that revision, without one the latest ACTIVE revision. Declare its platform so that submit and synth check it.
+   *
+   * @exampleMetadata fixture=construct
+   * @example
+   * const nightly = JobDefinition.fromJobDefinitionArn(this, 'Nightly', 'arn:aws:batch:eu-west-1:123456789012:job-definition/nightly:4', {
+   *   name: 'nightly',
+   *   platform: pendant.JobPlatform.FARGATE,
+   * });
+   */
+  public static fromJobDefinitionArn(scope: Construct, id: string, jobDefinitionArn: string, options: JobDefinitionArnOptions): IJobDefinitionDeclaration {
+    return new DeclaredJobDefinitionArn(scope, id, jobDefinitionArn, options);
+  }
+
   /** The name requests use. */
   public readonly name: string;
   /** The job definition's name in AWS Batch, unique to this stack unless `physicalName` was given. */
@@ -281,6 +407,19 @@ export class JobDefinition extends Construct {
     this.jobDefinitionArn = this.jobDefinition.jobDefinitionArn;
     // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision> — the seventh field is the revision.
     this.revision = Fn.select(6, Fn.split(':', this.jobDefinitionArn));
+  }
+
+  public runtimeDeclaration(): JobDefinitionDeclaration {
+    return {
+      jobDefinitionArn: this.jobDefinitionArn,
+      revision: this.revision,
+      platform: this.platform,
+      architecture: this.architecture,
+      gpus: this.gpus,
+      parameters: this.parameters,
+      overrides: this.overrides,
+      resources: this.resources,
+    };
   }
 
   /** The scratch volume (first, when there is one) and the volumes given. */

@@ -1,8 +1,10 @@
 import * as batch from 'aws-cdk-lib/aws-batch';
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, ResourceEnvironment, Stack, Token } from 'aws-cdk-lib';
+import { aws_batch as batchRefs } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 import { ComputeEnvironment, JobPlatform } from './compute-environment';
 import { ValidationError } from './model/errors';
+import { declareImportedQueue, describeEnvironment } from './private/queue-facts';
 
 /** A job queue holds at most three compute environments. */
 export const MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE = 3;
@@ -39,6 +41,23 @@ export interface JobQueueOptions {
   readonly jobQueueName?: string;
 }
 
+/** An existing job queue, as the runtime functions need to know it. */
+export interface JobQueueAttributes {
+  /** The queue's ARN. */
+  readonly jobQueueArn: string;
+  /**
+   * The platform of the queue's compute environments: submit then refuses a job definition of the other platform
+   * before calling AWS Batch, and synth checks that the definitions' architecture and GPUs fit the queue.
+   * @default - unknown: submit sends any definition, and AWS Batch answers one of the wrong platform with an error
+   */
+  readonly platform?: JobPlatform;
+  /**
+   * Whether the queue has a fair-share scheduling policy, so that submit asks every request for a `shareIdentifier`.
+   * @default - unknown: submit requires and refuses nothing, and AWS Batch refuses what does not fit the queue
+   */
+  readonly fairShare?: boolean;
+}
+
 export interface JobQueueProps extends JobQueueOptions {
   /** Tried in this order: put the cheapest first (Spot before on-demand). All Fargate or all EC2, at most three. */
   readonly computeEnvironments: ComputeEnvironment[];
@@ -47,22 +66,50 @@ export interface JobQueueProps extends JobQueueOptions {
 /**
  * An AWS Batch job queue over pendant compute environments, refusing at synth time what AWS refuses at deploy
  * time (more than three environments, EC2 mixed with Fargate), and cancelling jobs stuck in RUNNABLE by default.
+ * It is an aws-cdk-lib `IJobQueue`: the runtime functions take it, or any other `IJobQueue`, alike.
  *
  * @exampleMetadata fixture=construct
  * @example
  * const queue = new JobQueue(this, 'Queue', { computeEnvironments: [fargateSpot, fargate] });
  */
-export class JobQueue extends Construct {
+export class JobQueue extends Construct implements batch.IJobQueue {
+  /**
+   * An existing queue, by ARN, whose platform and scheduling are unknown: the runtime functions submit to it without
+   * checking either. `fromJobQueueAttributes` declares them.
+   */
+  public static fromJobQueueArn(scope: Construct, id: string, jobQueueArn: string): batch.IJobQueue {
+    return JobQueue.fromJobQueueAttributes(scope, id, { jobQueueArn });
+  }
+
+  /**
+   * An existing queue, by ARN, with what the runtime functions check submissions against: its platform and whether
+   * it is fair-share.
+   *
+   * @exampleMetadata fixture=construct
+   * @example
+   * const shared = JobQueue.fromJobQueueAttributes(this, 'Shared', {
+   *   jobQueueArn: 'arn:aws:batch:eu-west-1:123456789012:job-queue/shared',
+   *   platform: pendant.JobPlatform.FARGATE,
+   * });
+   */
+  public static fromJobQueueAttributes(scope: Construct, id: string, attributes: JobQueueAttributes): batch.IJobQueue {
+    const queue = batch.JobQueue.fromJobQueueArn(scope, id, attributes.jobQueueArn);
+    declareImportedQueue(queue, { platform: attributes.platform, fairShare: attributes.fairShare });
+    return queue;
+  }
+
   /** The aws-cdk-lib L2 job queue. */
   public readonly jobQueue: batch.JobQueue;
   /** Whether the queue runs Fargate or EC2 jobs. */
   public readonly platform: JobPlatform;
-  public readonly computeEnvironments: ComputeEnvironment[];
+  public readonly stack: Stack;
+  public readonly env: ResourceEnvironment;
 
   public constructor(scope: Construct, id: string, props: JobQueueProps) {
     super(scope, id);
     this.platform = checkComputeEnvironments(this.node.path, props.computeEnvironments);
-    this.computeEnvironments = [...props.computeEnvironments];
+    this.stack = Stack.of(this);
+    this.env = { account: this.stack.account, region: this.stack.region };
     const cancelStuckJobs = props.cancelStuckJobs ?? true;
     this.jobQueue = new batch.JobQueue(this, 'Resource', {
       jobQueueName: props.jobQueueName,
@@ -84,6 +131,49 @@ export class JobQueue extends Construct {
 
   public get jobQueueName(): string {
     return this.jobQueue.jobQueueName;
+  }
+
+  public get jobQueueRef(): batchRefs.JobQueueReference {
+    return this.jobQueue.jobQueueRef;
+  }
+
+  /** The aws-cdk-lib compute environments of the queue, in the order Batch tries them. */
+  public get computeEnvironments(): batch.OrderedComputeEnvironment[] {
+    return this.jobQueue.computeEnvironments;
+  }
+
+  public get priority(): number {
+    return this.jobQueue.priority;
+  }
+
+  public get enabled(): boolean | undefined {
+    return this.jobQueue.enabled;
+  }
+
+  public get schedulingPolicy(): batch.ISchedulingPolicy | undefined {
+    return this.jobQueue.schedulingPolicy;
+  }
+
+  /**
+   * Adds a compute environment, refusing what the queue's props refuse: a fourth environment, or one of the other
+   * platform than the queue's.
+   */
+  public addComputeEnvironment(computeEnvironment: batchRefs.IComputeEnvironmentRef, order: number): void {
+    const count = this.jobQueue.computeEnvironments.length + 1;
+    if (count > MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE) {
+      throw new ValidationError(`job queue ${this.node.path}: computeEnvironments must hold 1 to ${MAX_COMPUTE_ENVIRONMENTS_PER_QUEUE} compute environments, got ${count}`);
+    }
+    const added = describeEnvironment(computeEnvironment);
+    if (added.platform !== undefined && added.platform !== this.platform) {
+      throw new ValidationError(
+        `job queue ${this.node.path}: compute environment ${added.id} (${added.kind}) runs ${added.platform}, but the queue runs ${this.platform}; AWS Batch refuses a queue that mixes them, so make one queue per platform`,
+      );
+    }
+    this.jobQueue.addComputeEnvironment(computeEnvironment, order);
+  }
+
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    this.jobQueue.applyRemovalPolicy(policy);
   }
 }
 

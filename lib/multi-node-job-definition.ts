@@ -12,6 +12,7 @@ import { LIMITS, MAX_NODES } from './model/requests';
 import { MultiNodeLayout } from './model/config';
 import { ParameterSpecs, renderDefaults } from './model/parameters';
 import { ValidationError } from './model/errors';
+import type { IJobDefinitionDeclaration, JobDefinitionDeclaration } from './job-definition';
 import { Parameter } from './parameter';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkParameters, defaultRetryStrategies, stackUniqueName } from './private/job-definition-rules';
@@ -111,7 +112,7 @@ const EC2_DEFAULT_MEBIBYTES_PER_VCPU = 2048;
  *   parameters: { input: Parameter.string() },
  * });
  */
-export class MultiNodeJobDefinition extends Construct {
+export class MultiNodeJobDefinition extends Construct implements IJobDefinitionDeclaration {
   /** The name requests use. */
   public readonly name: string;
   /** The job definition's name in AWS Batch. */
@@ -216,6 +217,18 @@ export class MultiNodeJobDefinition extends Construct {
     this.jobDefinitionArn = this.jobDefinition.jobDefinitionArn;
     // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision> — the seventh field is the revision.
     this.revision = Fn.select(6, Fn.split(':', this.jobDefinitionArn));
+  }
+
+  public runtimeDeclaration(): JobDefinitionDeclaration {
+    return {
+      jobDefinitionArn: this.jobDefinitionArn,
+      revision: this.revision,
+      platform: this.platform,
+      architecture: this.architecture,
+      gpus: this.gpus,
+      parameters: this.parameters,
+      overrides: this.overrides,
+    };
   }
 
   /**

@@ -1,3 +1,4 @@
+import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,13 +7,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ComputeEnvironment, ComputeEnvironmentOptions, ComputeKind, CpuArchitecture, JobPlatform, platformOf } from './compute-environment';
-import { JobDefinition, JobDefinitionOptions } from './job-definition';
+import { IJobDefinitionDeclaration, JobDefinition, JobDefinitionOptions } from './job-definition';
 import { JobQueue, JobQueueOptions } from './job-queue';
 import { MultiNodeJobDefinition, MultiNodeJobDefinitionProps } from './multi-node-job-definition';
 import { multiNodeDefinitions } from './private/platform-multi-node';
 import { ValidationError } from './model/errors';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
+import { describeQueue } from './private/queue-facts';
 import { FunctionConcurrency, IRuntimeFunctions, RuntimeFunctions } from './runtime-functions';
 
 /** A queue of a platform: its compute, by kind, in the order Batch tries it, and the queue's own options. */
@@ -47,10 +49,28 @@ export interface BatchPlatformProps {
    * @default - a new VPC over two availability zones, one NAT gateway, and flow logs of all its traffic
    */
   readonly vpc?: ec2.IVpc;
-  /** The queues; the first is the one submit uses when a request names none. */
+  /**
+   * The queues the platform makes; the first is the one submit uses when a request names none. May be empty when
+   * `additionalJobQueues` holds a queue.
+   */
   readonly jobQueues: PlatformQueueOptions[];
-  /** The job definitions the runtime functions validate and submit. */
+  /**
+   * Queues of yours the runtime functions submit to as well, after the platform's own (the first is the default
+   * when the platform makes none): an aws-cdk-lib `batch.JobQueue` over compute environments of yours, or an import
+   * (`JobQueue.fromJobQueueAttributes` declares its platform). Queues of EKS compute environments are refused: the
+   * runtime functions submit ECS job definitions.
+   * @default - none
+   */
+  readonly additionalJobQueues?: batch.IJobQueue[];
+  /** The job definitions the platform makes, which the runtime functions validate and submit. */
   readonly jobDefinitions?: PlatformJobDefinitionOptions[];
+  /**
+   * Job definitions of yours the runtime functions validate and submit as well: `JobDefinition.fromEcsJobDefinition`
+   * over an aws-cdk-lib `EcsJobDefinition` with its declared parameters, or `JobDefinition.fromJobDefinitionArn`.
+   * The logs function reads the platform's job log group only, so send their logs to `jobLogGroup` to read them.
+   * @default - none
+   */
+  readonly additionalJobDefinitions?: IJobDefinitionDeclaration[];
   /**
    * Multi-node parallel job definitions (EC2 only); their execution role and log group are the platform's.
    * @default - none
@@ -131,7 +151,11 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
 
   public constructor(scope: Construct, id: string, props: BatchPlatformProps) {
     super(scope, id);
-    if (props.jobQueues.length === 0) throw new ValidationError(`platform ${this.node.path}: jobQueues must hold at least one queue`);
+    const additionalQueues = props.additionalJobQueues ?? [];
+    const additionalDefinitions = props.additionalJobDefinitions ?? [];
+    if (props.jobQueues.length === 0 && additionalQueues.length === 0) {
+      throw new ValidationError(`platform ${this.node.path}: jobQueues must hold at least one queue, or additionalJobQueues one of yours`);
+    }
     // Caught here rather than by the construct tree, whose error names neither the prop nor the queue.
     const queueIds = props.jobQueues.map((queue) => queue.id);
     const duplicateQueue = queueIds.find((queueId, index) => queueIds.indexOf(queueId) !== index);
@@ -186,14 +210,18 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
     });
 
     // Checked before any definition is made: a repeated name would otherwise fail first as a construct id clash.
-    const names = (props.jobDefinitions ?? []).map((options) => options.name);
+    const names = [...(props.jobDefinitions ?? []).map((options) => options.name), ...additionalDefinitions.map((definition) => definition.name)];
     const duplicate = names.find((name, index) => names.indexOf(name) !== index);
     if (duplicate !== undefined) throw new ValidationError(`platform ${this.node.path}: job definition ${JSON.stringify(duplicate)} is declared twice`);
 
-    const platforms = new Set(this.jobQueues.map((queue) => queue.platform));
+    // Where the definitions may run: the platform's queues, and the queues of yours whose platform is known. A queue
+    // of yours of unknown platform may run either, so then nothing is refused.
+    const additionalPlatforms = additionalQueues.map((queue) => describeQueue(queue).platform);
+    const platforms = new Set<string | undefined>([...this.jobQueues.map((queue) => queue.platform), ...additionalPlatforms]);
+    const firstPlatform = this.jobQueues[0]?.platform ?? (additionalPlatforms[0] === JobPlatform.EC2 ? JobPlatform.EC2 : JobPlatform.FARGATE);
     this.jobDefinitions = (props.jobDefinitions ?? []).map((options) => {
-      const platform = options.platform ?? this.jobQueues[0].platform;
-      if (!platforms.has(platform)) {
+      const platform = options.platform ?? firstPlatform;
+      if (!platforms.has(platform) && !platforms.has(undefined)) {
         throw new ValidationError(
           `platform ${this.node.path}: job definition ${JSON.stringify(options.name)} runs on ${platform}, but no queue of the platform does`,
         );
@@ -205,12 +233,13 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
         logGroup: this.jobLogGroup,
       });
     });
-    checkPlacement(`platform ${this.node.path}`, this.jobDefinitions, this.jobQueues);
-    this.multiNodeJobDefinitions = multiNodeDefinitions(this, props.multiNodeJobDefinitions ?? [], names);
+    const queues = [...this.jobQueues, ...additionalQueues];
+    checkPlacement(`platform ${this.node.path}`, [...this.jobDefinitions, ...additionalDefinitions], queues);
+    this.multiNodeJobDefinitions = multiNodeDefinitions(this, props.multiNodeJobDefinitions ?? [], names, queues);
     this.runtime = new RuntimeFunctions(this, 'Runtime', {
-      jobDefinitions: this.jobDefinitions,
+      jobDefinitions: [...this.jobDefinitions, ...additionalDefinitions],
       multiNodeJobDefinitions: this.multiNodeJobDefinitions,
-      jobQueues: this.jobQueues,
+      jobQueues: queues,
       jobLogGroup: this.jobLogGroup,
       logRetention: props.functionLogRetention,
       logGroupNamePrefix: this.logGroupNamePrefix,
@@ -359,7 +388,7 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
  * definition is ARM64, x86 otherwise (a mix then fails the placement check, naming the definitions).
  */
 function defaultEc2Architecture(props: BatchPlatformProps): CpuArchitecture {
-  const firstPlatform = platformOf(props.jobQueues[0].compute[0] ?? ComputeKind.FARGATE);
+  const firstPlatform = platformOf(props.jobQueues[0]?.compute[0] ?? ComputeKind.FARGATE);
   const ec2 = (props.jobDefinitions ?? []).filter((definition) => (definition.platform ?? firstPlatform) === JobPlatform.EC2);
   const allArm = ec2.length > 0 && ec2.every((definition) => definition.architecture === CpuArchitecture.ARM64);
   return allArm ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64;

@@ -1,3 +1,4 @@
+import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,9 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { createHash } from 'node:crypto';
-import { JobDefinition } from './job-definition';
-import { MultiNodeJobDefinition } from './multi-node-job-definition';
-import { JobQueue } from './job-queue';
+import type { IJobDefinitionDeclaration } from './job-definition';
+import type { MultiNodeJobDefinition } from './multi-node-job-definition';
 import { encodeConfig, ENV, PLATFORM_TAG } from './model/config';
 import { ValidationError } from './model/errors';
 import { expiringTable } from './private/expiring-table';
@@ -76,12 +76,19 @@ export interface FunctionConcurrency {
 }
 
 export interface RuntimeFunctionsProps {
-  /** The job definitions the functions validate and submit. */
-  readonly jobDefinitions: JobDefinition[];
+  /**
+   * The job definitions the functions validate and submit: pendant's `JobDefinition`s, or definitions of yours made
+   * with `JobDefinition.fromEcsJobDefinition` or `JobDefinition.fromJobDefinitionArn`.
+   */
+  readonly jobDefinitions: IJobDefinitionDeclaration[];
   /** Multi-node parallel job definitions the functions validate and submit too. @default - none */
   readonly multiNodeJobDefinitions?: MultiNodeJobDefinition[];
-  /** The queues submit may use; the first is the default. */
-  readonly jobQueues: JobQueue[];
+  /**
+   * The queues submit may use; the first is the default. pendant's `JobQueue`s, or any aws-cdk-lib `IJobQueue`: a
+   * `batch.JobQueue` of yours (its platform read from its compute environments), or an import
+   * (`JobQueue.fromJobQueueAttributes` declares its platform; `batch.JobQueue.fromJobQueueArn` leaves it unknown).
+   */
+  readonly jobQueues: batch.IJobQueue[];
   /** The log group the job definitions write to: the only one the logs function may read. */
   readonly jobLogGroup: logs.ILogGroup;
   /**
@@ -389,7 +396,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
 
     // validate and submit: HeadObject (s3:GetObject) under the prefixes the parameters declare, and s3:ListBucket on
     // their buckets so that a missing object answers 404 rather than 403.
-    const inputs = mustExistPrefixes(definitions.map((definition) => definition._parameterSpecs));
+    const inputs = mustExistPrefixes(definitions);
     if (inputs.length > 0) {
       const objects = inputs.map((uri) => `arn:${stack.partition}:s3:::${uri.bucket}/${uri.key}*`);
       for (const fn of [this.validateFunction, this.submitFunction]) {

@@ -56,7 +56,11 @@ describe('JobQueue', () => {
 
     it('exposes its platform, environments, ARN and name', () => {
       expect(queue.platform).toBe(JobPlatform.FARGATE);
-      expect(queue.computeEnvironments).toEqual([compute.FARGATE_SPOT, compute.FARGATE]);
+      // aws-cdk-lib's IJobQueue shape: the L2 environments with Batch's order, the cheapest first.
+      expect(queue.computeEnvironments).toEqual([
+        { computeEnvironment: compute.FARGATE_SPOT.computeEnvironment, order: 1 },
+        { computeEnvironment: compute.FARGATE.computeEnvironment, order: 2 },
+      ]);
       expect(stack.resolve(queue.jobQueueArn)).toEqual({ 'Fn::GetAtt': [logicalId(queue.jobQueue), 'JobQueueArn'] });
       expect(JSON.stringify(stack.resolve(queue.jobQueueName))).toContain(`"${logicalId(queue.jobQueue)}","JobQueueArn"`);
     });

@@ -89,8 +89,8 @@ describe('BatchPlatform', () => {
       template.resourceCountIs('AWS::Batch::ComputeEnvironment', 4);
       expect(platform.computeEnvironments.map((environment) => environment.kind).sort()).toEqual(Object.values(ComputeKind).sort());
       const fargate = platform.computeEnvironment(ComputeKind.FARGATE);
-      expect(platform.jobQueue('FargateQueue').computeEnvironments[1]).toBe(fargate);
-      expect(platform.jobQueue('Urgent').computeEnvironments).toEqual([fargate]);
+      expect(platform.jobQueue('FargateQueue').computeEnvironments[1].computeEnvironment).toBe(fargate.computeEnvironment);
+      expect(platform.jobQueue('Urgent').computeEnvironments.map(({ computeEnvironment }) => computeEnvironment)).toEqual([fargate.computeEnvironment]);
       expect(fargate.node.id).toBe('Fargate');
       expect(platform.computeEnvironment(ComputeKind.EC2_SPOT).node.id).toBe('Ec2Spot');
     });
