@@ -11,7 +11,6 @@ import { ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
   BATCH_EVENT_SOURCE,
-  encodeConfig,
   JOB_STATE_CHANGE_DETAIL_TYPE,
   JobSummary,
   LIMITS,
@@ -21,6 +20,7 @@ import {
 } from './model';
 import { acknowledgeComplianceRule, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
 import { expiringTable } from './private/expiring-table';
+import { configureResume } from './model/configuration';
 import { handlerCode } from './private/handler-code';
 import { IRuntimeFunctions } from './runtime-functions';
 
@@ -81,8 +81,9 @@ export class JobWaiter extends Construct {
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
     acknowledgeComplianceRule(role, 'IAMNoInlinePolicy', INLINE_POLICY_REASON);
+    const configuration = configureResume({ taskTokenTable: this.taskTokenTable.tableName, logsFunction: props.runtime.logsFunction.functionArn });
     this.resumeFunction = new lambda.Function(this, 'ResumeFunction', {
-      code: handlerCode('resume', {}),
+      code: handlerCode('resume', configuration.file),
       handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -93,10 +94,7 @@ export class JobWaiter extends Construct {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'pendant-resume',
-        ...encodeConfig({ taskTokenTable: this.taskTokenTable.tableName, logsFunction: props.runtime.logsFunction.functionArn }),
-      },
+      environment: { ...configuration.environment },
       // Job state changes of a busy platform arrive in bursts; ten at once answer them without taking the account's
       // concurrency, and EventBridge retries what is throttled.
       reservedConcurrentExecutions: 10,
