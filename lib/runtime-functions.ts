@@ -10,7 +10,7 @@ import { JobDefinition } from './job-definition';
 import { MultiNodeJobDefinition } from './multi-node-job-definition';
 import { JobQueue } from './job-queue';
 import { ValidationError } from './model';
-import { configureRuntimeFunctions, FunctionConfiguration } from './model/configuration';
+import { configureRuntimeFunctions, FunctionConfiguration, PlatformDeclarations } from './model/configuration';
 import { expiringTable } from './private/expiring-table';
 import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
@@ -279,32 +279,17 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
   public constructor(scope: Construct, id: string, props: RuntimeFunctionsProps) {
     super(scope, id);
     const definitions = [...props.jobDefinitions, ...(props.multiNodeJobDefinitions ?? [])];
-    checkPlacement(`runtime functions ${this.node.path}`, definitions, props.jobQueues);
-    checkLogsMaxResponseBytes(this.node.path, props.logsMaxResponseBytes);
-    checkIdempotencyWindow(this.node.path, props.idempotencyWindow);
-    checkReservedConcurrency(this.node.path, props.reservedConcurrency);
-    checkListJobsLagBound(this.node.path, props.listJobsLagBound);
+    checkProps(this.node.path, props, definitions);
     this.platformId = props.platformId ?? Names.uniqueResourceName(this, { maxLength: 128 });
     checkPlatformId(this.node.path, this.platformId);
     this.idempotencyTable = props.idempotencyTable ?? idempotencyStore(this);
 
-    const configuration = configureRuntimeFunctions(
-      {
-        jobDefinitions: Object.fromEntries(definitions.map((definition) => [definition.name, definitionEntry(definition)])),
-        jobQueues: props.jobQueues.map(queueEntry),
-        platformId: this.platformId,
-        idempotencyTable: this.idempotencyTable.tableName,
-        idempotencyWindowSeconds: props.idempotencyWindow?.toSeconds(),
-        listJobsLagBoundSeconds: props.listJobsLagBound?.toSeconds(),
-        logsMaxResponseBytes: props.logsMaxResponseBytes,
-      },
-      Token.isUnresolved,
-    );
+    const declarations = platformDeclarations(props, definitions, this.platformId, this.idempotencyTable);
+    const configuration = configureRuntimeFunctions(declarations, Token.isUnresolved);
     const operations = Object.keys(SETTINGS) as Operation[];
-    const functions = Object.fromEntries(operations.map((operation) => [operation, runtimeFunction(this, operation, configuration[operation], props)])) as Record<
-      Operation,
-      lambda.Function
-    >;
+    const functions = Object.fromEntries(
+      operations.map((operation) => [operation, runtimeFunction(this, operation, configuration[operation], props)]),
+    ) as Record<Operation, lambda.Function>;
     this.validateFunction = functions.validate;
     this.submitFunction = functions.submit;
     this.statusFunction = functions.status;
@@ -324,6 +309,30 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     };
     for (const operation of operations) RUNTIME_POLICIES[operation]({ ...context, fn: functions[operation] });
   }
+}
+
+type Definition = JobDefinition | MultiNodeJobDefinition;
+
+/** Refuses at synth time what the functions would refuse at run time, or what could never deploy. */
+function checkProps(path: string, props: RuntimeFunctionsProps, definitions: readonly Definition[]): void {
+  checkPlacement(`runtime functions ${path}`, definitions, props.jobQueues);
+  checkLogsMaxResponseBytes(path, props.logsMaxResponseBytes);
+  checkIdempotencyWindow(path, props.idempotencyWindow);
+  checkReservedConcurrency(path, props.reservedConcurrency);
+  checkListJobsLagBound(path, props.listJobsLagBound);
+}
+
+/** The platform as the configuration contract takes it: the constructs mapped to the model's declarations. */
+function platformDeclarations(props: RuntimeFunctionsProps, definitions: readonly Definition[], platformId: string, idempotencyTable: dynamodb.ITable): PlatformDeclarations {
+  return {
+    jobDefinitions: Object.fromEntries(definitions.map((definition) => [definition.name, definitionEntry(definition)])),
+    jobQueues: props.jobQueues.map(queueEntry),
+    platformId,
+    idempotencyTable: idempotencyTable.tableName,
+    idempotencyWindowSeconds: props.idempotencyWindow?.toSeconds(),
+    listJobsLagBoundSeconds: props.listJobsLagBound?.toSeconds(),
+    logsMaxResponseBytes: props.logsMaxResponseBytes,
+  };
 }
 
 /** Where submit records idempotency keys. Records expire within the idempotency window: nothing outlives a day or so. */
