@@ -14,6 +14,7 @@ import { JOB_EVENTS_TABLE_KEYS } from './model/job-events';
 import { BatchPlatform } from './platform';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
 import { expiringTable } from './private/expiring-table';
+import { configureJobEvents } from './model/configuration';
 import { handlerCode } from './private/handler-code';
 
 export interface JobEventsProps {
@@ -98,8 +99,9 @@ export class JobEvents extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'RecordTransitions', actions: ['dynamodb:PutItem'], resources: [this.table.tableArn] }));
     acknowledgeComplianceRule(role, 'IAMNoInlinePolicy', INLINE_POLICY_REASON);
 
+    const configuration = configureJobEvents({ table: this.table.tableName, retentionSeconds });
     this.recorderFunction = new lambda.Function(this, 'Recorder', {
-      code: handlerCode('record', {}),
+      code: handlerCode('record', configuration.recorder.file),
       handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -109,10 +111,7 @@ export class JobEvents extends Construct {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'pendant-record',
-        ...encodeConfig({ jobEventsTable: this.table.tableName, jobEventsRetentionSeconds: retentionSeconds }),
-      },
+      environment: { ...configuration.recorder.environment },
       // EventBridge invokes asynchronously: Lambda holds events while the function is at its cap, so a burst of
       // state changes is recorded a little later rather than taking the account's concurrency.
       reservedConcurrentExecutions: 10,
@@ -139,7 +138,7 @@ export class JobEvents extends Construct {
     if (!(statusFunction instanceof lambda.Function)) {
       throw new ValidationError(`JobEvents: the platform's status function must be one this app defines (it gets the table's name in its environment), not an imported one`);
     }
-    for (const [name, value] of Object.entries(encodeConfig({ jobEventsTable: this.table.tableName }))) statusFunction.addEnvironment(name, value);
+    for (const [name, value] of Object.entries(configuration.statusEnvironment)) statusFunction.addEnvironment(name, value);
     this.grantRead(statusFunction);
   }
 

@@ -10,12 +10,12 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BATCH_EVENT_SOURCE, JOB_STATE_CHANGE_DETAIL_TYPE } from './model/job-state-change';
-import { encodeConfig } from './model/config';
-import { ErrorType, ValidationError } from './model/errors';
 import { JobSummary, LIMITS, SubmitRequest } from './model/requests';
 import { ParameterProblemCode } from './model/parameters';
+import { ErrorType, ValidationError } from './model/errors';
 import { acknowledgeComplianceRule, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
 import { expiringTable } from './private/expiring-table';
+import { configureResume } from './model/configuration';
 import { handlerCode } from './private/handler-code';
 import { IRuntimeFunctions } from './runtime-functions';
 
@@ -76,8 +76,9 @@ export class JobWaiter extends Construct {
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
     acknowledgeComplianceRule(role, 'IAMNoInlinePolicy', INLINE_POLICY_REASON);
+    const configuration = configureResume({ taskTokenTable: this.taskTokenTable.tableName, logsFunction: props.runtime.logsFunction.functionArn });
     this.resumeFunction = new lambda.Function(this, 'ResumeFunction', {
-      code: handlerCode('resume', {}),
+      code: handlerCode('resume', configuration.file),
       handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -88,10 +89,7 @@ export class JobWaiter extends Construct {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'pendant-resume',
-        ...encodeConfig({ taskTokenTable: this.taskTokenTable.tableName, logsFunction: props.runtime.logsFunction.functionArn }),
-      },
+      environment: { ...configuration.environment },
       // Job state changes of a busy platform arrive in bursts; ten at once answer them without taking the account's
       // concurrency, and EventBridge retries what is throttled.
       reservedConcurrentExecutions: 10,

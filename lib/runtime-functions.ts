@@ -4,18 +4,19 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
-import { Construct, IConstruct } from 'constructs';
+import { Duration, Names, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import type { IJobDefinitionDeclaration } from './job-definition';
 import type { MultiNodeJobDefinition } from './multi-node-job-definition';
-import { encodeConfig, ENV, PLATFORM_TAG } from './model/config';
 import { ValidationError } from './model/errors';
+import { configureRuntimeFunctions, FunctionConfiguration, PlatformDeclarations } from './model/configuration';
 import { expiringTable } from './private/expiring-table';
-import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
+import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
 import { handlerCode, Operation } from './private/handler-code';
 import { definitionEntry, mustExistPrefixes, queueEntry } from './private/declarations';
+import { RUNTIME_POLICIES } from './private/runtime-policies';
 import { checkIdempotencyWindow, checkListJobsLagBound, checkLogsMaxResponseBytes, checkPlatformId, checkReservedConcurrency } from './private/runtime-checks';
 
 /** What another stack needs to call a platform's runtime functions. */
@@ -198,16 +199,6 @@ function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
 }
 
 
-function pick(variables: Record<string, string>, names: readonly string[]): Record<string, string> {
-  return Object.fromEntries(Object.entries(variables).filter(([name]) => names.includes(name)));
-}
-
-/**
- * Job queue and definition ARNs per `batch:SubmitJob` statement: about 2 KB, so that CDK can pack the statements of
- * hundreds of definitions into the role's 10 KB inline policy and 6 KB overflow managed policies.
- */
-const SUBMIT_TARGETS_PER_STATEMENT = 10;
-
 /**
  * Reserved concurrency by default. submit: SubmitJob is throttled at about 50 requests a second per account and
  * Region, and a submission lasts a few hundred milliseconds (its S3 checks, the idempotency record, SubmitJob), so 10
@@ -295,211 +286,119 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
   public constructor(scope: Construct, id: string, props: RuntimeFunctionsProps) {
     super(scope, id);
     const definitions = [...props.jobDefinitions, ...(props.multiNodeJobDefinitions ?? [])];
-    checkPlacement(`runtime functions ${this.node.path}`, definitions, props.jobQueues);
-    checkLogsMaxResponseBytes(this.node.path, props.logsMaxResponseBytes);
-    checkIdempotencyWindow(this.node.path, props.idempotencyWindow);
-    checkReservedConcurrency(this.node.path, props.reservedConcurrency);
-    checkListJobsLagBound(this.node.path, props.listJobsLagBound);
-    const stack = Stack.of(this);
+    checkProps(this.node.path, props, definitions);
     this.platformId = props.platformId ?? Names.uniqueResourceName(this, { maxLength: 128 });
     checkPlatformId(this.node.path, this.platformId);
-    const platformConfig = encodeConfig({ platformId: this.platformId });
-    // One encoding for every function: the declarations (known at synth) ship in the config file beside the bundle,
-    // and only the deploy-time values, in their compact form, take room in Lambda's 4 KB environment.
-    const encoded = encodeConfig({
-      jobDefinitions: Object.fromEntries(definitions.map((definition) => [definition.name, definitionEntry(definition)])),
-      jobQueues: props.jobQueues.map(queueEntry),
-    });
-    const jobDefinitionsConfig = pick(encoded, [ENV.JOB_DEFINITIONS]);
-    // Records expire within the idempotency window: nothing in the table outlives a day or so.
-    this.idempotencyTable =
-      props.idempotencyTable ??
-      expiringTable(this, 'IdempotencyTable', {
-        partitionKey: 'id',
-        timeToLiveAttribute: 'expiration',
-        whyNoBackupPlan:
-          'the table holds only idempotency records that expire within the window (a day by default) and point-in-time recovery is on; a backup plan would keep copies of keys long after they stop meaning anything',
-      });
-    // The queue names ship in the file too when every queue was given its name; generated names are known only at
-    // deploy time and take the environment's room (about 60 bytes a queue).
-    const queuesKnown = !Token.isUnresolved(encoded[ENV.JOB_QUEUES]);
-    const deployConfig = {
-      ...pick(encoded, queuesKnown ? [ENV.JOB_DEFINITION_REVISIONS] : [ENV.JOB_DEFINITION_REVISIONS, ENV.JOB_QUEUES]),
-      ...encodeConfig({
-        idempotencyTable: this.idempotencyTable.tableName,
-        ...(props.idempotencyWindow && { idempotencyWindowSeconds: props.idempotencyWindow.toSeconds() }),
-        ...(props.listJobsLagBound && { listJobsLagBoundSeconds: props.listJobsLagBound.toSeconds() }),
-      }),
+    this.idempotencyTable = props.idempotencyTable ?? idempotencyStore(this);
+
+    const declarations = platformDeclarations(props, definitions, this.platformId, this.idempotencyTable);
+    const configuration = configureRuntimeFunctions(declarations, Token.isUnresolved);
+    const operations = Object.keys(SETTINGS) as Operation[];
+    const functions = Object.fromEntries(
+      operations.map((operation) => [operation, runtimeFunction(this, operation, configuration[operation], props)]),
+    ) as Record<Operation, lambda.Function>;
+    this.validateFunction = functions.validate;
+    this.submitFunction = functions.submit;
+    this.statusFunction = functions.status;
+    this.logsFunction = functions.logs;
+    this.terminateFunction = functions.terminate;
+    this.logGroupNames = operations.map((operation) =>
+      props.logGroupNamePrefix === undefined ? functions[operation].logGroup.logGroupName : `${props.logGroupNamePrefix}/${operation}`,
+    );
+
+    const context = {
+      jobQueueArns: props.jobQueues.map((queue) => queue.jobQueueArn),
+      jobDefinitionNames: definitions.map((definition) => definition.physicalName),
+      declaredInputs: mustExistPrefixes(definitions),
+      jobLogGroupName: props.jobLogGroup.logGroupName,
+      idempotencyTableArn: this.idempotencyTable.tableArn,
+      platformId: this.platformId,
     };
-    const submitShipped = { ...jobDefinitionsConfig, ...platformConfig, ...pick(encoded, queuesKnown ? [ENV.JOB_QUEUE_SETTINGS, ENV.JOB_QUEUES] : [ENV.JOB_QUEUE_SETTINGS]) };
-
-    const logGroupNames: string[] = [];
-    const make = (operation: Operation, environment: Record<string, string>, shipped: Record<string, string> = {}) => {
-      const settings = SETTINGS[operation];
-      const logGroup = new logs.LogGroup(this, `${settings.id}LogGroup`, {
-        logGroupName: props.logGroupNamePrefix === undefined ? undefined : `${props.logGroupNamePrefix}/${operation}`,
-        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-        encryptionKey: props.logEncryptionKey,
-      });
-      logGroupNames.push(props.logGroupNamePrefix === undefined ? logGroup.logGroupName : `${props.logGroupNamePrefix}/${operation}`);
-      const role = new iam.Role(this, `${settings.id}Role`, {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `${settings.description} (pendant runtime function role)`,
-      });
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
-      );
-      acknowledgeOverflowPolicies(role);
-      acknowledgeComplianceRule(role, 'IAMNoInlinePolicy', INLINE_POLICY_REASON);
-      const reserved = props.reservedConcurrency?.[operation] ?? settings.reservedConcurrency;
-      const fn = new lambda.Function(this, settings.id, {
-        code: handlerCode(operation, shipped),
-        handler: 'index.handler',
-        runtime: lambda.Runtime.NODEJS_24_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: settings.memorySize,
-        timeout: settings.timeout,
-        description: settings.description,
-        role,
-        logGroup,
-        loggingFormat: lambda.LoggingFormat.JSON,
-        environment: { POWERTOOLS_SERVICE_NAME: `pendant-${operation}`, ...environment },
-        reservedConcurrentExecutions: reserved === 'unreserved' ? undefined : reserved,
-      });
-      acknowledgeComplianceRule(
-        fn,
-        'LambdaDLQ',
-        'callers invoke the function synchronously and get its typed error in the answer; a dead-letter queue receives only failed asynchronous invocations, which pendant does not make',
-      );
-      acknowledgeComplianceRule(
-        fn,
-        'LambdaInsideVPC',
-        'the function calls only AWS service APIs (Batch, S3, CloudWatch Logs, DynamoDB) over TLS with its role; outside the VPC it holds no network path to the jobs or anything else in it',
-      );
-      return fn;
-    };
-
-    this.validateFunction = make('validate', {}, jobDefinitionsConfig);
-    this.submitFunction = make('submit', deployConfig, submitShipped);
-    // status, logs and terminate see only the platform's jobs: its tag, on its queues.
-    const queuesOnly = pick(encoded, [ENV.JOB_QUEUES]);
-    const ownedEnvironment = queuesKnown ? {} : queuesOnly;
-    const ownedShipped = { ...platformConfig, ...(queuesKnown ? queuesOnly : {}) };
-    this.statusFunction = make('status', ownedEnvironment, ownedShipped);
-    this.logsFunction = make(
-      'logs',
-      { ...ownedEnvironment, ...(props.logsMaxResponseBytes === undefined ? {} : encodeConfig({ logsMaxResponseBytes: props.logsMaxResponseBytes })) },
-      ownedShipped,
-    );
-    this.terminateFunction = make('terminate', ownedEnvironment, ownedShipped);
-    this.logGroupNames = logGroupNames;
-
-    // validate and submit: HeadObject (s3:GetObject) under the prefixes the parameters declare, and s3:ListBucket on
-    // their buckets so that a missing object answers 404 rather than 403.
-    const inputs = mustExistPrefixes(definitions);
-    if (inputs.length > 0) {
-      const objects = inputs.map((uri) => `arn:${stack.partition}:s3:::${uri.bucket}/${uri.key}*`);
-      for (const fn of [this.validateFunction, this.submitFunction]) {
-        fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadDeclaredInputs', actions: ['s3:GetObject'], resources: objects }));
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            sid: 'TellMissingFromForbidden',
-            actions: ['s3:ListBucket'],
-            resources: [...new Set(inputs.map((uri) => `arn:${stack.partition}:s3:::${uri.bucket}`))],
-          }),
-        );
-        for (const object of objects) {
-          acknowledgeWildcard(rolePolicy(fn), { resource: object }, 'the objects a job reads are named at run time; the prefix is what its parameter declares with "within"');
-        }
-      }
-    }
-
-    // IAM caps a managed policy at 6,144 characters and CDK moves whole statements, never parts of one, into the
-    // overflow policies of a large role: hundreds of definitions in a single statement could never deploy.
-    const submitTargets = [
-      ...props.jobQueues.map((queue) => queue.jobQueueArn),
-      ...definitions.map((definition) =>
-        stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.physicalName}:*` }),
-      ),
-    ];
-    for (let start = 0; start < submitTargets.length; start += SUBMIT_TARGETS_PER_STATEMENT) {
-      const part = start / SUBMIT_TARGETS_PER_STATEMENT + 1;
-      this.submitFunction.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: part === 1 ? 'SubmitToOwnQueuesAndDefinitions' : `SubmitToOwnQueuesAndDefinitions${part}`,
-          actions: ['batch:SubmitJob'],
-          resources: submitTargets.slice(start, start + SUBMIT_TARGETS_PER_STATEMENT),
-        }),
-      );
-    }
-    this.submitFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'IdempotencyRecords',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        resources: [this.idempotencyTable.tableArn],
-      }),
-    );
-    // A keyed submission looks for the job an earlier attempt may have started (by name, then by tag), and tags its
-    // job on creation; ListJobs and DescribeJobs, like DescribeJobDefinitions, take no resource.
-    this.submitFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'FindLatestRevisionAndEarlierAttempts',
-        actions: ['batch:DescribeJobDefinitions', 'batch:ListJobs', 'batch:DescribeJobs'],
-        resources: ['*'],
-      }),
-    );
-    const submittedJobs = stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
-    this.submitFunction.addToRolePolicy(new iam.PolicyStatement({ sid: 'TagOnSubmit', actions: ['batch:TagResource'], resources: [submittedJobs] }));
-    acknowledgeWildcard(
-      rolePolicy(this.submitFunction),
-      { resource: submittedJobs },
-      'a keyed submission tags its job at creation, and job ids are assigned by AWS Batch then; job/* is the narrowest resource',
-    );
-    for (const definition of definitions) {
-      acknowledgeWildcard(
-        rolePolicy(this.submitFunction),
-        { resource: stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.physicalName}:*` }) },
-        'a request may pin any revision of its job definition, and revisions are numbered by AWS Batch at registration',
-      );
-    }
-    acknowledgeWildcard(
-      rolePolicy(this.submitFunction),
-      { resource: '*' },
-      'batch:DescribeJobDefinitions, batch:ListJobs and batch:DescribeJobs have no resource type: IAM accepts only "*"',
-    );
-    for (const fn of [this.logsFunction, this.terminateFunction]) {
-      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'DescribeJobs', actions: ['batch:DescribeJobs'], resources: ['*'] }));
-      acknowledgeWildcard(rolePolicy(fn), { resource: '*' }, 'batch:DescribeJobs has no resource type: IAM accepts only "*"');
-    }
-    // Status lists an array parent's children page by page (ListJobs by arrayJobId) besides describing jobs.
-    this.statusFunction.addToRolePolicy(new iam.PolicyStatement({ sid: 'DescribeJobs', actions: ['batch:DescribeJobs', 'batch:ListJobs'], resources: ['*'] }));
-    acknowledgeWildcard(rolePolicy(this.statusFunction), { resource: '*' }, 'batch:DescribeJobs and batch:ListJobs have no resource type: IAM accepts only "*"');
-    const jobStreams = stack.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: `${props.jobLogGroup.logGroupName}:log-stream:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    this.logsFunction.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadJobLogs', actions: ['logs:GetLogEvents'], resources: [jobStreams] }));
-    acknowledgeWildcard(rolePolicy(this.logsFunction), { resource: jobStreams }, 'AWS Batch names each job\'s log stream when it starts; the job log group is the narrowest resource known at deploy time');
-
-    const jobs = stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
-    this.terminateFunction.addToRolePolicy(
-      // TerminateJob alone: it cancels the jobs that have not started too, so the function never calls CancelJob. It
-      // also covers TerminateJobs, which has no IAM action of its own (AWS Batch API Reference, TerminateJobs). Only
-      // the platform's jobs: TerminateJob takes the job resource with the aws:ResourceTag condition key.
-      new iam.PolicyStatement({
-        sid: 'StopJobs',
-        actions: ['batch:TerminateJob'],
-        resources: [jobs],
-        conditions: { StringEquals: { [`aws:ResourceTag/${PLATFORM_TAG}`]: this.platformId } },
-      }),
-    );
-    acknowledgeWildcard(rolePolicy(this.terminateFunction), { resource: jobs }, 'job ids are assigned by AWS Batch at submission; job/* is the narrowest resource TerminateJob takes');
+    for (const operation of operations) RUNTIME_POLICIES[operation]({ ...context, fn: functions[operation] });
   }
 }
 
-/** The policy `addToRolePolicy` wrote to, where the function's findings are acknowledged. */
-function rolePolicy(fn: lambda.IFunction): IConstruct {
-  return fn.role!.node.findChild('DefaultPolicy');
+type Definition = IJobDefinitionDeclaration;
+
+/** Refuses at synth time what the functions would refuse at run time, or what could never deploy. */
+function checkProps(path: string, props: RuntimeFunctionsProps, definitions: readonly Definition[]): void {
+  checkPlacement(`runtime functions ${path}`, definitions, props.jobQueues);
+  checkLogsMaxResponseBytes(path, props.logsMaxResponseBytes);
+  checkIdempotencyWindow(path, props.idempotencyWindow);
+  checkReservedConcurrency(path, props.reservedConcurrency);
+  checkListJobsLagBound(path, props.listJobsLagBound);
+}
+
+/** The platform as the configuration contract takes it: the constructs mapped to the model's declarations. */
+function platformDeclarations(props: RuntimeFunctionsProps, definitions: readonly Definition[], platformId: string, idempotencyTable: dynamodb.ITable): PlatformDeclarations {
+  return {
+    jobDefinitions: Object.fromEntries(definitions.map((definition) => [definition.name, definitionEntry(definition)])),
+    jobQueues: props.jobQueues.map(queueEntry),
+    platformId,
+    idempotencyTable: idempotencyTable.tableName,
+    idempotencyWindowSeconds: props.idempotencyWindow?.toSeconds(),
+    listJobsLagBoundSeconds: props.listJobsLagBound?.toSeconds(),
+    logsMaxResponseBytes: props.logsMaxResponseBytes,
+  };
+}
+
+/** Where submit records idempotency keys. Records expire within the idempotency window: nothing outlives a day or so. */
+function idempotencyStore(scope: Construct): dynamodb.ITable {
+  return expiringTable(scope, 'IdempotencyTable', {
+    partitionKey: 'id',
+    timeToLiveAttribute: 'expiration',
+    whyNoBackupPlan:
+      'the table holds only idempotency records that expire within the window (a day by default) and point-in-time recovery is on; a backup plan would keep copies of keys long after they stop meaning anything',
+  });
+}
+
+/**
+ * One runtime function: the prebuilt bundle with the file its configuration ships, its environment, its own log
+ * group, and a role that may write that log group and nothing else until its policy is added.
+ */
+function runtimeFunction(scope: Construct, operation: Operation, configuration: FunctionConfiguration, props: RuntimeFunctionsProps): lambda.Function {
+  const settings = SETTINGS[operation];
+  const logGroup = new logs.LogGroup(scope, `${settings.id}LogGroup`, {
+    logGroupName: props.logGroupNamePrefix === undefined ? undefined : `${props.logGroupNamePrefix}/${operation}`,
+    retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    encryptionKey: props.logEncryptionKey,
+  });
+  const role = new iam.Role(scope, `${settings.id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `${settings.description} (pendant runtime function role)`,
+  });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  const reserved = props.reservedConcurrency?.[operation] ?? settings.reservedConcurrency;
+  const fn = new lambda.Function(scope, settings.id, {
+    code: handlerCode(operation, configuration.file),
+    handler: 'index.handler',
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: settings.memorySize,
+    timeout: settings.timeout,
+    description: settings.description,
+    role,
+    logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    environment: { ...configuration.environment },
+    reservedConcurrentExecutions: reserved === 'unreserved' ? undefined : reserved,
+  });
+  acknowledgeRuntimeFunction(role, fn);
+  return fn;
+}
+
+/** The findings every runtime function's design answers, acknowledged with the reason a reviewer needs. */
+function acknowledgeRuntimeFunction(role: iam.Role, fn: lambda.Function): void {
+  acknowledgeOverflowPolicies(role);
+  acknowledgeComplianceRule(role, 'IAMNoInlinePolicy', INLINE_POLICY_REASON);
+  acknowledgeComplianceRule(
+    fn,
+    'LambdaDLQ',
+    'callers invoke the function synchronously and get its typed error in the answer; a dead-letter queue receives only failed asynchronous invocations, which pendant does not make',
+  );
+  acknowledgeComplianceRule(
+    fn,
+    'LambdaInsideVPC',
+    'the function calls only AWS service APIs (Batch, S3, CloudWatch Logs, DynamoDB) over TLS with its role; outside the VPC it holds no network path to the jobs or anything else in it',
+  );
 }

@@ -4,8 +4,12 @@ import { PendantError } from '../../lib/model/errors';
 
 export type Operation = 'validate' | 'submit' | 'status' | 'logs' | 'terminate' | 'record' | 'resume';
 
-/** One structured JSON logger per container; `POWERTOOLS_LOG_LEVEL` sets its level. */
-export const logger = new Logger({ serviceName: 'pendant' });
+/**
+ * One structured JSON logger per container; `POWERTOOLS_LOG_LEVEL` sets its level. Its service name is the one the
+ * configuration contract writes into the function's environment (`POWERTOOLS_SERVICE_NAME`, e.g. `pendant-submit`):
+ * a name given here would override it and make every function's lines look alike.
+ */
+export const logger = new Logger();
 
 /**
  * The edge of every handler: parse the event (a malformed one throws `InvalidRequestError` before any AWS call),

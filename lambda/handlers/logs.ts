@@ -4,13 +4,13 @@ import { SdkBatchGateway } from '../aws/batch';
 import { SdkLogsGateway } from '../aws/logs';
 import { readLogs } from '../core/logs';
 import type { BatchGateway, LogsGateway } from '../core/ports';
-import { functionEnvironment } from '../aws/environment';
+import { functionConfig } from '../aws/environment';
 import { makeHandler } from './edge';
 
 export function createHandler(
   deps: { config?: RuntimeConfig; batch?: BatchGateway; logs?: LogsGateway; sleep?: (millis: number) => Promise<void> } = {},
 ) {
-  const config = deps.config ?? RuntimeConfig.fromEnv(functionEnvironment());
+  const config = deps.config ?? functionConfig();
   const logs = deps.logs ?? new SdkLogsGateway();
   const batch = deps.batch ?? new SdkBatchGateway();
   return makeHandler<LogsRequest, LogsResponse>('logs', parseLogsRequest, (request, context) =>

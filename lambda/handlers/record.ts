@@ -3,7 +3,7 @@ import { ENV, RuntimeConfig } from '../../lib/model/config';
 import { JobTransition } from '../../lib/model/job-events';
 import { parseJobStateChange } from '../../lib/model/job-state-change';
 import { DynamoJobEventsStore } from '../aws/job-events';
-import { functionEnvironment } from '../aws/environment';
+import { functionConfig } from '../aws/environment';
 import { transitionMetricLine, writeStdout } from '../aws/metrics';
 import { JobEventsStore, recordTransition } from '../core/job-events';
 import { makeHandler } from './edge';
@@ -13,7 +13,7 @@ import { makeHandler } from './edge';
  * transition goes into the job events table, and one `JobTransitions` data point into CloudWatch.
  */
 export function createHandler(deps: { config?: RuntimeConfig; store?: JobEventsStore; writeLine?: (line: string) => void } = {}) {
-  const config = deps.config ?? RuntimeConfig.fromEnv(functionEnvironment());
+  const config = deps.config ?? functionConfig();
   let store = deps.store;
   const writeLine = deps.writeLine ?? writeStdout;
   return makeHandler<{ change: ReturnType<typeof parseJobStateChange>; detail: unknown }, JobTransition>(

@@ -2,7 +2,7 @@ import { JobStateChange, parseJobStateChange } from '../../lib/model/job-state-c
 import { parseWaitForJobRequest, WaitForJobRequest, WaitForJobResponse } from '../../lib/model/requests';
 import { RuntimeConfig } from '../../lib/model/config';
 import { SdkBatchGateway } from '../aws/batch';
-import { functionEnvironment } from '../aws/environment';
+import { functionConfig } from '../aws/environment';
 import { DynamoTaskTokenStore, LogsFunctionTail, SdkTaskGateway } from '../aws/resume';
 import type { BatchGateway } from '../core/ports';
 import { type LogTail, resumeOnChange, type ResumeResult, type TaskGateway, type TaskTokenStore, waitForJob } from '../core/resume';
@@ -30,7 +30,7 @@ export function parseResumeEvent(event: unknown): ResumeEvent {
 }
 
 export function createHandler(deps: ResumeHandlerDeps = {}) {
-  const config = deps.config ?? RuntimeConfig.fromEnv(functionEnvironment());
+  const config = deps.config ?? functionConfig();
   const batch = deps.batch ?? new SdkBatchGateway();
   const tasks = deps.tasks ?? new SdkTaskGateway();
   // Made on first use, so a missing variable is a ConfigurationError of a request, not of the container's start.

@@ -5,13 +5,13 @@ import { DynamoJobEventsStore } from '../aws/job-events';
 import type { JobEventsStore } from '../core/job-events';
 import { statusWithEvents } from '../core/job-events';
 import type { BatchGateway } from '../core/ports';
-import { functionEnvironment } from '../aws/environment';
+import { functionConfig } from '../aws/environment';
 import { makeHandler } from './edge';
 
 export function createHandler(
   deps: { config?: RuntimeConfig; batch?: BatchGateway; events?: JobEventsStore; sleep?: (millis: number) => Promise<void> } = {},
 ) {
-  const config = deps.config ?? RuntimeConfig.fromEnv(functionEnvironment());
+  const config = deps.config ?? functionConfig();
   const batch = deps.batch ?? new SdkBatchGateway();
   // The job events table, when the JobEvents construct set one: jobs it knows are answered without DescribeJobs.
   const eventsTable = config.jobEventsTable;

@@ -1,7 +1,7 @@
 import { parseSubmitRequest, SubmitRequest, SubmitResponse } from '../../lib/model/requests';
 import { RuntimeConfig } from '../../lib/model/config';
 import { SdkBatchGateway } from '../aws/batch';
-import { functionEnvironment } from '../aws/environment';
+import { functionConfig } from '../aws/environment';
 import { DynamoDbAttemptLedger, PowertoolsIdempotency } from '../aws/idempotency';
 import { SdkS3Gateway } from '../aws/s3';
 import type { AttemptLedger, BatchGateway, IdempotencyGateway, S3Gateway } from '../core/ports';
@@ -20,7 +20,7 @@ export interface SubmitHandlerDeps {
 }
 
 export function createHandler(deps: SubmitHandlerDeps = {}) {
-  const config = deps.config ?? RuntimeConfig.fromEnv(functionEnvironment());
+  const config = deps.config ?? functionConfig();
   const batch = deps.batch ?? new SdkBatchGateway();
   const s3 = deps.s3 ?? new SdkS3Gateway();
   let idempotency = deps.idempotency;

@@ -1,13 +1,13 @@
 import { parseTerminateRequest, TerminateJobsRequest, TerminateJobsResponse, TerminateRequest, TerminateResponse } from '../../lib/model/requests';
 import { RuntimeConfig } from '../../lib/model/config';
 import { SdkBatchGateway } from '../aws/batch';
-import { functionEnvironment } from '../aws/environment';
+import { functionConfig } from '../aws/environment';
 import type { BatchGateway } from '../core/ports';
 import { stopJobs } from '../core/terminate';
 import { makeHandler } from './edge';
 
 export function createHandler(deps: { config?: RuntimeConfig; batch?: BatchGateway; sleep?: (millis: number) => Promise<void> } = {}) {
-  const config = deps.config ?? RuntimeConfig.fromEnv(functionEnvironment());
+  const config = deps.config ?? functionConfig();
   const batch = deps.batch ?? new SdkBatchGateway();
   return makeHandler<TerminateRequest | TerminateJobsRequest, TerminateResponse | TerminateJobsResponse>('terminate', parseTerminateRequest, (request, context) =>
     stopJobs(

@@ -3,11 +3,11 @@ import { RuntimeConfig } from '../../lib/model/config';
 import { SdkS3Gateway } from '../aws/s3';
 import type { S3Gateway } from '../core/ports';
 import { validate } from '../core/validate';
-import { functionEnvironment } from '../aws/environment';
+import { functionConfig } from '../aws/environment';
 import { makeHandler } from './edge';
 
 export function createHandler(deps: { config?: RuntimeConfig; s3?: S3Gateway } = {}) {
-  const config = deps.config ?? RuntimeConfig.fromEnv(functionEnvironment());
+  const config = deps.config ?? functionConfig();
   const s3 = deps.s3 ?? new SdkS3Gateway();
   return makeHandler<ValidateRequest, ValidateResponse>('validate', parseValidateRequest, (request) =>
     validate({ config, s3 }, request),

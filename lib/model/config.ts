@@ -10,14 +10,14 @@ import { checkParameterSpecs, ParameterSpecs } from './parameters';
 export const ENV = {
   /**
    * JSON: `{ "<declared name>": { "definition": "<ARN | name:revision | name>", "parameters": { … }, "platform":
-   * "FARGATE" | "EC2", "overrides": { … }, "resources": { "vcpus", "memoryMiB", "gpus"? }, "revisionIndex": <n> } }`. `revisionIndex` names the entry of JOB_DEFINITION_REVISIONS that
-   * holds this definition's deployed revision: each declaration says where its revision is, so nothing depends on
-   * the order JSON objects come back in (JavaScript puts integer-like keys such as `2024` first).
+   * "FARGATE" | "EC2", "overrides": { … }, "resources": { "vcpus", "memoryMiB", "gpus"? }, "nodes": { … } } }`.
    */
   JOB_DEFINITIONS: 'PENDANT_JOB_DEFINITIONS',
   /**
-   * Comma-separated revisions, each a revision number or `name:revision`, read through the `revisionIndex` of the
-   * declarations: the deploy-time part of the configuration, kept small for Lambda's 4 KB environment.
+   * The deployed revisions by declared name, `<declared name>=<revision | name:revision>` joined by commas (declared
+   * names are job definition names: no `=` or `,`): the deploy-time part of the configuration, kept small for Lambda's
+   * 4 KB environment. Each revision names its definition, so nothing depends on the order of the declarations (JSON
+   * puts integer-like keys such as `2024` first).
    */
   JOB_DEFINITION_REVISIONS: 'PENDANT_JOB_DEFINITION_REVISIONS',
   /** JSON array of job queue names or ARNs; the first is the default queue. */
@@ -146,8 +146,8 @@ export interface JobDefinitionEntry {
   /** What the definition reserves, against which a single resource override is checked. @default - unknown */
   readonly resources?: JobResources;
   /**
-   * The deployed revision, or `name:revision`, usually a deploy-time token: written to JOB_DEFINITION_REVISIONS and
-   * found again through this entry's `revisionIndex`, so it overrides the revision of `definition`.
+   * The deployed revision, or `name:revision`, usually a deploy-time token: written to JOB_DEFINITION_REVISIONS under
+   * the declared name, and overriding the revision of `definition`.
    * @default - the revision `definition` carries, if any
    */
   readonly revision?: string;
@@ -216,8 +216,13 @@ export function encodeConfig(input: RuntimeConfigInput): Record<string, string> 
     const revisions: string[] = [];
     const declarations: Record<string, unknown> = {};
     for (const [declaredName, { revision, ...given }] of Object.entries(input.jobDefinitions)) {
-      const entry = given.parameters === undefined ? given : { ...given, parameters: canonicalParameters(given.parameters) };
-      declarations[declaredName] = revision === undefined ? entry : { ...entry, revisionIndex: revisions.push(revision) - 1 };
+      declarations[declaredName] = given.parameters === undefined ? given : { ...given, parameters: canonicalParameters(given.parameters) };
+      if (revision === undefined) continue;
+      // The pairs are split at `,` and `=`: a declared name holding either would be read back as another.
+      if (!isValidName(declaredName)) {
+        throw new ConfigurationError(ENV.JOB_DEFINITION_REVISIONS, `cannot carry the revision of ${JSON.stringify(declaredName)}: a declared name is a job definition name (letters, digits, - and _)`);
+      }
+      revisions.push(`${declaredName}=${revision}`);
     }
     env[ENV.JOB_DEFINITIONS] = JSON.stringify(declarations);
     if (revisions.length > 0) env[ENV.JOB_DEFINITION_REVISIONS] = revisions.join(',');
@@ -386,20 +391,26 @@ function parseJson(variable: string, text: string): unknown {
   }
 }
 
-function decodeRevisions(text: string | undefined): Array<JobDefinitionReference | number> {
-  if (text === undefined || text === '') return [];
-  return text.split(',').map((part) => {
-    const revision = /^\d{1,10}$/.test(part) ? Number(part) : undefined;
-    if (revision !== undefined && revision >= 1) return revision;
-    const reference = revision === undefined ? parseJobDefinitionReference(part) : undefined;
-    if (reference?.revision === undefined) {
+function decodeRevisions(text: string | undefined): ReadonlyMap<string, JobDefinitionReference | number> {
+  const revisions = new Map<string, JobDefinitionReference | number>();
+  if (text === undefined || text === '') return revisions;
+  for (const pair of text.split(',')) {
+    const separator = pair.indexOf('=');
+    const declaredName = pair.slice(0, separator);
+    const value = pair.slice(separator + 1);
+    const number = /^\d{1,10}$/.test(value) ? Number(value) : undefined;
+    const reference = number === undefined ? parseJobDefinitionReference(value) : undefined;
+    const revision = number !== undefined && number >= 1 ? number : reference?.revision === undefined ? undefined : reference;
+    if (separator < 1 || revision === undefined) {
       throw new ConfigurationError(
         ENV.JOB_DEFINITION_REVISIONS,
-        `must be comma-separated revisions (positive integers or name:revision), got ${JSON.stringify(text)}`,
+        `must be comma-separated name=revision pairs (a revision is a positive integer or name:revision), got ${JSON.stringify(text)}`,
       );
     }
-    return reference;
-  });
+    if (revisions.has(declaredName)) throw new ConfigurationError(ENV.JOB_DEFINITION_REVISIONS, `names ${JSON.stringify(declaredName)} twice`);
+    revisions.set(declaredName, revision);
+  }
+  return revisions;
 }
 
 function decodeJobDefinitions(text: string, revisionsText: string | undefined): ReadonlyMap<string, JobDefinitionConfig> {
@@ -415,7 +426,7 @@ function decodeJobDefinitions(text: string, revisionsText: string | undefined): 
     if (typeof entry !== 'object' || entry === null || typeof (entry as JobDefinitionEntry).definition !== 'string') {
       throw new ConfigurationError(variable, `${where} must be an object with a "definition" string`);
     }
-    const { definition, parameters = {}, platform, overrides = {}, resources, revisionIndex, nodes } = entry as JobDefinitionEntry & { revisionIndex?: unknown };
+    const { definition, parameters = {}, platform, overrides = {}, resources, nodes } = entry as JobDefinitionEntry;
     const reference = parseJobDefinitionReference(definition);
     if (reference === undefined) {
       throw new ConfigurationError(variable, `${where}: ${JSON.stringify(definition)} is not a job definition ARN, name:revision or name`);
@@ -437,22 +448,8 @@ function decodeJobDefinitions(text: string, revisionsText: string | undefined): 
     if (nodes !== undefined && !isMultiNodeLayout(nodes)) {
       throw new ConfigurationError(variable, `${where}: nodes must be { "mainNode": <n>, "numNodes": <n>, "openRangeStart"?: <n> } with mainNode below numNodes`);
     }
-    let deployed: JobDefinitionReference | number | undefined;
-    if (revisionIndex !== undefined) {
-      if (!Number.isSafeInteger(revisionIndex) || (revisionIndex as number) < 0) {
-        throw new ConfigurationError(variable, `${where}: revisionIndex must be a non-negative integer, got ${JSON.stringify(revisionIndex)}`);
-      }
-      // Only a function that submits is given the revisions; validate reads the same declarations without them.
-      if (revisions.length > 0) {
-        deployed = revisions[revisionIndex as number];
-        if (deployed === undefined) {
-          throw new ConfigurationError(
-            ENV.JOB_DEFINITION_REVISIONS,
-            `has ${revisions.length} revisions, but ${where} reads revision number ${(revisionIndex as number) + 1}`,
-          );
-        }
-      }
-    }
+    // Only a function that submits is given the revisions; validate reads the same declarations without them.
+    const deployed = revisions.get(declaredName);
     const physicalName = typeof deployed === 'object' ? deployed.name : reference.name;
     const revision = typeof deployed === 'object' ? deployed.revision : deployed ?? reference.revision;
     definitions.set(declaredName, {
@@ -465,6 +462,10 @@ function decodeJobDefinitions(text: string, revisionsText: string | undefined): 
       ...(resources === undefined ? {} : { resources }),
       ...(nodes === undefined ? {} : { nodes }),
     });
+  }
+  const undeclared = [...revisions.keys()].find((declaredName) => !definitions.has(declaredName));
+  if (undeclared !== undefined) {
+    throw new ConfigurationError(ENV.JOB_DEFINITION_REVISIONS, `names ${JSON.stringify(undeclared)}, which ${ENV.JOB_DEFINITIONS} does not declare`);
   }
   return definitions;
 }

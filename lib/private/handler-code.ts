@@ -25,23 +25,22 @@ export function bundleDirectory(operation: Bundle): string {
 }
 
 /**
- * The function's code: the bundle as it is, or, when there are variables to ship beside it, a copy of the bundle
- * with `pendant-config.json`, staged in a directory named by the hash of both so the asset hash only changes when
- * the bundle or the configuration does.
+ * The function's code: the bundle as it is, or, when its configuration ships a file, a copy of the bundle with
+ * `pendant-config.json` holding the file's text as the configuration contract wrote it, staged in a directory named
+ * by the hash of both so the asset hash only changes when the bundle or the configuration does.
  */
-export function handlerCode(operation: Bundle, shipped: Record<string, string>): lambda.Code {
+export function handlerCode(operation: Bundle, file: string | undefined): lambda.Code {
   const directory = bundleDirectory(operation);
-  if (Object.keys(shipped).length === 0) return lambda.Code.fromAsset(directory);
+  if (file === undefined) return lambda.Code.fromAsset(directory);
   const bundle = readFileSync(join(directory, 'index.js'));
-  const config = JSON.stringify(shipped);
-  const hash = createHash('sha256').update(bundle).update('\0').update(config).digest('hex');
+  const hash = createHash('sha256').update(bundle).update('\0').update(file).digest('hex');
   const staged = join(tmpdir(), 'pendant-assets', `${operation}-${hash.slice(0, 32)}`);
   if (!existsSync(join(staged, CONFIG_FILE_NAME))) {
     // Staged under a temporary name and renamed, so a concurrent synth never sees half a directory.
     const partial = `${staged}.${process.pid}.partial`;
     mkdirSync(partial, { recursive: true });
     copyFileSync(join(directory, 'index.js'), join(partial, 'index.js'));
-    writeFileSync(join(partial, CONFIG_FILE_NAME), config);
+    writeFileSync(join(partial, CONFIG_FILE_NAME), file);
     try {
       renameSync(partial, staged);
     } catch (error) {

@@ -21,7 +21,7 @@ import {
 } from '../../lib';
 import { CONFIG_FILE_NAME, ENV, RuntimeConfig } from '../../lib/model/config';
 import { parameterSpecs } from '../../lib/private/parameter-specs';
-import { functionEnvironment } from '../../lambda/aws/environment';
+import { functionConfig } from '../../lambda/aws/environment';
 import { expectValidationError, functionStatements, IMAGE, logicalId, newStack, newStackWithVpc, resourcesFor, stagedAssetDirectory } from './helpers';
 
 jest.setTimeout(60_000);
@@ -48,7 +48,7 @@ function submitConfig(stack: Stack, runtime: RuntimeFunctions, deployed: Record<
   const template = Template.fromStack(stack);
   const variables = template.toJSON().Resources[logicalId(runtime.submitFunction)].Properties.Environment.Variables as Record<string, unknown>;
   const literal = Object.fromEntries(Object.entries(variables).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-  return RuntimeConfig.fromEnv(functionEnvironment(stagedAssetDirectory(stack, logicalId(runtime.submitFunction)), { ...literal, ...deployed }));
+  return functionConfig(stagedAssetDirectory(stack, logicalId(runtime.submitFunction)), { ...literal, ...deployed });
 }
 
 function shippedFile(stack: Stack, runtime: RuntimeFunctions): Record<string, string> {
@@ -66,7 +66,7 @@ describe('RuntimeFunctions over an imported queue and a job definition of your o
   const template = Template.fromStack(stack);
 
   it("tells submit the queues by name, with the platform and scheduling only where they are known", () => {
-    const config = submitConfig(stack, runtime, { [ENV.JOB_DEFINITION_REVISIONS]: '3' });
+    const config = submitConfig(stack, runtime, { [ENV.JOB_DEFINITION_REVISIONS]: 'legacy-job=3' });
     expect(config.jobQueues).toEqual([
       { queue: 'teams', name: 'teams', platform: 'FARGATE', fairShare: true },
       // batch.JobQueue.fromJobQueueArn says nothing of its compute or policy: submit checks neither.
@@ -83,10 +83,9 @@ describe('RuntimeFunctions over an imported queue and a job definition of your o
         platform: 'FARGATE',
         overrides: { maxVcpus: 4 },
         resources: { vcpus: 1, memoryMiB: 2048 },
-        revisionIndex: 0,
       },
     });
-    expect(submitConfig(stack, runtime, { [ENV.JOB_DEFINITION_REVISIONS]: '3' }).jobDefinitions.get('legacy-job')).toEqual({
+    expect(submitConfig(stack, runtime, { [ENV.JOB_DEFINITION_REVISIONS]: 'legacy-job=3' }).jobDefinitions.get('legacy-job')).toEqual({
       declaredName: 'legacy-job',
       physicalName: 'legacy',
       revision: 3,
@@ -185,7 +184,7 @@ describe('RuntimeFunctions over aws-cdk-lib compute environments of your own', (
     const queue = new batch.JobQueue(stack, 'Queue', { jobQueueName: 'graviton', computeEnvironments: [{ computeEnvironment: graviton, order: 1 }] });
     const arm = new JobDefinition(stack, 'Arm', { name: 'arm', image: IMAGE, platform: JobPlatform.EC2, architecture: CpuArchitecture.ARM64, logGroup: jobLogGroup });
     const runtime = new RuntimeFunctions(stack, 'Runtime', { jobDefinitions: [arm], jobQueues: [queue], jobLogGroup });
-    expect(submitConfig(stack, runtime, { [ENV.JOB_DEFINITION_REVISIONS]: '1' }).jobQueues).toEqual([{ queue: 'graviton', name: 'graviton', platform: 'EC2', fairShare: false }]);
+    expect(submitConfig(stack, runtime, { [ENV.JOB_DEFINITION_REVISIONS]: 'arm=1' }).jobQueues).toEqual([{ queue: 'graviton', name: 'graviton', platform: 'EC2', fairShare: false }]);
 
     const x86 = new JobDefinition(stack, 'X86', { name: 'x86', image: IMAGE, platform: JobPlatform.EC2, logGroup: jobLogGroup });
     expectValidationError(
@@ -218,7 +217,7 @@ describe('RuntimeFunctions over aws-cdk-lib compute environments of your own', (
     // An ARM64 definition with GPUs: on managed instance types of the wrong kind it would be refused.
     const gpu = new JobDefinition(stack, 'Gpu', { name: 'gpu', image: IMAGE, platform: JobPlatform.EC2, architecture: CpuArchitecture.ARM64, gpus: 1, logGroup: jobLogGroup });
     const runtime = new RuntimeFunctions(stack, 'Runtime', { jobDefinitions: [gpu], jobQueues: [queue], jobLogGroup });
-    expect(submitConfig(stack, runtime, { [ENV.JOB_DEFINITION_REVISIONS]: '1' }).jobQueues).toEqual([{ queue: 'own-instances', name: 'own-instances', platform: 'EC2', fairShare: false }]);
+    expect(submitConfig(stack, runtime, { [ENV.JOB_DEFINITION_REVISIONS]: 'gpu=1' }).jobQueues).toEqual([{ queue: 'own-instances', name: 'own-instances', platform: 'EC2', fairShare: false }]);
   });
 
   it('refuses a queue of EKS compute: the runtime functions submit ECS job definitions, which it cannot run', () => {
@@ -249,7 +248,7 @@ describe('BatchPlatform with a queue and a job definition of your own', () => {
   const template = Template.fromStack(stack);
 
   it("serves the platform's queues first, then yours, and its definitions with yours", () => {
-    const config = submitConfig(stack, platform.runtime, { [ENV.JOB_DEFINITION_REVISIONS]: '1,2' });
+    const config = submitConfig(stack, platform.runtime, { [ENV.JOB_DEFINITION_REVISIONS]: 'render=1,legacy-job=2' });
     expect(config.jobQueues).toEqual([
       { queue: 'default', name: 'default', platform: 'FARGATE', fairShare: false },
       { queue: 'own', name: 'own', platform: 'EC2', fairShare: false },
@@ -307,7 +306,7 @@ describe('BatchPlatform checks its own definitions against your queues where the
     const policy = new batch.FairshareSchedulingPolicy(stack, 'Policy', { shares: [{ shareIdentifier: 'teamA', weightFactor: 1 }] });
     const queue = new batch.JobQueue(stack, 'Shared', { jobQueueName: 'shared', schedulingPolicy: policy, computeEnvironments: [{ computeEnvironment: fargate, order: 1 }] });
     const platform = new BatchPlatform(stack, 'Platform', { vpc, jobQueues: [], additionalJobQueues: [queue], jobDefinitions: [{ name: 'alpha', image: IMAGE }] });
-    expect(submitConfig(stack, platform.runtime, { [ENV.JOB_DEFINITION_REVISIONS]: '1' }).jobQueues).toEqual([
+    expect(submitConfig(stack, platform.runtime, { [ENV.JOB_DEFINITION_REVISIONS]: 'alpha=1' }).jobQueues).toEqual([
       { queue: 'shared', name: 'shared', platform: 'FARGATE', fairShare: true },
     ]);
     expect(platform.computeEnvironments).toEqual([]);

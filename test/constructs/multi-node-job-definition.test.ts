@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Size } from 'aws-cdk-lib';
 import { BatchPlatform, ComputeKind, MultiNodeJobDefinition, Parameter } from '../../lib';
-import { CONFIG_FILE_NAME, ENV, RuntimeConfig } from '../../lib/model/config';
+import { ENV } from '../../lib/model/config';
+import { functionConfig } from '../../lambda/aws/environment';
 import { expectValidationError, IMAGE, logicalId, newStack, stagedAssetDirectory } from './helpers';
 
 const FARGATE_QUEUE = { id: 'FargateQueue', compute: [ComputeKind.FARGATE] };
@@ -108,8 +107,7 @@ describe('BatchPlatform with multi-node job definitions', () => {
     const [definition] = platform.multiNodeJobDefinitions;
     expect(definition.logGroup).toBe(platform.jobLogGroup);
     expect(definition.executionRole).toBe(platform.executionRole);
-    const shipped = JSON.parse(readFileSync(join(stagedAssetDirectory(stack, logicalId(platform.runtime.submitFunction)), CONFIG_FILE_NAME), 'utf8'));
-    const config = RuntimeConfig.fromEnv({ ...shipped, [ENV.JOB_QUEUES]: '["f","e"]', [ENV.JOB_DEFINITION_REVISIONS]: '1' });
+    const config = functionConfig(stagedAssetDirectory(stack, logicalId(platform.runtime.submitFunction)), { [ENV.JOB_QUEUES]: '["f","e"]', [ENV.JOB_DEFINITION_REVISIONS]: 'mpi=1' });
     expect(config.jobDefinitions.get('mpi')).toMatchObject({ platform: 'EC2', nodes: { mainNode: 0, numNodes: 2, openRangeStart: 0 } });
     // The submit role may submit any revision of the definition.
     const policies = template.findResources('AWS::IAM::Policy');

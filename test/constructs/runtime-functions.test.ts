@@ -19,10 +19,10 @@ import {
   RuntimeFunctions,
   RuntimeFunctionsProps,
 } from '../../lib';
-import { CONFIG_FILE_NAME, ENV, RuntimeConfig } from '../../lib/model/config';
+import { CONFIG_FILE_NAME, ENV } from '../../lib/model/config';
 import { bundleDirectory, Operation, OPERATIONS } from '../../lib/private/handler-code';
 import { parameterSpecs } from '../../lib/private/parameter-specs';
-import { functionEnvironment } from '../../lambda/aws/environment';
+import { functionConfig } from '../../lambda/aws/environment';
 import { expectValidationError, functionStatements, IMAGE, logicalId, newStack, resourcesFor, roleStatements, stagedAssetDirectory } from './helpers';
 
 jest.setTimeout(60_000);
@@ -169,7 +169,7 @@ describe('RuntimeFunctions', () => {
       const submit = variables('submitFunction');
       expect(Object.keys(submit).sort()).toEqual([ENV.JOB_DEFINITION_REVISIONS, ENV.JOB_QUEUES, ENV.IDEMPOTENCY_TABLE, 'POWERTOOLS_SERVICE_NAME'].sort());
       const revision = (definition: JobDefinition) => ({ 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: logicalId(definition.jobDefinition) }] }] });
-      expect(submit[ENV.JOB_DEFINITION_REVISIONS]).toEqual({ 'Fn::Join': ['', [revision(f.definitions[0]), ',', revision(f.definitions[1])]] });
+      expect(submit[ENV.JOB_DEFINITION_REVISIONS]).toEqual({ 'Fn::Join': ['', ['alpha=', revision(f.definitions[0]), ',beta=', revision(f.definitions[1])]] });
       // The name, not the ARN: SubmitJob and ListJobs take either, and the name is a third of the size.
       const name = (queue: JobQueue) => ({
         'Fn::Select': [1, { 'Fn::Split': ['/', { 'Fn::Select': [5, { 'Fn::Split': [':', { 'Fn::GetAtt': [logicalId(queue.jobQueue), 'JobQueueArn'] }] }] }] }],
@@ -196,7 +196,7 @@ describe('RuntimeFunctions', () => {
         { platform: 'FARGATE', fairShare: true },
         { platform: 'EC2', fairShare: false },
       ]);
-      const config = RuntimeConfig.fromEnv({ ...shipped, [ENV.JOB_QUEUES]: '["shared-q","gpu-q"]', [ENV.JOB_DEFINITION_REVISIONS]: '1' });
+      const config = functionConfig(stagedAssetDirectory(stack, logicalId(runtime.submitFunction)), { [ENV.JOB_QUEUES]: '["shared-q","gpu-q"]', [ENV.JOB_DEFINITION_REVISIONS]: 'alpha=1' });
       expect(config.jobQueues).toEqual([
         { queue: 'shared-q', name: 'shared-q', platform: 'FARGATE', fairShare: true },
         { queue: 'gpu-q', name: 'gpu-q', platform: 'EC2', fairShare: false },
@@ -217,8 +217,7 @@ describe('RuntimeFunctions', () => {
       const runtime = new RuntimeFunctions(stack, 'Runtime', { jobDefinitions: [definition], jobQueues: [queue], jobLogGroup });
       const template = Template.fromStack(stack);
 
-      const shipped = JSON.parse(readFileSync(join(stagedAssetDirectory(stack, logicalId(runtime.submitFunction)), CONFIG_FILE_NAME), 'utf8'));
-      const config = RuntimeConfig.fromEnv({ ...shipped, [ENV.JOB_QUEUES]: '["q"]', [ENV.JOB_DEFINITION_REVISIONS]: '4' });
+      const config = functionConfig(stagedAssetDirectory(stack, logicalId(runtime.submitFunction)), { [ENV.JOB_QUEUES]: '["q"]', [ENV.JOB_DEFINITION_REVISIONS]: 'alpha=4' });
       expect(config.jobDefinitions.get('alpha')).toMatchObject({ declaredName: 'alpha', physicalName, revision: 4 });
       const submitTargets = resourcesFor(functionStatements(template, logicalId(runtime.submitFunction)), 'batch:SubmitJob');
       expect(JSON.stringify(submitTargets)).toContain(`:job-definition/${physicalName}:*`);
@@ -298,8 +297,7 @@ describe('RuntimeFunctions', () => {
 
         expect(rendered).not.toHaveProperty([ENV.JOB_QUEUES]);
         expect(bytes).toBeLessThan(1024);
-        const shipped = JSON.parse(readFileSync(join(stagedAssetDirectory(stack, logicalId(runtime.submitFunction)), CONFIG_FILE_NAME), 'utf8'));
-        const config = RuntimeConfig.fromEnv({ ...shipped, ...rendered });
+        const config = functionConfig(stagedAssetDirectory(stack, logicalId(runtime.submitFunction)), rendered);
         expect(config.jobQueues).toHaveLength(50);
         expect(config.jobQueues[49]).toEqual({ queue: 'genomics-pipeline-queue-49', name: 'genomics-pipeline-queue-49', platform: 'FARGATE', fairShare: false });
       });
@@ -439,16 +437,15 @@ describe('RuntimeFunctions', () => {
         const shipped = JSON.parse(readFileSync(join(directory, CONFIG_FILE_NAME), 'utf8'));
         expect(Object.keys(shipped)).toEqual(operation === 'submit' ? [ENV.JOB_DEFINITIONS, ENV.PLATFORM_ID, ENV.JOB_QUEUE_SETTINGS] : [ENV.JOB_DEFINITIONS]);
         expect(JSON.parse(shipped[ENV.JOB_DEFINITIONS])).toEqual({
-          alpha: { definition: f.definitions[0].physicalName, parameters: parameterSpecs(ALPHA_PARAMETERS), platform: 'FARGATE', revisionIndex: 0 },
-          beta: { definition: f.definitions[1].physicalName, parameters: parameterSpecs(BETA_PARAMETERS), platform: 'FARGATE', revisionIndex: 1 },
+          alpha: { definition: f.definitions[0].physicalName, parameters: parameterSpecs(ALPHA_PARAMETERS), platform: 'FARGATE' },
+          beta: { definition: f.definitions[1].physicalName, parameters: parameterSpecs(BETA_PARAMETERS), platform: 'FARGATE' },
         });
       },
     );
 
     it('ships a configuration the handlers read back, with the revisions from the environment', () => {
       const directory = stagedAssetDirectory(f.stack, logicalId(f.runtime.submitFunction));
-      const env = functionEnvironment(directory, { [ENV.JOB_DEFINITION_REVISIONS]: '7,3', [ENV.JOB_QUEUES]: '["queue-a","queue-b"]' });
-      const config = RuntimeConfig.fromEnv(env);
+      const config = functionConfig(directory, { [ENV.JOB_DEFINITION_REVISIONS]: 'beta=3,alpha=7', [ENV.JOB_QUEUES]: '["queue-a","queue-b"]' });
       expect([...config.jobDefinitions.values()]).toEqual([
         { declaredName: 'alpha', physicalName: f.definitions[0].physicalName, revision: 7, platform: 'FARGATE', parameters: parameterSpecs(ALPHA_PARAMETERS), overrides: {} },
         { declaredName: 'beta', physicalName: f.definitions[1].physicalName, revision: 3, platform: 'FARGATE', parameters: parameterSpecs(BETA_PARAMETERS), overrides: {} },
@@ -481,7 +478,7 @@ describe('RuntimeFunctions', () => {
       const runtime = new RuntimeFunctions(stack, 'Runtime', { jobDefinitions: definitions, jobQueues: [queue], jobLogGroup: new logs.LogGroup(stack, 'JobLogs') });
       Template.fromStack(stack);
       const directory = stagedAssetDirectory(stack, logicalId(runtime.submitFunction));
-      const config = RuntimeConfig.fromEnv(functionEnvironment(directory, { [ENV.JOB_DEFINITION_REVISIONS]: '1,1', [ENV.JOB_QUEUES]: '["q"]' }));
+      const config = functionConfig(directory, { [ENV.JOB_DEFINITION_REVISIONS]: 'open=1,closed=1', [ENV.JOB_QUEUES]: '["q"]' });
       expect(config.jobDefinitions.get('open')).toMatchObject({ overrides, resources: { vcpus: 1, memoryMiB: 2048 } });
       expect(config.jobDefinitions.get('closed')?.overrides).toEqual({});
       expect(config.jobDefinitions.get('closed')).not.toHaveProperty('resources');

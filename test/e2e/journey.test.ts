@@ -231,7 +231,7 @@ describe('End to end: the example app deployed into moto', () => {
       const queues = await Promise.all(ids.jobQueues.map(physicalId));
       expect(queues).toHaveLength(2);
       expect(JSON.parse(submit.PENDANT_JOB_QUEUES)).toEqual(queues.map(jobQueueName));
-      expect(submit.PENDANT_JOB_DEFINITION_REVISIONS).toBe('1');
+      expect(submit.PENDANT_JOB_DEFINITION_REVISIONS).toBe('demo-job=1');
       expect(await jobDefinitionRevisions()).toEqual([{ revision: 1, status: 'ACTIVE', memory: '2048' }]);
       // The cross-stack reference: the caller stack imported the ARN the platform stack exported.
       expect(deployed.caller.environment.SUBMIT_FUNCTION_ARN).toBe(deployed.submit.functionArn);
@@ -609,7 +609,7 @@ describe('End to end: the example app deployed into moto', () => {
         { revision: 1, status: 'ACTIVE', memory: '2048' },
         { revision: 2, status: 'ACTIVE', memory: '4096' },
       ]);
-      expect(deployed.submit.environment.PENDANT_JOB_DEFINITION_REVISIONS).toBe('2');
+      expect(deployed.submit.environment.PENDANT_JOB_DEFINITION_REVISIONS).toBe('demo-job=2');
       const job = await submit({ jobDefinition: 'demo-job', parameters: { input_object: DEMO_INPUT } });
       expect(job.jobDefinition).toBe(`${ids.demoJobDefinitionName}:2`);
       const detail = await describeJob(moto.batch, job.jobId);

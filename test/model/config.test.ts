@@ -1,4 +1,5 @@
 import {
+  CONFIG_FILE_NAME,
   DEFAULT_LOGS_MAX_RESPONSE_BYTES,
   DEFAULT_MAX_CONCURRENCY,
   encodeConfig,
@@ -8,6 +9,16 @@ import {
   RuntimeConfig,
   RuntimeConfigInput,
 } from '../../lib/model/config';
+import {
+  configureJobEvents,
+  configureResume,
+  configureRuntimeFunctions,
+  PlatformDeclarations,
+  readConfiguration,
+  RuntimeOperation,
+  SERVICE_NAME_VARIABLE,
+  serviceName,
+} from '../../lib/model/configuration';
 import { ConfigurationError } from '../../lib/model/errors';
 import { Parameter } from '../../lib/model/parameters';
 
@@ -236,6 +247,8 @@ describe('RuntimeConfig', () => {
     });
 
     describe('with revisions from PENDANT_JOB_DEFINITION_REVISIONS', () => {
+      const declarations = JSON.stringify({ align: { definition: 'align:1' }, call: { definition: 'call' } });
+
       it('gives each definition its own revision, wherever its declaration stands', () => {
         const config = new RuntimeConfig(
           encodeConfig({ jobDefinitions: { align: { definition: 'align:1', revision: '4' }, call: { definition: 'call', revision: '9' } } }),
@@ -274,29 +287,47 @@ describe('RuntimeConfig', () => {
         expect(new RuntimeConfig({ [ENV.JOB_DEFINITIONS]: declarations }).jobDefinitions.get('align')).not.toHaveProperty('revision');
       });
 
-      const declarations = JSON.stringify({ align: { definition: 'align:1', revisionIndex: 0 }, call: { definition: 'call', revisionIndex: 1 } });
+      it('writes each revision after its declared name, and nothing of it into the declarations', () => {
+        const env = encodeConfig({ jobDefinitions: { align: { definition: 'align:1', revision: '4' }, call: { definition: 'call', revision: 'dev-call-x1y2:9' } } });
+        expect(env[ENV.JOB_DEFINITION_REVISIONS]).toBe('align=4,call=dev-call-x1y2:9');
+        expect(JSON.parse(env[ENV.JOB_DEFINITIONS])).toEqual({ align: { definition: 'align:1' }, call: { definition: 'call' } });
+      });
 
-      it.each([['4,x'], ['0,1'], ['4,1.5'], ['4,'], ['align:0,2']])('throws when the revisions are %j', (revisions) => {
+      it('reads the revisions in any order', () => {
+        const { [ENV.JOB_DEFINITIONS]: declarations } = encodeConfig({ jobDefinitions: { align: { definition: 'align' }, call: { definition: 'call' } } });
+        const config = new RuntimeConfig({ [ENV.JOB_DEFINITIONS]: declarations, [ENV.JOB_DEFINITION_REVISIONS]: 'call=9,align=4' });
+        expect(config.jobDefinitions.get('align')?.revision).toBe(4);
+        expect(config.jobDefinitions.get('call')?.revision).toBe(9);
+      });
+
+      it.each([['align,call'], ['4'], ['align=4,call=x'], ['align=0'], ['align=1.5'], ['align='], ['=4'], ['align=4,'], ['align=call:0']])(
+        'throws when the revisions are %j',
+        (revisions) => {
+          expectConfigurationError(
+            read(declarations, { [ENV.JOB_DEFINITION_REVISIONS]: revisions }),
+            'PENDANT_JOB_DEFINITION_REVISIONS',
+            `must be comma-separated name=revision pairs (a revision is a positive integer or name:revision), got ${JSON.stringify(revisions)}`,
+          );
+        },
+      );
+
+      it('throws when the revisions name a definition twice', () => {
+        expectConfigurationError(read(declarations, { [ENV.JOB_DEFINITION_REVISIONS]: 'align=4,align=5' }), 'PENDANT_JOB_DEFINITION_REVISIONS', 'names "align" twice');
+      });
+
+      it('throws when the revisions name a definition that is not declared', () => {
         expectConfigurationError(
-          read(declarations, { [ENV.JOB_DEFINITION_REVISIONS]: revisions }),
+          read(declarations, { [ENV.JOB_DEFINITION_REVISIONS]: 'align=4,alignment=5' }),
           'PENDANT_JOB_DEFINITION_REVISIONS',
-          `must be comma-separated revisions (positive integers or name:revision), got ${JSON.stringify(revisions)}`,
+          'names "alignment", which PENDANT_JOB_DEFINITIONS does not declare',
         );
       });
 
-      it('throws when a declaration reads a revision that is not there', () => {
+      it.each([['a,b'], ['a=b'], ['']])('throws when asked to write the revision of a definition declared as %j, which would read back as another', (declaredName) => {
         expectConfigurationError(
-          read(declarations, { [ENV.JOB_DEFINITION_REVISIONS]: '4' }),
+          () => encodeConfig({ jobDefinitions: { [declaredName]: { definition: 'align', revision: '4' } } }),
           'PENDANT_JOB_DEFINITION_REVISIONS',
-          'has 1 revisions, but job definition "call" reads revision number 2',
-        );
-      });
-
-      it.each([['-1'], ['1.5'], ['"0"']])('throws when a revisionIndex is %s', (index) => {
-        expectConfigurationError(
-          read(`{"align":{"definition":"align","revisionIndex":${index}}}`, { [ENV.JOB_DEFINITION_REVISIONS]: '4' }),
-          'PENDANT_JOB_DEFINITIONS',
-          `job definition "align": revisionIndex must be a non-negative integer, got ${index}`,
+          `cannot carry the revision of ${JSON.stringify(declaredName)}: a declared name is a job definition name (letters, digits, - and _)`,
         );
       });
     });
@@ -437,5 +468,126 @@ describe('jobQueueName', () => {
     ['not/an-arn', 'not/an-arn'],
   ])('names %s as %s', (queue, name) => {
     expect(jobQueueName(queue)).toBe(name);
+  });
+});
+
+describe('Function: configureRuntimeFunctions', () => {
+  /** A deploy-time value as the constructs see it: CDK's token markers, resolved only by CloudFormation. */
+  const token = (name: string) => `\${Token[${name}]}`;
+  const isDeployTime = (value: string) => value.includes('${Token[');
+  /** What CloudFormation would write in place of each token. */
+  const deploy = (environment: Readonly<Record<string, string>>, values: Record<string, string>) =>
+    Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, value.replace(/\$\{Token\[([^\]]+)\]\}/g, (_, key: string) => values[key])]));
+
+  const declarations: PlatformDeclarations = {
+    jobDefinitions: {
+      render: { definition: 'render', platform: 'FARGATE', revision: token('renderRevision') },
+      2024: { definition: 'report-2024', platform: 'FARGATE', parameters: { year: Parameter.integer({ min: 2000, max: 2100 }) }, revision: token('reportRevision') },
+    },
+    jobQueues: [{ queue: token('queue'), platform: 'FARGATE', fairShare: false }],
+    platformId: 'Test-Platform',
+    idempotencyTable: token('table'),
+    idempotencyWindowSeconds: 2 * 86400,
+  };
+  const deployed = { renderRevision: '7', reportRevision: '3', queue: 'Test-Queue-ABC', table: 'Test-Table-XYZ' };
+  const configured = configureRuntimeFunctions(declarations, isDeployTime);
+  const readBack = (operation: RuntimeOperation) => readConfiguration(deploy(configured[operation].environment, deployed), configured[operation].file);
+
+  it('reads back, in submit, each definition with the revision deployed under its own name, 2024 included', () => {
+    const definitions = readBack('submit').jobDefinitions;
+    expect(definitions.get('render')).toMatchObject({ physicalName: 'render', revision: 7 });
+    expect(definitions.get('2024')).toMatchObject({ physicalName: 'report-2024', revision: 3, parameters: { year: { type: 'integer', min: 2000, max: 2100 } } });
+  });
+
+  it('reads back, in submit, the queues, the platform id, the idempotency table and window', () => {
+    const config = readBack('submit');
+    expect(config.jobQueues).toEqual([{ queue: 'Test-Queue-ABC', name: 'Test-Queue-ABC', platform: 'FARGATE', fairShare: false }]);
+    expect(config.platformId).toBe('Test-Platform');
+    expect(config.idempotencyTable).toBe('Test-Table-XYZ');
+    expect(config.idempotencyWindowSeconds).toBe(2 * 86400);
+  });
+
+  it('keeps the declarations in the file and only deploy-time values and settings in the environment', () => {
+    expect(Object.keys(JSON.parse(configured.submit.file!))).toEqual([ENV.JOB_DEFINITIONS, ENV.PLATFORM_ID, ENV.JOB_QUEUE_SETTINGS]);
+    expect(configured.submit.environment).toEqual({
+      [SERVICE_NAME_VARIABLE]: 'pendant-submit',
+      [ENV.JOB_QUEUES]: `["${token('queue')}"]`,
+      // Integer-like keys come first in a JavaScript object: by name, the order does not matter.
+      [ENV.JOB_DEFINITION_REVISIONS]: `2024=${token('reportRevision')},render=${token('renderRevision')}`,
+      [ENV.IDEMPOTENCY_TABLE]: token('table'),
+      [ENV.IDEMPOTENCY_WINDOW_SECONDS]: '172800',
+    });
+  });
+
+  it('gives validate the declarations without their revisions', () => {
+    expect(configured.validate.environment).toEqual({ [SERVICE_NAME_VARIABLE]: 'pendant-validate' });
+    expect(Object.keys(JSON.parse(configured.validate.file!))).toEqual([ENV.JOB_DEFINITIONS]);
+    expect(readBack('validate').jobDefinitions.get('2024')).not.toHaveProperty('revision');
+  });
+
+  it.each(['status', 'logs', 'terminate'] as const)("gives %s the platform's id and queues, and nothing of the definitions", (operation) => {
+    const config = readBack(operation);
+    expect(config.platformId).toBe('Test-Platform');
+    expect(config.jobQueues.map((queue) => queue.queue)).toEqual(['Test-Queue-ABC']);
+    expect(() => config.jobDefinitions).toThrow(ConfigurationError);
+  });
+
+  it('ships the queue names in the file when they are known at synth', () => {
+    const known = configureRuntimeFunctions({ ...declarations, jobQueues: [{ queue: 'genomics', fairShare: true }], logsMaxResponseBytes: 2048 }, isDeployTime);
+    for (const operation of ['submit', 'status', 'logs', 'terminate'] as const) {
+      expect(known[operation].environment).not.toHaveProperty([ENV.JOB_QUEUES]);
+      expect(JSON.parse(known[operation].file!)[ENV.JOB_QUEUES]).toBe('["genomics"]');
+    }
+    expect(known.logs.environment).toEqual({ [SERVICE_NAME_VARIABLE]: 'pendant-logs', [ENV.LOGS_MAX_RESPONSE_BYTES]: '2048' });
+    expect(readConfiguration(known.logs.environment, known.logs.file).logsMaxResponseBytes).toBe(2048);
+  });
+
+  it("writes each function's service name into its environment", () => {
+    for (const [operation, { environment }] of Object.entries(configured)) expect(environment[SERVICE_NAME_VARIABLE]).toBe(serviceName(operation as RuntimeOperation));
+    expect(configureJobEvents({ table: 't' }).recorder.environment[SERVICE_NAME_VARIABLE]).toBe('pendant-record');
+    expect(configureResume({ taskTokenTable: 't', logsFunction: 'l' }).environment[SERVICE_NAME_VARIABLE]).toBe('pendant-resume');
+  });
+});
+
+describe('Function: configureJobEvents and configureResume', () => {
+  it('configures the recorder in its environment alone, and gives status the table', () => {
+    const { recorder, statusEnvironment } = configureJobEvents({ table: 'events', retentionSeconds: 86400 });
+    expect(recorder).toEqual({ environment: { [SERVICE_NAME_VARIABLE]: 'pendant-record', [ENV.JOB_EVENTS_TABLE]: 'events', [ENV.JOB_EVENTS_RETENTION_SECONDS]: '86400' } });
+    expect(readConfiguration(recorder.environment).jobEventsRetentionSeconds).toBe(86400);
+    expect(readConfiguration(statusEnvironment).jobEventsTable).toBe('events');
+  });
+
+  it('configures the resume function in its environment alone', () => {
+    const resume = configureResume({ taskTokenTable: 'tokens', logsFunction: 'arn:aws:lambda:us-east-1:111122223333:function:logs' });
+    expect(resume.file).toBeUndefined();
+    const config = readConfiguration(resume.environment);
+    expect(config.taskTokenTable).toBe('tokens');
+    expect(config.logsFunction).toBe('arn:aws:lambda:us-east-1:111122223333:function:logs');
+  });
+});
+
+describe('Function: readConfiguration', () => {
+  it('takes a variable set in the environment over the one in the file', () => {
+    const file = JSON.stringify({ [ENV.PLATFORM_ID]: 'from-file', [ENV.JOB_QUEUES]: '["file-q"]' });
+    const config = readConfiguration({ [ENV.PLATFORM_ID]: 'from-environment' }, file);
+    expect(config.platformId).toBe('from-environment');
+    expect(config.jobQueues.map((queue) => queue.queue)).toEqual(['file-q']);
+  });
+
+  it('reads the environment alone when no file ships', () => {
+    expect(readConfiguration({ [ENV.MAX_CONCURRENCY]: '3' }).maxConcurrency).toBe(3);
+  });
+
+  it('throws when the file is not JSON', () => {
+    expectConfigurationError(() => readConfiguration({}, '{'), CONFIG_FILE_NAME, /^is not JSON \(.+\)$/);
+  });
+
+  it.each([['[]'], ['"text"'], ['null'], ['{"PENDANT_MAX_CONCURRENCY":3}']])('throws when the file is %s', (file) => {
+    expectConfigurationError(() => readConfiguration({}, file), CONFIG_FILE_NAME, 'must be a JSON object of variables by name, each a string');
+  });
+
+  it('still names the variable of a malformed value that came from the file', () => {
+    const config = readConfiguration({}, JSON.stringify({ [ENV.JOB_QUEUES]: 'not json' }));
+    expectConfigurationError(() => config.jobQueues, ENV.JOB_QUEUES, /^is not JSON \(.+\)$/);
   });
 });
