@@ -281,6 +281,14 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
     return this.runtime.grantTerminate(grantee);
   }
 
+  public functionFor(operation: string): lambda.IFunction {
+    return this.runtime.functionFor(operation);
+  }
+
+  public grantInvoke(operation: string, grantee: iam.IGrantable): iam.Grant {
+    return this.runtime.grantInvoke(operation, grantee);
+  }
+
   /** The compute environment of this kind. */
   public computeEnvironment(kind: ComputeKind): ComputeEnvironment {
     const environment = this.computeEnvironments.find((candidate) => candidate.kind === kind);

@@ -3,21 +3,26 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
-import { Construct, IConstruct } from 'constructs';
+import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { JobDefinition } from './job-definition';
 import { MultiNodeJobDefinition } from './multi-node-job-definition';
 import { JobQueue } from './job-queue';
-import { encodeConfig, ENV, PLATFORM_TAG, ValidationError } from './model';
+import { encodeConfig, ENV, ValidationError } from './model';
+import { CONFIGURATION_VARIABLES, isOperation, Operation, OPERATION_NAMES, OPERATIONS } from './model/operations';
 import { expiringTable } from './private/expiring-table';
-import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
+import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
-import { handlerCode, Operation } from './private/handler-code';
-import { definitionEntry, mustExistPrefixes, queueEntry } from './private/declarations';
+import { handlerCode } from './private/handler-code';
+import { definitionEntry, queueEntry } from './private/declarations';
+import { RUNTIME_POLICIES } from './private/runtime-policies';
 import { checkIdempotencyWindow, checkListJobsLagBound, checkLogsMaxResponseBytes, checkPlatformId, checkReservedConcurrency } from './private/runtime-checks';
 
-/** What another stack needs to call a platform's runtime functions. */
+/**
+ * What another stack needs to call a platform's runtime functions. Every function is reached by its operation's name
+ * (`functionFor`, `grantInvoke`; lib/model/operations.ts lists them); the five first ones have named members too.
+ */
 export interface IRuntimeFunctions {
   readonly validateFunction: lambda.IFunction;
   readonly submitFunction: lambda.IFunction;
@@ -34,6 +39,13 @@ export interface IRuntimeFunctions {
   grantLogs(grantee: iam.IGrantable): iam.Grant;
   /** Lets `grantee` invoke the terminate function. */
   grantTerminate(grantee: iam.IGrantable): iam.Grant;
+  /**
+   * The function of an operation (`'validate'`, `'submit'`, `'status'`, `'logs'`, `'terminate'`, …); a
+   * `ValidationError` naming the operation when pendant has no such function.
+   */
+  functionFor(operation: string): lambda.IFunction;
+  /** Lets `grantee` invoke the function of an operation; a `ValidationError` naming the operation when pendant has no such function. */
+  grantInvoke(operation: string, grantee: iam.IGrantable): iam.Grant;
 }
 
 /**
@@ -51,6 +63,12 @@ export interface RuntimeFunctionsAttributes {
   readonly logsFunctionArn?: string;
   /** @default - none: `terminateFunction` and `grantTerminate` throw */
   readonly terminateFunctionArn?: string;
+  /**
+   * Function ARNs by operation (`{ describe: arn }`): every function, the ones without a named attribute above too.
+   * An operation pendant does not have is a `ValidationError`.
+   * @default - only the named attributes
+   */
+  readonly functionArns?: { [operation: string]: string };
 }
 
 /**
@@ -136,31 +154,61 @@ export interface RuntimeFunctionsProps {
 }
 
 abstract class RuntimeFunctionsBase extends Construct implements IRuntimeFunctions {
-  public abstract readonly validateFunction: lambda.IFunction;
-  public abstract readonly submitFunction: lambda.IFunction;
-  public abstract readonly statusFunction: lambda.IFunction;
-  public abstract readonly logsFunction: lambda.IFunction;
-  public abstract readonly terminateFunction: lambda.IFunction;
+  public get validateFunction(): lambda.IFunction {
+    return this.functionFor('validate');
+  }
+
+  public get submitFunction(): lambda.IFunction {
+    return this.functionFor('submit');
+  }
+
+  public get statusFunction(): lambda.IFunction {
+    return this.functionFor('status');
+  }
+
+  public get logsFunction(): lambda.IFunction {
+    return this.functionFor('logs');
+  }
+
+  public get terminateFunction(): lambda.IFunction {
+    return this.functionFor('terminate');
+  }
 
   public grantValidate(grantee: iam.IGrantable): iam.Grant {
-    return grantInvoke(grantee, this.validateFunction);
+    return this.grantInvoke('validate', grantee);
   }
 
   public grantSubmit(grantee: iam.IGrantable): iam.Grant {
-    return grantInvoke(grantee, this.submitFunction);
+    return this.grantInvoke('submit', grantee);
   }
 
   public grantStatus(grantee: iam.IGrantable): iam.Grant {
-    return grantInvoke(grantee, this.statusFunction);
+    return this.grantInvoke('status', grantee);
   }
 
   public grantLogs(grantee: iam.IGrantable): iam.Grant {
-    return grantInvoke(grantee, this.logsFunction);
+    return this.grantInvoke('logs', grantee);
   }
 
   public grantTerminate(grantee: iam.IGrantable): iam.Grant {
-    return grantInvoke(grantee, this.terminateFunction);
+    return this.grantInvoke('terminate', grantee);
   }
+
+  public grantInvoke(operation: string, grantee: iam.IGrantable): iam.Grant {
+    return invokeGrant(grantee, this.functionFor(operation));
+  }
+
+  public functionFor(operation: string): lambda.IFunction {
+    return this.function(registered(this.node.path, operation));
+  }
+
+  protected abstract function(operation: Operation): lambda.IFunction;
+}
+
+/** `operation` as the registry names it, or a `ValidationError` naming it and the operations there are. */
+function registered(path: string, operation: string): Operation {
+  if (isOperation(operation)) return operation;
+  throw new ValidationError(`runtime functions ${path}: no ${JSON.stringify(operation)} function; the operations are ${OPERATION_NAMES.join(', ')}`);
 }
 
 /**
@@ -170,7 +218,7 @@ abstract class RuntimeFunctionsBase extends Construct implements IRuntimeFunctio
  * "Cross-account policy evaluation logic"). Unlike `grantInvoke`, not on `<arn>:*`: pendant publishes no versions
  * or aliases, so the wildcard would grant nothing but a finding.
  */
-function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
+function invokeGrant(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
   // Every aws-cdk-lib principal (PrincipalBase) prints its kind and identity; only the IPrincipal interface omits toString.
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- see above
   const id = `Invoke${createHash('sha256').update(grantee.grantPrincipal.toString()).digest('hex').slice(0, 16)}`;
@@ -190,31 +238,22 @@ function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
 }
 
 
-function pick(variables: Record<string, string>, names: readonly string[]): Record<string, string> {
-  return Object.fromEntries(Object.entries(variables).filter(([name]) => names.includes(name)));
-}
-
 /**
- * Job queue and definition ARNs per `batch:SubmitJob` statement: about 2 KB, so that CDK can pack the statements of
- * hundreds of definitions into the role's 10 KB inline policy and 6 KB overflow managed policies.
+ * The attributes `fromFunctionArns` took before `functionArns`, kept for the apps that use them; an operation added
+ * since has none, and is given in `functionArns`.
  */
-const SUBMIT_TARGETS_PER_STATEMENT = 10;
-
-/**
- * Reserved concurrency by default. submit: SubmitJob is throttled at about 50 requests a second per account and
- * Region, and a submission lasts a few hundred milliseconds (its S3 checks, the idempotency record, SubmitJob), so 10
- * at once stay under that rate with room for the account's other submitters, and a flood of calls is throttled by
- * Lambda before it exhausts the account's concurrency or Batch's rate. validate and status: the same bound for the
- * S3 and DescribeJobs calls they fan out. logs and terminate: GetLogEvents has a low per-account rate, and stopping
- * jobs is rare. 40 in all, well inside the default quota of 1,000 less the 100 Lambda keeps unreserved.
- */
-const SETTINGS: Record<Operation, { id: string; description: string; memorySize: number; timeout: Duration; reservedConcurrency: number }> = {
-  validate: { id: 'ValidateFunction', description: 'pendant: validate a job request and check its S3 inputs exist', memorySize: 256, timeout: Duration.seconds(30), reservedConcurrency: 10 },
-  submit: { id: 'SubmitFunction', description: 'pendant: validate and submit an AWS Batch job', memorySize: 256, timeout: Duration.seconds(30), reservedConcurrency: 10 },
-  status: { id: 'StatusFunction', description: 'pendant: report the status of AWS Batch jobs', memorySize: 256, timeout: Duration.seconds(60), reservedConcurrency: 10 },
-  logs: { id: 'LogsFunction', description: "pendant: read an AWS Batch job's CloudWatch logs", memorySize: 512, timeout: Duration.seconds(60), reservedConcurrency: 5 },
-  terminate: { id: 'TerminateFunction', description: 'pendant: cancel or terminate an AWS Batch job', memorySize: 256, timeout: Duration.seconds(30), reservedConcurrency: 5 },
+const NAMED_ARNS: Partial<Record<Operation, keyof RuntimeFunctionsAttributes>> = {
+  validate: 'validateFunctionArn',
+  submit: 'submitFunctionArn',
+  status: 'statusFunctionArn',
+  logs: 'logsFunctionArn',
+  terminate: 'terminateFunctionArn',
 };
+
+/** How an app gives the ARN of `operation`'s function, for messages. */
+function arnAttribute(operation: Operation): string {
+  return NAMED_ARNS[operation] ?? `functionArns.${operation}`;
+}
 
 /**
  * The five runtime functions (validate, submit, status, logs, terminate): the prebuilt handler bundles on Node.js 24
@@ -227,10 +266,21 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
    * for one whose ARN was not given throws a `ValidationError` naming it.
    */
   public static fromFunctionArns(scope: Construct, id: string, attributes: RuntimeFunctionsAttributes): IRuntimeFunctions {
-    const given = Object.entries(attributes).filter(([, arn]) => arn !== undefined);
-    if (given.length === 0) {
+    const path = `${scope.node.path}/${id}`;
+    const arns = new Map<Operation, string>();
+    for (const [operation, arn] of Object.entries(attributes.functionArns ?? {})) arns.set(registered(path, operation), arn);
+    for (const operation of OPERATION_NAMES) {
+      const named = NAMED_ARNS[operation];
+      const arn = named === undefined ? undefined : (attributes[named] as string | undefined);
+      if (arn === undefined) continue;
+      if (arns.has(operation) && arns.get(operation) !== arn) {
+        throw new ValidationError(`runtime functions ${path}: fromFunctionArns got two ARNs for the ${operation} function (${named} and functionArns.${operation}); give one`);
+      }
+      arns.set(operation, arn);
+    }
+    if (arns.size === 0) {
       throw new ValidationError(
-        `runtime functions ${scope.node.path}/${id}: fromFunctionArns needs the ARN of at least one function (validateFunctionArn, submitFunctionArn, statusFunctionArn, logsFunctionArn, terminateFunctionArn)`,
+        `runtime functions ${path}: fromFunctionArns needs the ARN of at least one function (${OPERATION_NAMES.map(arnAttribute).join(', ')})`,
       );
     }
     class Imported extends RuntimeFunctionsBase {
@@ -238,33 +288,18 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
 
       public constructor() {
         super(scope, id);
-        for (const operation of Object.keys(SETTINGS) as Operation[]) {
-          const arn = attributes[`${operation}FunctionArn`];
-          if (arn !== undefined) this.functions.set(operation, lambda.Function.fromFunctionArn(this, SETTINGS[operation].id, arn));
+        // In the registry's order, as the constructs were made before: their order in the tree does not change.
+        for (const operation of OPERATION_NAMES) {
+          const arn = arns.get(operation);
+          if (arn !== undefined) this.functions.set(operation, lambda.Function.fromFunctionArn(this, OPERATIONS[operation].id, arn));
         }
       }
 
-      public get validateFunction() {
-        return this.imported('validate');
-      }
-      public get submitFunction() {
-        return this.imported('submit');
-      }
-      public get statusFunction() {
-        return this.imported('status');
-      }
-      public get logsFunction() {
-        return this.imported('logs');
-      }
-      public get terminateFunction() {
-        return this.imported('terminate');
-      }
-
-      private imported(operation: Operation): lambda.IFunction {
+      protected function(operation: Operation): lambda.IFunction {
         const fn = this.functions.get(operation);
         if (fn === undefined) {
-          const known = [...this.functions.keys()].map((name) => `${name}FunctionArn`).join(', ');
-          throw new ValidationError(`runtime functions ${this.node.path}: the ${operation} function is used, but fromFunctionArns got no ${operation}FunctionArn (given: ${known})`);
+          const known = [...this.functions.keys()].map(arnAttribute).join(', ');
+          throw new ValidationError(`runtime functions ${this.node.path}: the ${operation} function is used, but fromFunctionArns got no ${arnAttribute(operation)} (given: ${known})`);
         }
         return fn;
       }
@@ -272,11 +307,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     return new Imported();
   }
 
-  public readonly validateFunction: lambda.IFunction;
-  public readonly submitFunction: lambda.IFunction;
-  public readonly statusFunction: lambda.IFunction;
-  public readonly logsFunction: lambda.IFunction;
-  public readonly terminateFunction: lambda.IFunction;
+  private readonly functions = new Map<Operation, lambda.Function>();
   /** Where submit records idempotency keys. */
   public readonly idempotencyTable: dynamodb.ITable;
   /** The names of the functions' log groups: as written when `logGroupNamePrefix` is set, references otherwise. */
@@ -295,14 +326,12 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     const stack = Stack.of(this);
     this.platformId = props.platformId ?? Names.uniqueResourceName(this, { maxLength: 128 });
     checkPlatformId(this.node.path, this.platformId);
-    const platformConfig = encodeConfig({ platformId: this.platformId });
     // One encoding for every function: the declarations (known at synth) ship in the config file beside the bundle,
     // and only the deploy-time values, in their compact form, take room in Lambda's 4 KB environment.
     const encoded = encodeConfig({
       jobDefinitions: Object.fromEntries(definitions.map((definition) => [definition.name, definitionEntry(definition)])),
       jobQueues: props.jobQueues.map(queueEntry),
     });
-    const jobDefinitionsConfig = pick(encoded, [ENV.JOB_DEFINITIONS]);
     // Records expire within the idempotency window: nothing in the table outlives a day or so.
     this.idempotencyTable =
       props.idempotencyTable ??
@@ -312,22 +341,33 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
         whyNoBackupPlan:
           'the table holds only idempotency records that expire within the window (a day by default) and point-in-time recovery is on; a backup plan would keep copies of keys long after they stop meaning anything',
       });
-    // The queue names ship in the file too when every queue was given its name; generated names are known only at
-    // deploy time and take the environment's room (about 60 bytes a queue).
-    const queuesKnown = !Token.isUnresolved(encoded[ENV.JOB_QUEUES]);
-    const deployConfig = {
-      ...pick(encoded, queuesKnown ? [ENV.JOB_DEFINITION_REVISIONS] : [ENV.JOB_DEFINITION_REVISIONS, ENV.JOB_QUEUES]),
+    const variables: Record<string, string> = {
+      ...encoded,
       ...encodeConfig({
+        platformId: this.platformId,
         idempotencyTable: this.idempotencyTable.tableName,
         ...(props.idempotencyWindow && { idempotencyWindowSeconds: props.idempotencyWindow.toSeconds() }),
         ...(props.listJobsLagBound && { listJobsLagBoundSeconds: props.listJobsLagBound.toSeconds() }),
+        ...(props.logsMaxResponseBytes !== undefined && { logsMaxResponseBytes: props.logsMaxResponseBytes }),
       }),
     };
-    const submitShipped = { ...jobDefinitionsConfig, ...platformConfig, ...pick(encoded, queuesKnown ? [ENV.JOB_QUEUE_SETTINGS, ENV.JOB_QUEUES] : [ENV.JOB_QUEUE_SETTINGS]) };
+    // The queue names ship in the file too when every queue was given its name; generated names are known only at
+    // deploy time and take the environment's room (about 60 bytes a queue).
+    const queuesKnown = !Token.isUnresolved(encoded[ENV.JOB_QUEUES]);
+    const shipped = new Set<string>([ENV.JOB_DEFINITIONS, ENV.PLATFORM_ID, ENV.JOB_QUEUE_SETTINGS, ...(queuesKnown ? [ENV.JOB_QUEUES] : [])]);
+    /** The parts of the configuration the operation reads (the registry's), split between the file and the environment. */
+    const configurationOf = (operation: Operation) => {
+      const names = Object.values(CONFIGURATION_VARIABLES)
+        .flat()
+        .filter((name) => variables[name] !== undefined && OPERATIONS[operation].configuration.some((part) => CONFIGURATION_VARIABLES[part].includes(name)));
+      const pick = (chosen: string[]) => Object.fromEntries(chosen.map((name) => [name, variables[name]]));
+      return { environment: pick(names.filter((name) => !shipped.has(name))), shipped: pick(names.filter((name) => shipped.has(name))) };
+    };
 
     const logGroupNames: string[] = [];
-    const make = (operation: Operation, environment: Record<string, string>, shipped: Record<string, string> = {}) => {
-      const settings = SETTINGS[operation];
+    const make = (operation: Operation) => {
+      const settings = OPERATIONS[operation];
+      const { environment, shipped } = configurationOf(operation);
       const logGroup = new logs.LogGroup(this, `${settings.id}LogGroup`, {
         logGroupName: props.logGroupNamePrefix === undefined ? undefined : `${props.logGroupNamePrefix}/${operation}`,
         retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -343,14 +383,15 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
       );
       acknowledgeOverflowPolicies(role);
       acknowledgeComplianceRule(role, 'IAMNoInlinePolicy', INLINE_POLICY_REASON);
-      const reserved = props.reservedConcurrency?.[operation] ?? settings.reservedConcurrency;
+      // FunctionConcurrency names the first five operations (a jsii struct has no index); the others take the registry's.
+      const reserved = (props.reservedConcurrency as Readonly<Record<string, ReservedConcurrency | undefined>> | undefined)?.[operation] ?? settings.reservedConcurrency;
       const fn = new lambda.Function(this, settings.id, {
         code: handlerCode(operation, shipped),
         handler: 'index.handler',
         runtime: lambda.Runtime.NODEJS_24_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize: settings.memorySize,
-        timeout: settings.timeout,
+        timeout: Duration.seconds(settings.timeoutSeconds),
         description: settings.description,
         role,
         logGroup,
@@ -371,127 +412,14 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
       return fn;
     };
 
-    this.validateFunction = make('validate', {}, jobDefinitionsConfig);
-    this.submitFunction = make('submit', deployConfig, submitShipped);
-    // status, logs and terminate see only the platform's jobs: its tag, on its queues.
-    const queuesOnly = pick(encoded, [ENV.JOB_QUEUES]);
-    const ownedEnvironment = queuesKnown ? {} : queuesOnly;
-    const ownedShipped = { ...platformConfig, ...(queuesKnown ? queuesOnly : {}) };
-    this.statusFunction = make('status', ownedEnvironment, ownedShipped);
-    this.logsFunction = make(
-      'logs',
-      { ...ownedEnvironment, ...(props.logsMaxResponseBytes === undefined ? {} : encodeConfig({ logsMaxResponseBytes: props.logsMaxResponseBytes })) },
-      ownedShipped,
-    );
-    this.terminateFunction = make('terminate', ownedEnvironment, ownedShipped);
+    for (const operation of OPERATION_NAMES) this.functions.set(operation, make(operation));
     this.logGroupNames = logGroupNames;
 
-    // validate and submit: HeadObject (s3:GetObject) under the prefixes the parameters declare, and s3:ListBucket on
-    // their buckets so that a missing object answers 404 rather than 403.
-    const inputs = mustExistPrefixes(definitions.map((definition) => definition._parameterSpecs));
-    if (inputs.length > 0) {
-      const objects = inputs.map((uri) => `arn:${stack.partition}:s3:::${uri.bucket}/${uri.key}*`);
-      for (const fn of [this.validateFunction, this.submitFunction]) {
-        fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadDeclaredInputs', actions: ['s3:GetObject'], resources: objects }));
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            sid: 'TellMissingFromForbidden',
-            actions: ['s3:ListBucket'],
-            resources: [...new Set(inputs.map((uri) => `arn:${stack.partition}:s3:::${uri.bucket}`))],
-          }),
-        );
-        for (const object of objects) {
-          acknowledgeWildcard(rolePolicy(fn), { resource: object }, 'the objects a job reads are named at run time; the prefix is what its parameter declares with "within"');
-        }
-      }
-    }
-
-    // IAM caps a managed policy at 6,144 characters and CDK moves whole statements, never parts of one, into the
-    // overflow policies of a large role: hundreds of definitions in a single statement could never deploy.
-    const submitTargets = [
-      ...props.jobQueues.map((queue) => queue.jobQueueArn),
-      ...definitions.map((definition) =>
-        stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.physicalName}:*` }),
-      ),
-    ];
-    for (let start = 0; start < submitTargets.length; start += SUBMIT_TARGETS_PER_STATEMENT) {
-      const part = start / SUBMIT_TARGETS_PER_STATEMENT + 1;
-      this.submitFunction.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: part === 1 ? 'SubmitToOwnQueuesAndDefinitions' : `SubmitToOwnQueuesAndDefinitions${part}`,
-          actions: ['batch:SubmitJob'],
-          resources: submitTargets.slice(start, start + SUBMIT_TARGETS_PER_STATEMENT),
-        }),
-      );
-    }
-    this.submitFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'IdempotencyRecords',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        resources: [this.idempotencyTable.tableArn],
-      }),
-    );
-    // A keyed submission looks for the job an earlier attempt may have started (by name, then by tag), and tags its
-    // job on creation; ListJobs and DescribeJobs, like DescribeJobDefinitions, take no resource.
-    this.submitFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'FindLatestRevisionAndEarlierAttempts',
-        actions: ['batch:DescribeJobDefinitions', 'batch:ListJobs', 'batch:DescribeJobs'],
-        resources: ['*'],
-      }),
-    );
-    const submittedJobs = stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
-    this.submitFunction.addToRolePolicy(new iam.PolicyStatement({ sid: 'TagOnSubmit', actions: ['batch:TagResource'], resources: [submittedJobs] }));
-    acknowledgeWildcard(
-      rolePolicy(this.submitFunction),
-      { resource: submittedJobs },
-      'a keyed submission tags its job at creation, and job ids are assigned by AWS Batch then; job/* is the narrowest resource',
-    );
-    for (const definition of definitions) {
-      acknowledgeWildcard(
-        rolePolicy(this.submitFunction),
-        { resource: stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${definition.physicalName}:*` }) },
-        'a request may pin any revision of its job definition, and revisions are numbered by AWS Batch at registration',
-      );
-    }
-    acknowledgeWildcard(
-      rolePolicy(this.submitFunction),
-      { resource: '*' },
-      'batch:DescribeJobDefinitions, batch:ListJobs and batch:DescribeJobs have no resource type: IAM accepts only "*"',
-    );
-    for (const fn of [this.logsFunction, this.terminateFunction]) {
-      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'DescribeJobs', actions: ['batch:DescribeJobs'], resources: ['*'] }));
-      acknowledgeWildcard(rolePolicy(fn), { resource: '*' }, 'batch:DescribeJobs has no resource type: IAM accepts only "*"');
-    }
-    // Status lists an array parent's children page by page (ListJobs by arrayJobId) besides describing jobs.
-    this.statusFunction.addToRolePolicy(new iam.PolicyStatement({ sid: 'DescribeJobs', actions: ['batch:DescribeJobs', 'batch:ListJobs'], resources: ['*'] }));
-    acknowledgeWildcard(rolePolicy(this.statusFunction), { resource: '*' }, 'batch:DescribeJobs and batch:ListJobs have no resource type: IAM accepts only "*"');
-    const jobStreams = stack.formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: `${props.jobLogGroup.logGroupName}:log-stream:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    this.logsFunction.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadJobLogs', actions: ['logs:GetLogEvents'], resources: [jobStreams] }));
-    acknowledgeWildcard(rolePolicy(this.logsFunction), { resource: jobStreams }, 'AWS Batch names each job\'s log stream when it starts; the job log group is the narrowest resource known at deploy time');
-
-    const jobs = stack.formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
-    this.terminateFunction.addToRolePolicy(
-      // TerminateJob alone: it cancels the jobs that have not started too, so the function never calls CancelJob. It
-      // also covers TerminateJobs, which has no IAM action of its own (AWS Batch API Reference, TerminateJobs). Only
-      // the platform's jobs: TerminateJob takes the job resource with the aws:ResourceTag condition key.
-      new iam.PolicyStatement({
-        sid: 'StopJobs',
-        actions: ['batch:TerminateJob'],
-        resources: [jobs],
-        conditions: { StringEquals: { [`aws:ResourceTag/${PLATFORM_TAG}`]: this.platformId } },
-      }),
-    );
-    acknowledgeWildcard(rolePolicy(this.terminateFunction), { resource: jobs }, 'job ids are assigned by AWS Batch at submission; job/* is the narrowest resource TerminateJob takes');
+    const context = { stack, definitions, jobQueues: props.jobQueues, jobLogGroup: props.jobLogGroup, idempotencyTable: this.idempotencyTable, platformId: this.platformId };
+    for (const [operation, fn] of this.functions) RUNTIME_POLICIES[operation](fn, context);
   }
-}
 
-/** The policy `addToRolePolicy` wrote to, where the function's findings are acknowledged. */
-function rolePolicy(fn: lambda.IFunction): IConstruct {
-  return fn.role!.node.findChild('DefaultPolicy');
+  protected function(operation: Operation): lambda.Function {
+    return this.functions.get(operation)!;
+  }
 }

@@ -1,11 +1,11 @@
-import { parseSubmitRequest, RuntimeConfig, SubmitRequest, SubmitResponse } from '../../lib/model';
+import { RuntimeConfig } from '../../lib/model';
 import { SdkBatchGateway } from '../aws/batch';
 import { functionEnvironment } from '../aws/environment';
 import { DynamoDbAttemptLedger, PowertoolsIdempotency } from '../aws/idempotency';
 import { SdkS3Gateway } from '../aws/s3';
 import type { AttemptLedger, BatchGateway, IdempotencyGateway, S3Gateway } from '../core/ports';
 import { submit } from '../core/submit';
-import { makeHandler } from './edge';
+import { operationHandler } from './edge';
 
 export interface SubmitHandlerDeps {
   readonly config?: RuntimeConfig;
@@ -27,7 +27,7 @@ export function createHandler(deps: SubmitHandlerDeps = {}) {
   const idempotencyStore = () => (idempotency ??= new PowertoolsIdempotency(config.idempotencyTable, config.idempotencyWindowSeconds));
   let attempts = deps.attempts;
   const attemptLedger = () => (attempts ??= new DynamoDbAttemptLedger(config.idempotencyTable, config.idempotencyWindowSeconds));
-  return makeHandler<SubmitRequest, SubmitResponse>('submit', parseSubmitRequest, (request, context) =>
+  return operationHandler('submit', (request, context) =>
     submit(
       {
         config,

@@ -9,3 +9,5 @@ export * from './config';
 export * from './requests';
 export * from './job-state-change';
 export * from './overrides';
+export { OPERATIONS, OPERATION_NAMES, isOperation } from './operations';
+export type { Operation, OperationSpec, RequestOf, ResponseOf } from './operations';

@@ -7,7 +7,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import childProcess = require('node:child_process');
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CONFIG_FILE_NAME,
@@ -22,7 +22,8 @@ import {
   RuntimeFunctions,
   RuntimeFunctionsProps,
 } from '../../lib';
-import { bundleDirectory, Operation, OPERATIONS } from '../../lib/private/handler-code';
+import { bundleDirectory } from '../../lib/private/handler-code';
+import { OPERATION_NAMES, OPERATIONS } from '../../lib/model/operations';
 import { parameterSpecs } from '../../lib/private/parameter-specs';
 import { functionEnvironment } from '../../lambda/aws/environment';
 import { expectValidationError, functionStatements, IMAGE, logicalId, newStack, resourcesFor, roleStatements, stagedAssetDirectory } from './helpers';
@@ -78,7 +79,9 @@ function fixture(options: Options = {}): Fixture {
   return { ...built, template: Template.fromStack(built.stack) };
 }
 
-const FUNCTIONS: Array<[Operation, string, keyof Pick<RuntimeFunctions, `${Operation}Function`>]> = [
+/** The operations with named members (the ones added since are reached through `functionFor`). */
+type NamedOperation = 'validate' | 'submit' | 'status' | 'logs' | 'terminate';
+const FUNCTIONS: Array<[NamedOperation, string, keyof Pick<RuntimeFunctions, `${NamedOperation}Function`>]> = [
   ['validate', 'ValidateFunction', 'validateFunction'],
   ['submit', 'SubmitFunction', 'submitFunction'],
   ['status', 'StatusFunction', 'statusFunction'],
@@ -110,12 +113,13 @@ describe('RuntimeFunctions', () => {
     }
   });
 
-  it('makes five functions with stable ids', () => {
-    f.template.resourceCountIs('AWS::Lambda::Function', 5);
+  it('makes one function per operation of the registry, with stable ids', () => {
+    f.template.resourceCountIs('AWS::Lambda::Function', OPERATION_NAMES.length);
     for (const [, id, property] of FUNCTIONS) {
       expect(f.runtime[property].node.id).toBe(id);
       expect(f.runtime.node.findChild(id)).toBe(f.runtime[property]);
     }
+    for (const operation of OPERATION_NAMES) expect(f.runtime.node.findChild(OPERATIONS[operation].id)).toBe(f.runtime.functionFor(operation));
   });
 
   it.each(FUNCTIONS)('runs %s on Node.js 22 or newer (24), on ARM64', (_operation, _id, property) => {
@@ -506,8 +510,8 @@ describe('RuntimeFunctions', () => {
       });
     });
 
-    it('names one bundle per operation', () => {
-      expect(OPERATIONS).toEqual(FUNCTIONS.map(([operation]) => operation));
+    it('finds a prebuilt bundle for every operation of the registry', () => {
+      for (const operation of OPERATION_NAMES) expect(existsSync(join(bundleDirectory(operation), 'index.js'))).toBe(true);
     });
   });
 
