@@ -96,7 +96,7 @@ export interface BatchPlatformProps {
 /**
  * An AWS Batch platform in a few lines: compute environments, queues and typed job definitions on aws-cdk-lib's
  * `aws_batch` constructs, one encrypted job log group, one execution role shared by every job definition (so a stack
- * holds hundreds of them), and the five runtime functions configured with exactly what was deployed.
+ * holds hundreds of them), and the runtime functions configured with exactly what was deployed.
  *
  * @exampleMetadata fixture=construct
  * @example

@@ -256,7 +256,7 @@ function arnAttribute(operation: Operation): string {
 }
 
 /**
- * The five runtime functions (validate, submit, status, logs, terminate): the prebuilt handler bundles on Node.js 24
+ * The runtime functions, one per operation of the registry (lib/model/operations.ts): the prebuilt handler bundles on Node.js 24
  * and ARM64, each with its own log group, its configuration from the model's contract, and an inline
  * least-privilege role generated from the job definitions and queues it serves.
  */

@@ -8,7 +8,7 @@ import { ParameterProblem } from './parameters';
 import { isWellFormedText } from './s3-uri';
 
 /**
- * The events the five runtime functions accept and the responses they give, with the parsers the handlers run
+ * The events the runtime functions accept and the responses they give, with the parsers the handlers run
  * before anything else. A request the client can type is a request the handler accepts.
  */
 
