@@ -12,6 +12,7 @@ import { JobEvents } from './job-events';
 import { BATCH_EVENT_SOURCE, JOB_STATE_CHANGE_DETAIL_TYPE } from './model/job-state-change';
 import { JOB_STATUSES } from './model/job-status';
 import { JOB_TRANSITIONS_METRIC } from './model/job-events';
+import { OPERATION_NAMES } from './model/operations';
 import { BatchPlatform } from './platform';
 
 /** EventBridge `detail-type` of a job that blocks its queue in RUNNABLE (AWS Batch User Guide, "Job queue blocked events"). */
@@ -137,11 +138,7 @@ export class PlatformMonitoring extends Construct {
     const failed = ruleMatches(this.failedJobsRule, 'Failed jobs');
     const blocked = ruleMatches(this.blockedJobsRule, 'Jobs blocking a queue');
     const functions: Array<[string, lambda.IFunction]> = [
-      ['validate', platform.validateFunction],
-      ['submit', platform.submitFunction],
-      ['status', platform.statusFunction],
-      ['logs', platform.logsFunction],
-      ['terminate', platform.terminateFunction],
+      ...OPERATION_NAMES.map((operation) => [operation, platform.functionFor(operation)] as [string, lambda.IFunction]),
       ...(props.jobEvents ? [['record', props.jobEvents.recorderFunction] as [string, lambda.IFunction]] : []),
     ];
 

@@ -116,7 +116,7 @@ export interface BatchPlatformProps {
 /**
  * An AWS Batch platform in a few lines: compute environments, queues and typed job definitions on aws-cdk-lib's
  * `aws_batch` constructs, one encrypted job log group, one execution role shared by every job definition (so a stack
- * holds hundreds of them), and the five runtime functions configured with exactly what was deployed.
+ * holds hundreds of them), and the runtime functions configured with exactly what was deployed.
  *
  * @exampleMetadata fixture=construct
  * @example
@@ -308,6 +308,14 @@ export class BatchPlatform extends Construct implements IRuntimeFunctions {
 
   public grantTerminate(grantee: iam.IGrantable): iam.Grant {
     return this.runtime.grantTerminate(grantee);
+  }
+
+  public functionFor(operation: string): lambda.IFunction {
+    return this.runtime.functionFor(operation);
+  }
+
+  public grantInvoke(operation: string, grantee: iam.IGrantable): iam.Grant {
+    return this.runtime.grantInvoke(operation, grantee);
   }
 
   /** The compute environment of this kind. */

@@ -14,12 +14,16 @@ import { configureRuntimeFunctions, FunctionConfiguration, PlatformDeclarations 
 import { expiringTable } from './private/expiring-table';
 import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
-import { handlerCode, Operation } from './private/handler-code';
+import { handlerCode } from './private/handler-code';
+import { isOperation, Operation, OPERATION_NAMES, OPERATIONS } from './model/operations';
 import { definitionEntry, mustExistPrefixes, queueEntry } from './private/declarations';
 import { RUNTIME_POLICIES } from './private/runtime-policies';
 import { checkIdempotencyWindow, checkListJobsLagBound, checkLogsMaxResponseBytes, checkPlatformId, checkReservedConcurrency } from './private/runtime-checks';
 
-/** What another stack needs to call a platform's runtime functions. */
+/**
+ * What another stack needs to call a platform's runtime functions. Every function is reached by its operation's name
+ * (`functionFor`, `grantInvoke`; lib/model/operations.ts lists them); the five first ones have named members too.
+ */
 export interface IRuntimeFunctions {
   readonly validateFunction: lambda.IFunction;
   readonly submitFunction: lambda.IFunction;
@@ -36,6 +40,13 @@ export interface IRuntimeFunctions {
   grantLogs(grantee: iam.IGrantable): iam.Grant;
   /** Lets `grantee` invoke the terminate function. */
   grantTerminate(grantee: iam.IGrantable): iam.Grant;
+  /**
+   * The function of an operation (`'validate'`, `'submit'`, `'status'`, `'logs'`, `'terminate'`, …); a
+   * `ValidationError` naming the operation when pendant has no such function.
+   */
+  functionFor(operation: string): lambda.IFunction;
+  /** Lets `grantee` invoke the function of an operation; a `ValidationError` naming the operation when pendant has no such function. */
+  grantInvoke(operation: string, grantee: iam.IGrantable): iam.Grant;
 }
 
 /**
@@ -53,6 +64,12 @@ export interface RuntimeFunctionsAttributes {
   readonly logsFunctionArn?: string;
   /** @default - none: `terminateFunction` and `grantTerminate` throw */
   readonly terminateFunctionArn?: string;
+  /**
+   * Function ARNs by operation (`{ describe: arn }`): every function, the ones without a named attribute above too.
+   * An operation pendant does not have is a `ValidationError`.
+   * @default - only the named attributes
+   */
+  readonly functionArns?: { [operation: string]: string };
 }
 
 /**
@@ -145,31 +162,61 @@ export interface RuntimeFunctionsProps {
 }
 
 abstract class RuntimeFunctionsBase extends Construct implements IRuntimeFunctions {
-  public abstract readonly validateFunction: lambda.IFunction;
-  public abstract readonly submitFunction: lambda.IFunction;
-  public abstract readonly statusFunction: lambda.IFunction;
-  public abstract readonly logsFunction: lambda.IFunction;
-  public abstract readonly terminateFunction: lambda.IFunction;
+  public get validateFunction(): lambda.IFunction {
+    return this.functionFor('validate');
+  }
+
+  public get submitFunction(): lambda.IFunction {
+    return this.functionFor('submit');
+  }
+
+  public get statusFunction(): lambda.IFunction {
+    return this.functionFor('status');
+  }
+
+  public get logsFunction(): lambda.IFunction {
+    return this.functionFor('logs');
+  }
+
+  public get terminateFunction(): lambda.IFunction {
+    return this.functionFor('terminate');
+  }
 
   public grantValidate(grantee: iam.IGrantable): iam.Grant {
-    return grantInvoke(grantee, this.validateFunction);
+    return this.grantInvoke('validate', grantee);
   }
 
   public grantSubmit(grantee: iam.IGrantable): iam.Grant {
-    return grantInvoke(grantee, this.submitFunction);
+    return this.grantInvoke('submit', grantee);
   }
 
   public grantStatus(grantee: iam.IGrantable): iam.Grant {
-    return grantInvoke(grantee, this.statusFunction);
+    return this.grantInvoke('status', grantee);
   }
 
   public grantLogs(grantee: iam.IGrantable): iam.Grant {
-    return grantInvoke(grantee, this.logsFunction);
+    return this.grantInvoke('logs', grantee);
   }
 
   public grantTerminate(grantee: iam.IGrantable): iam.Grant {
-    return grantInvoke(grantee, this.terminateFunction);
+    return this.grantInvoke('terminate', grantee);
   }
+
+  public grantInvoke(operation: string, grantee: iam.IGrantable): iam.Grant {
+    return invokeGrant(grantee, this.functionFor(operation));
+  }
+
+  public functionFor(operation: string): lambda.IFunction {
+    return this.function(registered(this.node.path, operation));
+  }
+
+  protected abstract function(operation: Operation): lambda.IFunction;
+}
+
+/** `operation` as the registry names it, or a `ValidationError` naming it and the operations there are. */
+function registered(path: string, operation: string): Operation {
+  if (isOperation(operation)) return operation;
+  throw new ValidationError(`runtime functions ${path}: no ${JSON.stringify(operation)} function; the operations are ${OPERATION_NAMES.join(', ')}`);
 }
 
 /**
@@ -179,7 +226,7 @@ abstract class RuntimeFunctionsBase extends Construct implements IRuntimeFunctio
  * "Cross-account policy evaluation logic"). Unlike `grantInvoke`, not on `<arn>:*`: pendant publishes no versions
  * or aliases, so the wildcard would grant nothing but a finding.
  */
-function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
+function invokeGrant(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
   // Every aws-cdk-lib principal (PrincipalBase) prints its kind and identity; only the IPrincipal interface omits toString.
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- see above
   const id = `Invoke${createHash('sha256').update(grantee.grantPrincipal.toString()).digest('hex').slice(0, 16)}`;
@@ -200,23 +247,24 @@ function grantInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
 
 
 /**
- * Reserved concurrency by default. submit: SubmitJob is throttled at about 50 requests a second per account and
- * Region, and a submission lasts a few hundred milliseconds (its S3 checks, the idempotency record, SubmitJob), so 10
- * at once stay under that rate with room for the account's other submitters, and a flood of calls is throttled by
- * Lambda before it exhausts the account's concurrency or Batch's rate. validate and status: the same bound for the
- * S3 and DescribeJobs calls they fan out. logs and terminate: GetLogEvents has a low per-account rate, and stopping
- * jobs is rare. 40 in all, well inside the default quota of 1,000 less the 100 Lambda keeps unreserved.
+ * The attributes `fromFunctionArns` took before `functionArns`, kept for the apps that use them; an operation added
+ * since has none, and is given in `functionArns`.
  */
-const SETTINGS: Record<Operation, { id: string; description: string; memorySize: number; timeout: Duration; reservedConcurrency: number }> = {
-  validate: { id: 'ValidateFunction', description: 'pendant: validate a job request and check its S3 inputs exist', memorySize: 256, timeout: Duration.seconds(30), reservedConcurrency: 10 },
-  submit: { id: 'SubmitFunction', description: 'pendant: validate and submit an AWS Batch job', memorySize: 256, timeout: Duration.seconds(30), reservedConcurrency: 10 },
-  status: { id: 'StatusFunction', description: 'pendant: report the status of AWS Batch jobs', memorySize: 256, timeout: Duration.seconds(60), reservedConcurrency: 10 },
-  logs: { id: 'LogsFunction', description: "pendant: read an AWS Batch job's CloudWatch logs", memorySize: 512, timeout: Duration.seconds(60), reservedConcurrency: 5 },
-  terminate: { id: 'TerminateFunction', description: 'pendant: cancel or terminate an AWS Batch job', memorySize: 256, timeout: Duration.seconds(30), reservedConcurrency: 5 },
+const NAMED_ARNS: Partial<Record<Operation, keyof RuntimeFunctionsAttributes>> = {
+  validate: 'validateFunctionArn',
+  submit: 'submitFunctionArn',
+  status: 'statusFunctionArn',
+  logs: 'logsFunctionArn',
+  terminate: 'terminateFunctionArn',
 };
 
+/** How an app gives the ARN of `operation`'s function, for messages. */
+function arnAttribute(operation: Operation): string {
+  return NAMED_ARNS[operation] ?? `functionArns.${operation}`;
+}
+
 /**
- * The five runtime functions (validate, submit, status, logs, terminate): the prebuilt handler bundles on Node.js 24
+ * The runtime functions, one per operation of the registry (lib/model/operations.ts): the prebuilt handler bundles on Node.js 24
  * and ARM64, each with its own log group, its configuration from the model's contract, and an inline
  * least-privilege role generated from the job definitions and queues it serves.
  */
@@ -226,10 +274,21 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
    * for one whose ARN was not given throws a `ValidationError` naming it.
    */
   public static fromFunctionArns(scope: Construct, id: string, attributes: RuntimeFunctionsAttributes): IRuntimeFunctions {
-    const given = Object.entries(attributes).filter(([, arn]) => arn !== undefined);
-    if (given.length === 0) {
+    const path = `${scope.node.path}/${id}`;
+    const arns = new Map<Operation, string>();
+    for (const [operation, arn] of Object.entries(attributes.functionArns ?? {})) arns.set(registered(path, operation), arn);
+    for (const operation of OPERATION_NAMES) {
+      const named = NAMED_ARNS[operation];
+      const arn = named === undefined ? undefined : (attributes[named] as string | undefined);
+      if (arn === undefined) continue;
+      if (arns.has(operation) && arns.get(operation) !== arn) {
+        throw new ValidationError(`runtime functions ${path}: fromFunctionArns got two ARNs for the ${operation} function (${named} and functionArns.${operation}); give one`);
+      }
+      arns.set(operation, arn);
+    }
+    if (arns.size === 0) {
       throw new ValidationError(
-        `runtime functions ${scope.node.path}/${id}: fromFunctionArns needs the ARN of at least one function (validateFunctionArn, submitFunctionArn, statusFunctionArn, logsFunctionArn, terminateFunctionArn)`,
+        `runtime functions ${path}: fromFunctionArns needs the ARN of at least one function (${OPERATION_NAMES.map(arnAttribute).join(', ')})`,
       );
     }
     class Imported extends RuntimeFunctionsBase {
@@ -237,33 +296,18 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
 
       public constructor() {
         super(scope, id);
-        for (const operation of Object.keys(SETTINGS) as Operation[]) {
-          const arn = attributes[`${operation}FunctionArn`];
-          if (arn !== undefined) this.functions.set(operation, lambda.Function.fromFunctionArn(this, SETTINGS[operation].id, arn));
+        // In the registry's order, as the constructs were made before: their order in the tree does not change.
+        for (const operation of OPERATION_NAMES) {
+          const arn = arns.get(operation);
+          if (arn !== undefined) this.functions.set(operation, lambda.Function.fromFunctionArn(this, OPERATIONS[operation].id, arn));
         }
       }
 
-      public get validateFunction() {
-        return this.imported('validate');
-      }
-      public get submitFunction() {
-        return this.imported('submit');
-      }
-      public get statusFunction() {
-        return this.imported('status');
-      }
-      public get logsFunction() {
-        return this.imported('logs');
-      }
-      public get terminateFunction() {
-        return this.imported('terminate');
-      }
-
-      private imported(operation: Operation): lambda.IFunction {
+      protected function(operation: Operation): lambda.IFunction {
         const fn = this.functions.get(operation);
         if (fn === undefined) {
-          const known = [...this.functions.keys()].map((name) => `${name}FunctionArn`).join(', ');
-          throw new ValidationError(`runtime functions ${this.node.path}: the ${operation} function is used, but fromFunctionArns got no ${operation}FunctionArn (given: ${known})`);
+          const known = [...this.functions.keys()].map(arnAttribute).join(', ');
+          throw new ValidationError(`runtime functions ${this.node.path}: the ${operation} function is used, but fromFunctionArns got no ${arnAttribute(operation)} (given: ${known})`);
         }
         return fn;
       }
@@ -271,11 +315,7 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
     return new Imported();
   }
 
-  public readonly validateFunction: lambda.IFunction;
-  public readonly submitFunction: lambda.IFunction;
-  public readonly statusFunction: lambda.IFunction;
-  public readonly logsFunction: lambda.IFunction;
-  public readonly terminateFunction: lambda.IFunction;
+  private readonly functions: ReadonlyMap<Operation, lambda.Function>;
   /** Where submit records idempotency keys. */
   public readonly idempotencyTable: dynamodb.ITable;
   /** The names of the functions' log groups: as written when `logGroupNamePrefix` is set, references otherwise. */
@@ -293,17 +333,10 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
 
     const declarations = platformDeclarations(props, definitions, this.platformId, this.idempotencyTable);
     const configuration = configureRuntimeFunctions(declarations, Token.isUnresolved);
-    const operations = Object.keys(SETTINGS) as Operation[];
-    const functions = Object.fromEntries(
-      operations.map((operation) => [operation, runtimeFunction(this, operation, configuration[operation], props)]),
-    ) as Record<Operation, lambda.Function>;
-    this.validateFunction = functions.validate;
-    this.submitFunction = functions.submit;
-    this.statusFunction = functions.status;
-    this.logsFunction = functions.logs;
-    this.terminateFunction = functions.terminate;
-    this.logGroupNames = operations.map((operation) =>
-      props.logGroupNamePrefix === undefined ? functions[operation].logGroup.logGroupName : `${props.logGroupNamePrefix}/${operation}`,
+    const functions = new Map(OPERATION_NAMES.map((operation) => [operation, runtimeFunction(this, operation, configuration[operation], props)]));
+    this.functions = functions;
+    this.logGroupNames = OPERATION_NAMES.map((operation) =>
+      props.logGroupNamePrefix === undefined ? functions.get(operation)!.logGroup.logGroupName : `${props.logGroupNamePrefix}/${operation}`,
     );
 
     const context = {
@@ -314,7 +347,11 @@ export class RuntimeFunctions extends RuntimeFunctionsBase {
       idempotencyTableArn: this.idempotencyTable.tableArn,
       platformId: this.platformId,
     };
-    for (const operation of operations) RUNTIME_POLICIES[operation]({ ...context, fn: functions[operation] });
+    for (const [operation, fn] of functions) RUNTIME_POLICIES[operation]({ ...context, fn });
+  }
+
+  protected function(operation: Operation): lambda.IFunction {
+    return this.functions.get(operation)!;
   }
 }
 
@@ -357,7 +394,7 @@ function idempotencyStore(scope: Construct): dynamodb.ITable {
  * group, and a role that may write that log group and nothing else until its policy is added.
  */
 function runtimeFunction(scope: Construct, operation: Operation, configuration: FunctionConfiguration, props: RuntimeFunctionsProps): lambda.Function {
-  const settings = SETTINGS[operation];
+  const settings = OPERATIONS[operation];
   const logGroup = new logs.LogGroup(scope, `${settings.id}LogGroup`, {
     logGroupName: props.logGroupNamePrefix === undefined ? undefined : `${props.logGroupNamePrefix}/${operation}`,
     retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -368,14 +405,15 @@ function runtimeFunction(scope: Construct, operation: Operation, configuration: 
     description: `${settings.description} (pendant runtime function role)`,
   });
   role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-  const reserved = props.reservedConcurrency?.[operation] ?? settings.reservedConcurrency;
+  // FunctionConcurrency names the first five operations (a jsii struct has no index); the others take the registry's.
+  const reserved = (props.reservedConcurrency as Readonly<Record<string, ReservedConcurrency | undefined>> | undefined)?.[operation] ?? settings.reservedConcurrency;
   const fn = new lambda.Function(scope, settings.id, {
     code: handlerCode(operation, configuration.file),
     handler: 'index.handler',
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: settings.memorySize,
-    timeout: settings.timeout,
+    timeout: Duration.seconds(settings.timeoutSeconds),
     description: settings.description,
     role,
     logGroup,

@@ -1,8 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { PendantError } from '../../lib/model/errors';
-
-export type Operation = 'validate' | 'submit' | 'status' | 'logs' | 'terminate' | 'record' | 'resume';
+import { HandlerName, Operation, OPERATIONS, RequestOf, ResponseOf } from '../../lib/model/operations';
 
 /**
  * One structured JSON logger per container; `POWERTOOLS_LOG_LEVEL` sets its level. Its service name is the one the
@@ -17,7 +16,7 @@ export const logger = new Logger();
  * as `errorType` and a Step Functions `Catch` can match it.
  */
 export function makeHandler<Request, Response>(
-  operation: Operation,
+  operation: HandlerName,
   parse: (event: unknown) => Request,
   run: (request: Request, context: Context | undefined) => Promise<Response>,
 ): (event: unknown, context?: Context) => Promise<Response> {
@@ -35,4 +34,15 @@ export function makeHandler<Request, Response>(
       throw error;
     }
   };
+}
+
+/**
+ * A runtime function's handler: its parser and its request and response types are the registry's
+ * (lib/model/operations.ts), so the handler answers what the client expects of it.
+ */
+export function operationHandler<O extends Operation>(
+  operation: O,
+  run: (request: RequestOf<O>, context: Context | undefined) => Promise<ResponseOf<O>>,
+): (event: unknown, context?: Context) => Promise<ResponseOf<O>> {
+  return makeHandler(operation, OPERATIONS[operation].parse as (event: unknown) => RequestOf<O>, run);
 }

@@ -1,11 +1,10 @@
-import { LogsRequest, LogsResponse, parseLogsRequest } from '../../lib/model/requests';
 import { RuntimeConfig } from '../../lib/model/config';
 import { SdkBatchGateway } from '../aws/batch';
 import { SdkLogsGateway } from '../aws/logs';
 import { readLogs } from '../core/logs';
 import type { BatchGateway, LogsGateway } from '../core/ports';
 import { functionConfig } from '../aws/environment';
-import { makeHandler } from './edge';
+import { operationHandler } from './edge';
 
 export function createHandler(
   deps: { config?: RuntimeConfig; batch?: BatchGateway; logs?: LogsGateway; sleep?: (millis: number) => Promise<void> } = {},
@@ -13,7 +12,7 @@ export function createHandler(
   const config = deps.config ?? functionConfig();
   const logs = deps.logs ?? new SdkLogsGateway();
   const batch = deps.batch ?? new SdkBatchGateway();
-  return makeHandler<LogsRequest, LogsResponse>('logs', parseLogsRequest, (request, context) =>
+  return operationHandler('logs', (request, context) =>
     readLogs(
       {
         config,

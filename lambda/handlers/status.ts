@@ -1,4 +1,3 @@
-import { JobSummary, parseStatusRequest, StatusRequest, StatusResponse } from '../../lib/model/requests';
 import { RuntimeConfig } from '../../lib/model/config';
 import { SdkBatchGateway } from '../aws/batch';
 import { DynamoJobEventsStore } from '../aws/job-events';
@@ -6,7 +5,7 @@ import type { JobEventsStore } from '../core/job-events';
 import { statusWithEvents } from '../core/job-events';
 import type { BatchGateway } from '../core/ports';
 import { functionConfig } from '../aws/environment';
-import { makeHandler } from './edge';
+import { operationHandler } from './edge';
 
 export function createHandler(
   deps: { config?: RuntimeConfig; batch?: BatchGateway; events?: JobEventsStore; sleep?: (millis: number) => Promise<void> } = {},
@@ -16,7 +15,7 @@ export function createHandler(
   // The job events table, when the JobEvents construct set one: jobs it knows are answered without DescribeJobs.
   const eventsTable = config.jobEventsTable;
   const events = deps.events ?? (eventsTable === undefined ? undefined : new DynamoJobEventsStore(eventsTable));
-  return makeHandler<StatusRequest, StatusResponse | JobSummary>('status', parseStatusRequest, (request, context) =>
+  return operationHandler('status', (request, context) =>
     statusWithEvents(
       {
         config,

@@ -1,4 +1,3 @@
-import { parseSubmitRequest, SubmitRequest, SubmitResponse } from '../../lib/model/requests';
 import { RuntimeConfig } from '../../lib/model/config';
 import { SdkBatchGateway } from '../aws/batch';
 import { functionConfig } from '../aws/environment';
@@ -6,7 +5,7 @@ import { DynamoDbAttemptLedger, PowertoolsIdempotency } from '../aws/idempotency
 import { SdkS3Gateway } from '../aws/s3';
 import type { AttemptLedger, BatchGateway, IdempotencyGateway, S3Gateway } from '../core/ports';
 import { submit } from '../core/submit';
-import { makeHandler } from './edge';
+import { operationHandler } from './edge';
 
 export interface SubmitHandlerDeps {
   readonly config?: RuntimeConfig;
@@ -28,7 +27,7 @@ export function createHandler(deps: SubmitHandlerDeps = {}) {
   const idempotencyStore = () => (idempotency ??= new PowertoolsIdempotency(config.idempotencyTable, config.idempotencyWindowSeconds));
   let attempts = deps.attempts;
   const attemptLedger = () => (attempts ??= new DynamoDbAttemptLedger(config.idempotencyTable, config.idempotencyWindowSeconds));
-  return makeHandler<SubmitRequest, SubmitResponse>('submit', parseSubmitRequest, (request, context) =>
+  return operationHandler('submit', (request, context) =>
     submit(
       {
         config,

@@ -22,16 +22,11 @@ import {
   ValidateResponse,
 } from '../model/requests';
 import { isTerminal } from '../model/job-status';
+import { Operation, OPERATIONS, RequestOf, ResponseOf } from '../model/operations';
 import { LogEvent } from '../model/log-event';
 
-/** The deployed functions, by name or ARN: only the ones a caller uses need be given. */
-export interface PendantFunctions {
-  readonly validate?: string;
-  readonly submit?: string;
-  readonly status?: string;
-  readonly logs?: string;
-  readonly terminate?: string;
-}
+/** The deployed functions by operation (lib/model/operations.ts), by name or ARN: only the ones a caller uses need be given. */
+export type PendantFunctions = { readonly [O in Operation]?: string };
 
 export interface PendantClientProps {
   readonly functions: PendantFunctions;
@@ -83,6 +78,17 @@ export class PendantClient {
 
   public async submit(request: SubmitRequest): Promise<SubmitResponse> {
     return this.invoke('submit', parseSubmitRequest(request));
+  }
+
+  /**
+   * Any operation of the registry, typed by it: the request is checked with the operation's own parser before it
+   * leaves, and the answer is the operation's response type. The named methods are this, with friendlier arguments.
+   *
+   * @example
+   * const { valid, problems } = await pendant.call('validate', { jobDefinition: 'demo-job', parameters: { input_object: 's3://b/k' } });
+   */
+  public async call<O extends Operation>(operation: O, request: RequestOf<O>): Promise<ResponseOf<O>> {
+    return this.invoke(operation, OPERATIONS[operation].parse(request));
   }
 
   /** The status of up to 1,000 jobs; `history: true` adds each job's transitions (needs `JobEvents`). */
@@ -204,7 +210,7 @@ export class PendantClient {
     }
   }
 
-  private async invoke<Response>(operation: keyof PendantFunctions, request: unknown): Promise<Response> {
+  private async invoke<Response>(operation: Operation, request: unknown): Promise<Response> {
     const functionName = this.props.functions[operation];
     if (functionName === undefined) {
       throw new TypeError(`PendantClient was given no ${operation} function: set functions.${operation} to its name or ARN`);

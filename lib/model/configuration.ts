@@ -1,5 +1,6 @@
 import { CONFIG_FILE_NAME, encodeConfig, ENV, JobDefinitionEntry, JobQueueEntry, RuntimeConfig } from './config';
 import { ConfigurationError } from './errors';
+import { HandlerName, Operation, OPERATION_NAMES, OPERATIONS } from './operations';
 
 /**
  * The configuration contract in one place: which variables each function gets, which of them go into its Lambda
@@ -8,10 +9,10 @@ import { ConfigurationError } from './errors';
  * decides anything about the configuration itself.
  */
 
-/** The runtime functions a platform deploys. */
-export type RuntimeOperation = 'validate' | 'submit' | 'status' | 'logs' | 'terminate';
+/** The runtime functions a platform deploys: the registry's operations (operations.ts). */
+export type RuntimeOperation = Operation;
 /** Every function pendant deploys: the runtime functions, the `JobEvents` recorder and `RunJob`'s resume function. */
-export type FunctionName = RuntimeOperation | 'record' | 'resume';
+export type FunctionName = HandlerName;
 
 /** The variable Powertools' Logger reads its service name from when it is given none. */
 export const SERVICE_NAME_VARIABLE = 'POWERTOOLS_SERVICE_NAME';
@@ -50,26 +51,42 @@ export type IsDeployTime = (value: string) => boolean;
 
 type Variable = (typeof ENV)[keyof typeof ENV];
 
+/** A part of the runtime configuration (`config.ts`) a function reads; it is given that part and no other. */
+export type ConfigurationPart =
+  /** The declarations of the job definitions: parameters, platform, override policy, resources. */
+  | 'jobDefinitions'
+  /** The job definitions' deployed revisions. */
+  | 'revisions'
+  /** The job queues' names or ARNs. */
+  | 'jobQueues'
+  /** Each job queue's platform and scheduling. */
+  | 'queueSettings'
+  /** The `pendant:platform` tag value of the platform's jobs. */
+  | 'platformId'
+  /** The idempotency table and window. */
+  | 'idempotency'
+  | 'listJobsLagBound'
+  | 'logsMaxResponseBytes';
+
 /**
- * The variables each runtime function reads. validate checks requests against the declarations without pinning a
- * revision; status, logs and terminate see only the platform's jobs (its tag, on its queues).
+ * The environment variables each part is written to, in the order a function's configuration lists them (the
+ * configuration file's text, and with it the asset hash, depends on that order).
  */
-export const RUNTIME_VARIABLES: Readonly<Record<RuntimeOperation, readonly Variable[]>> = {
-  validate: [ENV.JOB_DEFINITIONS],
-  submit: [
-    ENV.JOB_DEFINITIONS,
-    ENV.PLATFORM_ID,
-    ENV.JOB_QUEUES,
-    ENV.JOB_QUEUE_SETTINGS,
-    ENV.JOB_DEFINITION_REVISIONS,
-    ENV.IDEMPOTENCY_TABLE,
-    ENV.IDEMPOTENCY_WINDOW_SECONDS,
-    ENV.LIST_JOBS_LAG_BOUND_SECONDS,
-  ],
-  status: [ENV.PLATFORM_ID, ENV.JOB_QUEUES],
-  logs: [ENV.PLATFORM_ID, ENV.JOB_QUEUES, ENV.LOGS_MAX_RESPONSE_BYTES],
-  terminate: [ENV.PLATFORM_ID, ENV.JOB_QUEUES],
+export const CONFIGURATION_VARIABLES: { readonly [P in ConfigurationPart]: readonly Variable[] } = {
+  jobDefinitions: [ENV.JOB_DEFINITIONS],
+  platformId: [ENV.PLATFORM_ID],
+  queueSettings: [ENV.JOB_QUEUE_SETTINGS],
+  revisions: [ENV.JOB_DEFINITION_REVISIONS],
+  jobQueues: [ENV.JOB_QUEUES],
+  idempotency: [ENV.IDEMPOTENCY_TABLE, ENV.IDEMPOTENCY_WINDOW_SECONDS],
+  listJobsLagBound: [ENV.LIST_JOBS_LAG_BOUND_SECONDS],
+  logsMaxResponseBytes: [ENV.LOGS_MAX_RESPONSE_BYTES],
 };
+
+/** The variables a runtime function reads: those of the configuration parts the registry gives its operation. */
+export function runtimeVariables(operation: RuntimeOperation): readonly Variable[] {
+  return OPERATIONS[operation].configuration.flatMap((part) => CONFIGURATION_VARIABLES[part]);
+}
 
 /**
  * The declarations: what may grow with the platform (hundreds of job definitions, fifty queues) and is usually known
@@ -91,10 +108,10 @@ export function configureRuntimeFunctions(platform: PlatformDeclarations, isDepl
     logsMaxResponseBytes: platform.logsMaxResponseBytes,
   });
   const configure = (operation: RuntimeOperation) => {
-    const needed = RUNTIME_VARIABLES[operation].filter((name) => variables[name] !== undefined);
+    const needed = runtimeVariables(operation).filter((name) => variables[name] !== undefined);
     return configuration(operation, Object.fromEntries(needed.map((name) => [name, variables[name]])), isDeployTime);
   };
-  return { validate: configure('validate'), submit: configure('submit'), status: configure('status'), logs: configure('logs'), terminate: configure('terminate') };
+  return Object.fromEntries(OPERATION_NAMES.map((operation) => [operation, configure(operation)])) as Record<RuntimeOperation, FunctionConfiguration>;
 }
 
 /** The `JobEvents` recorder's configuration, and what the platform's status function adds to its environment. */

@@ -72,3 +72,5 @@ export type {
   ValidateRequest,
   ValidateResponse,
 } from './requests';
+// The operations' names and their request and response types, for the client's function map and typed `call`.
+export type { Operation, RequestOf, ResponseOf } from './operations';

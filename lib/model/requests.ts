@@ -7,7 +7,7 @@ import { RESOURCE_LIMITS } from './overrides';
 import { isWellFormedText } from './s3-uri';
 
 /**
- * The events the five runtime functions accept and the responses they give, with the parsers the handlers run
+ * The events the runtime functions accept and the responses they give, with the parsers the handlers run
  * before anything else. A request the client can type is a request the handler accepts.
  */
 

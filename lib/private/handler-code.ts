@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFIG_FILE_NAME } from '../model/config';
 import { ValidationError } from '../model/errors';
+import type { HandlerName } from '../model/operations';
 
-export const OPERATIONS = ['validate', 'submit', 'status', 'logs', 'terminate'] as const;
-export type Operation = (typeof OPERATIONS)[number];
-/** Every prebuilt bundle: the five runtime functions', the `JobEvents` recorder's and the resume function RunJob waits through. */
-export type Bundle = Operation | 'record' | 'resume';
+/** Every prebuilt bundle: the runtime functions', the `JobEvents` recorder's and the resume function RunJob waits through. */
+export type Bundle = HandlerName;
 
 /**
  * The prebuilt bundle of a handler: `dist/lambda/<operation>` of the installed package (from `dist/lib/private`)

@@ -5,7 +5,7 @@ import { IConstruct } from 'constructs';
 import { PLATFORM_TAG } from '../model/config';
 import { S3Uri } from '../model/s3-uri';
 import { acknowledgeWildcard } from './acknowledge';
-import type { Operation } from './handler-code';
+import type { Operation } from '../model/operations';
 
 /** What a runtime function's policy is written from: the platform's resources, as ARNs and names. */
 export interface PolicyContext {

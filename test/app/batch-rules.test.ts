@@ -4,6 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { BatchPlatform, ComputeKind, JobPlatform } from '../../lib';
+import { OPERATION_NAMES } from '../../lib/model/operations';
 import { batchRuleViolations } from './batch-rules';
 import { exampleApp } from './example-app';
 
@@ -106,8 +107,8 @@ describe.each(VARIANTS)('Batch rules: %s', (_name, { stack, platform, ec2Environ
   it("gives every function a log group of the stack's own, with a retention", () => {
     const logGroups = resources('AWS::Logs::LogGroup');
     const functions = Object.values(resources('AWS::Lambda::Function'));
-    // The five runtime functions, and in the example app the JobEvents recorder and the demo pipeline's resume function.
-    expect(functions).toHaveLength(stack === example.platform ? 7 : 5);
+    // The runtime functions, and in the example app the JobEvents recorder and the demo pipeline's resume function.
+    expect(functions).toHaveLength(OPERATION_NAMES.length + (stack === example.platform ? 2 : 0));
     for (const fn of functions) {
       const reference = fn.Properties.LoggingConfig?.LogGroup;
       expect(reference).toEqual({ Ref: expect.any(String) });

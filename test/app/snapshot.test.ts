@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { assetHashSerializer } from '../../lib/testing';
+import { OPERATION_NAMES } from '../../lib/model/operations';
 import { exampleApp } from './example-app';
 
 // jest.config.js registers lib/testing/serializer.ts, so the 64-hex asset hashes of the handler bundles are
@@ -17,8 +18,8 @@ describe('Stack: PendantPlatform', () => {
     const codeKeys = Object.values(template.findResources('AWS::Lambda::Function')).map(
       (resource) => (resource as { Properties: { Code: { S3Key: string } } }).Properties.Code.S3Key,
     );
-    // The five runtime functions, the JobEvents recorder and the demo pipeline's resume function.
-    expect(codeKeys).toHaveLength(7);
+    // The runtime functions, the JobEvents recorder and the demo pipeline's resume function.
+    expect(codeKeys).toHaveLength(OPERATION_NAMES.length + 2);
     for (const key of codeKeys) expect(key).toMatch(/^[0-9a-f]{64}\.zip$/);
     expect(assetHashSerializer.test(template.toJSON())).toBe(true);
   });

@@ -2,9 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HANDLER_NAMES } from '../../lib/model/operations';
 
 const root = join(__dirname, '..', '..');
-const HANDLERS = ['validate', 'submit', 'status', 'logs', 'terminate', 'record'];
+/** Every handler the registry names: the build bundles each. */
+const HANDLERS = HANDLER_NAMES;
 
 /** Runs the build's own bundle script into a fresh directory and reads the five bundles back. */
 function bundleInto(): Record<string, Buffer> {

@@ -287,6 +287,23 @@ describe('PendantClient', () => {
     expect(sent()[0].request).toEqual({ jobDefinition: 'demo-job', dependsOn: [{ jobId: OTHER_JOB_ID }] });
   });
 
+  describe('call: any operation of the registry, typed by it', () => {
+    it("sends the request as the operation's parser gives it to that operation's function, and answers its response", async () => {
+      const submitted: SubmitResponse = { jobId: JOB_ID, jobName: 'nightly-run', jobArn: `arn:aws:batch:us-east-1:123456789012:job/${JOB_ID}`, jobDefinition: 'demo-job:3', jobQueue: QUEUE_ARN };
+      lambda.on(InvokeCommand).resolves(answer(submitted));
+      const response: SubmitResponse = await client().call('submit', { jobDefinition: 'demo-job', dependsOn: [OTHER_JOB_ID] });
+      expect(response).toEqual(submitted);
+      expect(sent()).toEqual([{ functionName: FUNCTIONS.submit, request: { jobDefinition: 'demo-job', dependsOn: [{ jobId: OTHER_JOB_ID }] } }]);
+    });
+
+    it("throws the parser's InvalidRequestError for a malformed request, without calling Lambda", async () => {
+      const error = await rejection(client().call('terminate', { jobId: 'not-a-job-id', reason: 'withdrawn' }));
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect((error as InvalidRequestError).problems).toEqual([expect.objectContaining({ field: 'jobId', rule: 'pattern' })]);
+      expect(sent()).toEqual([]);
+    });
+  });
+
   it('uses a LambdaClient of its own when given none', async () => {
     lambda.on(InvokeCommand).resolves(answer({ valid: true, problems: [] }));
     const pendant = new PendantClient({ functions: { validate: 'pendant-validate' } });

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BatchPlatform, ComputeKind, JobEvents, PlatformMonitoring, PlatformMonitoringProps } from '../../lib';
 import { logicalId, newStack } from './helpers';
 import { NAG_PACKS, nagFindingsUnder } from '../support/nag';
+import { OPERATION_NAMES } from '../../lib/model/operations';
 
 jest.setTimeout(60_000);
 
@@ -80,8 +81,8 @@ describe('PlatformMonitoring', () => {
   });
 
   it('alarms on failed and blocked jobs, and on each function (the recorder too) for errors, throttles and duration, notifying the topic', () => {
-    // 2 job alarms + 6 functions x 3.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 20);
+    // 2 job alarms + (the runtime functions and the recorder) x 3.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + (OPERATION_NAMES.length + 1) * 3);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Events',
       MetricName: 'TriggeredRules',
@@ -131,7 +132,7 @@ describe('PlatformMonitoring', () => {
       const { template: without } = synth({ jobEvents: false });
       const [dashboard] = Object.values(without.findResources('AWS::CloudWatch::Dashboard'));
       expect(JSON.stringify(dashboard.Properties.DashboardBody)).not.toContain('JobTransitions');
-      without.resourceCountIs('AWS::CloudWatch::Alarm', 17);
+      without.resourceCountIs('AWS::CloudWatch::Alarm', 2 + OPERATION_NAMES.length * 3);
     });
   });
 });

@@ -11,6 +11,7 @@ import { CallerStack, DEMO_INPUTS, PlatformStack } from '../../bin/stacks';
 import { BatchPlatform, BatchPlatformProps, ComputeKind, CpuArchitecture, JobPlatform, Parameter } from '../../lib';
 import { ENV } from '../../lib/model/config';
 import { expectValidationError, IMAGE, logicalId, newStack, resourcesFor, roleStatements } from './helpers';
+import { OPERATION_NAMES } from '../../lib/model/operations';
 
 jest.setTimeout(60_000);
 
@@ -132,8 +133,8 @@ describe('BatchPlatform', () => {
       for (const definition of definitions) {
         expect(definition.Properties.ContainerProperties.LogConfiguration.Options['awslogs-group']).toEqual({ Ref: logicalId(platform.jobLogGroup) });
       }
-      // The job log group, the five functions' log groups and the flow logs: none per definition.
-      template.resourceCountIs('AWS::Logs::LogGroup', 1 + 5 + 1);
+      // The job log group, one per function and the flow logs: none per definition.
+      template.resourceCountIs('AWS::Logs::LogGroup', 1 + OPERATION_NAMES.length + 1);
     });
 
     it('rotates the log key and lets CloudWatch Logs of this region use it for the platform\'s log groups only (CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS": the context is arn:…:log-group:<name>)', () => {
@@ -149,18 +150,18 @@ describe('BatchPlatform', () => {
         }),
       });
       const arns = keyLogGroupArns(template);
-      // Exactly the platform's seven log groups, each by its whole name: no wildcard, no other group.
+      // Exactly the platform's log groups (jobs, flow logs, one per function), each by its whole name: no wildcard, no other group.
       expect(arns.sort()).toEqual(logGroupNames(template).map((name) => `${LOG_GROUP_ARN}${name}`).sort());
-      expect(arns).toHaveLength(7);
+      expect(arns).toHaveLength(OPERATION_NAMES.length + 2);
       for (const arn of arns) expect(arn).not.toContain('*');
       expect(logGroupNames(template).sort()).toEqual(
-        ['jobs', 'vpc-flow-logs', 'validate', 'submit', 'status', 'logs', 'terminate'].map((name) => `/pendant/<AWS::StackName>/Platform/${name}`).sort(),
+        ['jobs', 'vpc-flow-logs', ...OPERATION_NAMES].map((name) => `/pendant/<AWS::StackName>/Platform/${name}`).sort(),
       );
       expect(render(stack.resolve(platform.logGroupNamePrefix))).toBe('/pendant/<AWS::StackName>/Platform');
     });
 
     it('encrypts the functions\' log groups with the log key and keeps them one month', () => {
-      for (const fn of [platform.validateFunction, platform.submitFunction, platform.statusFunction, platform.logsFunction, platform.terminateFunction]) {
+      for (const fn of OPERATION_NAMES.map((operation) => platform.functionFor(operation))) {
         const logGroup = template.toJSON().Resources[logicalId((fn as lambda.Function).logGroup)];
         expect(logGroup.Properties).toEqual({
           LogGroupName: expect.objectContaining({ 'Fn::Join': expect.anything() }),
@@ -222,7 +223,7 @@ describe('BatchPlatform', () => {
     template.resourceCountIs('AWS::EC2::FlowLog', 0);
     expect(platform.node.tryFindChild('Vpc')).toBeUndefined();
     // No flow log group either, so the log key names the job and function log groups only.
-    expect(keyLogGroupArns(template)).toHaveLength(6);
+    expect(keyLogGroupArns(template)).toHaveLength(OPERATION_NAMES.length + 1);
     expect(keyLogGroupArns(template).sort()).toEqual(logGroupNames(template).map((name) => `${LOG_GROUP_ARN}${name}`).sort());
   });
 
@@ -295,7 +296,7 @@ describe('BatchPlatform', () => {
       functionLogRetention: logs.RetentionDays.ONE_WEEK,
     });
     expect(template.toJSON().Resources[logicalId(platform.jobLogGroup)].Properties.RetentionInDays).toBe(365);
-    expect(Object.keys(template.findResources('AWS::Logs::LogGroup', { Properties: Match.objectLike({ RetentionInDays: 7 }) }))).toHaveLength(5);
+    expect(Object.keys(template.findResources('AWS::Logs::LogGroup', { Properties: Match.objectLike({ RetentionInDays: 7 }) }))).toHaveLength(OPERATION_NAMES.length);
   });
 
   it('passes the logs response limit to the logs function', () => {

@@ -7,7 +7,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import childProcess = require('node:child_process');
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ComputeEnvironment,
@@ -20,7 +20,8 @@ import {
   RuntimeFunctionsProps,
 } from '../../lib';
 import { CONFIG_FILE_NAME, ENV } from '../../lib/model/config';
-import { bundleDirectory, Operation, OPERATIONS } from '../../lib/private/handler-code';
+import { bundleDirectory } from '../../lib/private/handler-code';
+import { OPERATION_NAMES, OPERATIONS } from '../../lib/model/operations';
 import { parameterSpecs } from '../../lib/private/parameter-specs';
 import { functionConfig } from '../../lambda/aws/environment';
 import { expectValidationError, functionStatements, IMAGE, logicalId, newStack, resourcesFor, roleStatements, stagedAssetDirectory } from './helpers';
@@ -76,7 +77,9 @@ function fixture(options: Options = {}): Fixture {
   return { ...built, template: Template.fromStack(built.stack) };
 }
 
-const FUNCTIONS: Array<[Operation, string, keyof Pick<RuntimeFunctions, `${Operation}Function`>]> = [
+/** The operations with named members (the ones added since are reached through `functionFor`). */
+type NamedOperation = 'validate' | 'submit' | 'status' | 'logs' | 'terminate';
+const FUNCTIONS: Array<[NamedOperation, string, keyof Pick<RuntimeFunctions, `${NamedOperation}Function`>]> = [
   ['validate', 'ValidateFunction', 'validateFunction'],
   ['submit', 'SubmitFunction', 'submitFunction'],
   ['status', 'StatusFunction', 'statusFunction'],
@@ -108,12 +111,13 @@ describe('RuntimeFunctions', () => {
     }
   });
 
-  it('makes five functions with stable ids', () => {
-    f.template.resourceCountIs('AWS::Lambda::Function', 5);
+  it('makes one function per operation of the registry, with stable ids', () => {
+    f.template.resourceCountIs('AWS::Lambda::Function', OPERATION_NAMES.length);
     for (const [, id, property] of FUNCTIONS) {
       expect(f.runtime[property].node.id).toBe(id);
       expect(f.runtime.node.findChild(id)).toBe(f.runtime[property]);
     }
+    for (const operation of OPERATION_NAMES) expect(f.runtime.node.findChild(OPERATIONS[operation].id)).toBe(f.runtime.functionFor(operation));
   });
 
   it.each(FUNCTIONS)('runs %s on Node.js 22 or newer (24), on ARM64', (_operation, _id, property) => {
@@ -132,9 +136,9 @@ describe('RuntimeFunctions', () => {
   });
 
   it('makes one log group per function, besides the job log group', () => {
-    f.template.resourceCountIs('AWS::Logs::LogGroup', 6);
-    const groups = FUNCTIONS.map(([, , property]) => functionProperties(f, property).LoggingConfig.LogGroup.Ref);
-    expect(new Set(groups).size).toBe(5);
+    f.template.resourceCountIs('AWS::Logs::LogGroup', OPERATION_NAMES.length + 1);
+    const groups = OPERATION_NAMES.map((operation) => (f.runtime.functionFor(operation) as lambda.Function).logGroup.node.defaultChild);
+    expect(new Set(groups).size).toBe(OPERATION_NAMES.length);
     expect(groups).not.toContain(logicalId(f.jobLogGroup));
   });
 
@@ -149,7 +153,7 @@ describe('RuntimeFunctions', () => {
     const encrypted = other.template.findResources('AWS::Logs::LogGroup', {
       Properties: { RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [logicalId(key!), 'Arn'] } },
     });
-    expect(Object.keys(encrypted)).toHaveLength(5);
+    expect(Object.keys(encrypted)).toHaveLength(OPERATION_NAMES.length);
     expect(other.template.findResources('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 30 } })).toEqual({});
   });
 
@@ -501,8 +505,8 @@ describe('RuntimeFunctions', () => {
       });
     });
 
-    it('names one bundle per operation', () => {
-      expect(OPERATIONS).toEqual(FUNCTIONS.map(([operation]) => operation));
+    it('finds a prebuilt bundle for every operation of the registry', () => {
+      for (const operation of OPERATION_NAMES) expect(existsSync(join(bundleDirectory(operation), 'index.js'))).toBe(true);
     });
   });
 

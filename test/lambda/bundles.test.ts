@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { OPERATION_NAMES } from '../../lib/model/operations';
 
 /**
  * The bundles the constructs deploy (`npm run build` writes them). They carry their own copy of the model and the
  * SDK, so errors are recognised by `name` – what Lambda reports as `errorType` – never by `instanceof`.
  */
-const OPERATIONS = ['validate', 'submit', 'status', 'logs', 'terminate'] as const;
 const bundlePath = (operation: string) => join(__dirname, '..', '..', 'dist', 'lambda', operation, 'index.js');
 
 type Handler = (event: unknown) => Promise<unknown>;
@@ -15,7 +15,7 @@ function load(operation: string): { handler?: unknown } {
   return require(bundlePath(operation)) as { handler?: unknown };
 }
 
-describe.each(OPERATIONS)('Function: %s bundle', (operation) => {
+describe.each(OPERATION_NAMES)('Function: %s bundle', (operation) => {
   it('exists at dist/lambda/<operation>/index.js', () => {
     expect(existsSync(bundlePath(operation))).toBe(true);
   });

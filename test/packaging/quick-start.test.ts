@@ -2,6 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exampleApp } from '../app/example-app';
+import { OPERATION_NAMES } from '../../lib/model/operations';
 
 const root = join(__dirname, '..', '..');
 const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { app: string; notices?: boolean; context: Record<string, unknown> };
@@ -27,12 +28,12 @@ describe('cdk.json: the quick start', () => {
     expect(cdkJson.notices).toBe(false);
   });
 
-  it("keeps the platform's template free of the flags' custom resources: every function is one of pendant's five, the JobEvents recorder or the demo pipeline's resume function", () => {
+  it("keeps the platform's template free of the flags' custom resources: every function is one of pendant's runtime functions, the JobEvents recorder or the demo pipeline's resume function", () => {
     // `@aws-cdk/aws-ec2:restrictDefaultSecurityGroup` would add a custom-resource Lambda to a VPC that does not say
     // otherwise; the platform's VPC does (nothing in it uses the default security group).
     const { platform } = exampleApp();
     const template = Template.fromStack(platform);
-    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(7);
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(OPERATION_NAMES.length + 2);
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith('JobWaiterResumeFunction'))).toHaveLength(1);
     expect(Object.keys(template.findResources('Custom::VpcRestrictDefaultSG'))).toHaveLength(0);
   });
