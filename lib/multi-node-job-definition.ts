@@ -9,7 +9,7 @@ import { CpuArchitecture, JobPlatform } from './compute-environment';
 import { checkOverridePolicy, JobOverridePolicy } from './model/overrides';
 import { isValidName } from './model/job-name';
 import { LIMITS, MAX_NODES } from './model/requests';
-import { MultiNodeLayout } from './model/config';
+import { MultiNodeLayout } from './model/platform';
 import { ParameterSpecs, renderDefaults } from './model/parameters';
 import { ValidationError } from './model/errors';
 import type { IJobDefinitionDeclaration, JobDefinitionDeclaration } from './job-definition';

@@ -2,6 +2,7 @@ import { ConfigurationError } from './errors';
 import { isValidName } from './job-name';
 import { checkOverridePolicy, JobOverridePolicy, JobResources } from './overrides';
 import { checkParameterSpecs, ParameterSpecs } from './parameters';
+import { MultiNodeLayout, PLATFORM_NAMES, PlatformName } from './platform';
 
 /**
  * The contract between the constructs and the handlers: the names of the environment variables that configure the
@@ -95,12 +96,6 @@ export const DEFAULT_LIST_JOBS_LAG_BOUND_SECONDS = 30;
 export const MIN_LIST_JOBS_LAG_BOUND_SECONDS = 1;
 export const MAX_LIST_JOBS_LAG_BOUND_SECONDS = 600;
 
-/**
- * Where a job definition or queue runs: a Fargate definition runs only on a queue of Fargate compute environments, an
- * EC2 one only on EC2 environments (AWS Batch User Guide, "Job definitions": platformCapabilities).
- */
-export type PlatformName = 'FARGATE' | 'EC2';
-const PLATFORM_NAMES: readonly PlatformName[] = ['FARGATE', 'EC2'];
 
 /** A job definition as the runtime functions know it. */
 export interface JobDefinitionConfig {
@@ -121,18 +116,6 @@ export interface JobDefinitionConfig {
   readonly nodes?: MultiNodeLayout;
 }
 
-/**
- * A multi-node parallel job definition's nodes, as submit checks `nodeOverrides` against them (AWS Batch API
- * Reference, NodeOverrides: numNodes).
- */
-export interface MultiNodeLayout {
-  /** The node index of the main node. */
-  readonly mainNode: number;
-  /** The nodes a job runs unless `numNodes` overrides it. */
-  readonly numNodes: number;
-  /** The lowest start of a node range with an open end (`n:`), which `numNodes` must exceed; absent when none has one. */
-  readonly openRangeStart?: number;
-}
 
 /** What a construct writes for one job definition. `definition` may hold deploy-time tokens. */
 export interface JobDefinitionEntry {

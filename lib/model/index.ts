@@ -42,14 +42,20 @@ export type {
   S3PrefixParameterSpec,
   StringParameterSpec,
 } from './parameters';
-export { parseLogsRequest, parseStatusRequest, parseSubmitRequest, parseTerminateRequest, parseValidateRequest } from './requests';
+export { parseDescribeRequest, parseLogsRequest, parseStatusRequest, parseSubmitRequest, parseTerminateRequest, parseValidateRequest } from './requests';
 export type {
   ChildJobSummary,
   ChildrenRequest,
   ContainerOverrides,
   DependencyType,
+  DescribedJobQueue,
+  DescribedParameter,
+  DescribeRequest,
+  DescribeResponse,
   EvaluateOnExitRule,
   JobAttemptSummary,
+  JobDefinitionDescription,
+  JobDefinitionList,
   JobDependency,
   JobStatusResponse,
   JobSummary,
@@ -74,3 +80,6 @@ export type {
 } from './requests';
 // The operations' names and their request and response types, for the client's function map and typed `call`.
 export type { Operation, RequestOf, ResponseOf } from './operations';
+// What describe's answer names: a definition's platform, node layout and parameter kinds.
+export type { MultiNodeLayout, PlatformName } from './platform';
+export type { ParameterType } from './parameters';

@@ -1,7 +1,10 @@
 import type { ConfigurationPart } from './configuration';
 import {
+  DescribeRequest,
+  DescribeResponse,
   LogsRequest,
   LogsResponse,
+  parseDescribeRequest,
   parseLogsRequest,
   parseStatusRequest,
   parseSubmitRequest,
@@ -107,6 +110,16 @@ export const OPERATIONS = {
     reservedConcurrency: 5,
     configuration: ['platformId', 'jobQueues'],
     parse: parseTerminateRequest,
+  }),
+  // Read-only and rare: callers read a declaration once to build their requests.
+  describe: operation<DescribeRequest, DescribeResponse>({
+    id: 'DescribeFunction',
+    description: "pendant: describe a job definition's declared parameters, deployed revision and queues",
+    memorySize: 256,
+    timeoutSeconds: 30,
+    reservedConcurrency: 5,
+    configuration: ['jobDefinitions', 'revisions', 'jobQueues', 'queueSettings'],
+    parse: parseDescribeRequest,
   }),
 };
 

@@ -4,6 +4,9 @@ import { isJobStatus, JOB_STATUSES, JobStatus } from './job-status';
 import type { JobSummarySource, JobTransition } from './job-events';
 import { LogEvent } from './log-event';
 import { RESOURCE_LIMITS } from './overrides';
+import type { ParameterType } from './parameters';
+import type { MultiNodeLayout, PlatformName } from './platform';
+import type { JobOverridePolicy } from './overrides';
 import { isWellFormedText } from './s3-uri';
 
 /**
@@ -406,6 +409,64 @@ export interface WaitForJobResponse {
   readonly status: JobStatus;
 }
 
+/** A job definition's declaration, by its declared name; without one, the names of every declared definition. */
+export interface DescribeRequest {
+  /** The job definition's declared name. @default - the list of declared names */
+  readonly jobDefinition?: string;
+}
+
+/** The declared job definitions' names, for a request that names none. */
+export interface JobDefinitionList {
+  readonly jobDefinitions: string[];
+}
+
+/** One declared parameter, as a request gives it. */
+export interface DescribedParameter {
+  readonly name: string;
+  /** The kind, as a declaration's `type` spells it: `'integer'`, `'s3-object'`… */
+  readonly kind: ParameterType;
+  /** A parameter without a default is required. */
+  readonly required: boolean;
+  /** The declared default, as declared (a number for an integer, a list for s3-objects); absent when required. */
+  readonly default?: string | number | boolean | readonly string[];
+  /** What a value must be, in words: `an integer between 1 and 64`. */
+  readonly accepts: string;
+  /** The declaration's own description, for people. */
+  readonly description?: string;
+}
+
+/** A queue the job definition may be sent to (`jobQueue` in submit). */
+export interface DescribedJobQueue {
+  readonly name: string;
+  /** Submit's queue when a request names none. */
+  readonly default: boolean;
+  /** A fair-share queue needs `shareIdentifier`; null when the configuration does not say. */
+  readonly fairShare: boolean | null;
+}
+
+/** What a caller needs to build a request for one declared job definition. */
+export interface JobDefinitionDescription {
+  /** The declared name: what requests give as `jobDefinition`. */
+  readonly jobDefinition: string;
+  /** The job definition's name in AWS Batch. */
+  readonly physicalName: string;
+  /** The revision submit sends when a request pins none. */
+  readonly revision: number;
+  /** `deployed`: the revision deployed with the functions; `latest-active`: only the name is configured, and this is Batch's newest ACTIVE one. */
+  readonly revisionSource: 'deployed' | 'latest-active';
+  /** Where it runs; null when the configuration does not say. */
+  readonly platform: PlatformName | null;
+  readonly parameters: DescribedParameter[];
+  /** What callers may override (`containerOverrides`); `{}` is nothing. */
+  readonly overrides: JobOverridePolicy;
+  /** The configured queues of its platform (all of them when a platform is not known), in the configured order. */
+  readonly jobQueues: DescribedJobQueue[];
+  /** A multi-node parallel definition's node layout; absent for a single-node one. */
+  readonly nodes?: MultiNodeLayout;
+}
+
+export type DescribeResponse = JobDefinitionDescription | JobDefinitionList;
+
 // ---------------------------------------------------------------------------------------------------------------
 // Parsers
 
@@ -547,6 +608,13 @@ export function parseValidateRequest(event: unknown): ValidateRequest {
   const jobDefinition = reader.name(fields.jobDefinition, 'jobDefinition', 'job definition name');
   const parameters = parseParameters(reader, fields.parameters);
   return reader.finish({ jobDefinition: jobDefinition!, ...(parameters && { parameters }) });
+}
+
+export function parseDescribeRequest(event: unknown): DescribeRequest {
+  const { reader, fields } = begin(event, ['jobDefinition']);
+  if (fields.jobDefinition === undefined) return reader.finish({});
+  const jobDefinition = reader.name(fields.jobDefinition, 'jobDefinition', 'job definition name');
+  return reader.finish({ jobDefinition: jobDefinition! });
 }
 
 /** The submit fields parsed by `parseJobOptions`. */

@@ -69,6 +69,11 @@ export const RUNTIME_POLICIES: Readonly<Record<Operation, (context: PolicyContex
     );
     acknowledgeWildcard(rolePolicy(fn), { resource: jobs }, 'job ids are assigned by AWS Batch at submission; job/* is the narrowest resource TerminateJob takes');
   },
+  // A definition configured by name only is described at its latest ACTIVE revision, which only Batch knows.
+  describe: ({ fn }) => {
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'FindLatestRevision', actions: ['batch:DescribeJobDefinitions'], resources: ['*'] }));
+    acknowledgeWildcard(rolePolicy(fn), { resource: '*' }, 'batch:DescribeJobDefinitions has no resource type: IAM accepts only "*"');
+  },
 };
 
 /**

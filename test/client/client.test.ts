@@ -58,6 +58,7 @@ const FUNCTIONS: Required<PendantFunctions> = {
   status: 'pendant-status',
   logs: 'pendant-logs',
   terminate: 'pendant-terminate',
+  describe: 'pendant-describe',
 };
 
 const encoder = new TextEncoder();
