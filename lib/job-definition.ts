@@ -2,7 +2,7 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Duration, Fn, Size, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { CpuArchitecture, JobPlatform } from './compute-environment';
 import { checkOverridePolicy, FARGATE_MEMORY, FARGATE_VCPUS, fargateMemoryFits, JobOverridePolicy, JobResources } from './model/overrides';
@@ -10,7 +10,7 @@ import { isValidName } from './model/job-name';
 import { ParameterSpecs, renderDefaults } from './model/parameters';
 import { ValidationError } from './model/errors';
 import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, acknowledgeWildcard, INLINE_POLICY_REASON } from './private/acknowledge';
-import { checkParameters, defaultRetryStrategies, stackUniqueName } from './private/job-definition-rules';
+import { checkParameters, defaultRetryStrategies, revisionOf, stackUniqueName } from './private/job-definition-rules';
 import { Parameter } from './parameter';
 import { parameterAccess } from './private/parameter-access';
 import { parameterSpecs } from './private/parameter-specs';
@@ -405,8 +405,7 @@ export class JobDefinition extends Construct implements IJobDefinitionDeclaratio
       });
     }
     this.jobDefinitionArn = this.jobDefinition.jobDefinitionArn;
-    // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision> — the seventh field is the revision.
-    this.revision = Fn.select(6, Fn.split(':', this.jobDefinitionArn));
+    this.revision = revisionOf(this.jobDefinitionArn);
   }
 
   public runtimeDeclaration(): JobDefinitionDeclaration {

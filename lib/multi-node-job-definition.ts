@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Duration, Fn, Size, Token } from 'aws-cdk-lib';
+import { Duration, Size, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { CpuArchitecture, JobPlatform } from './compute-environment';
 import { checkOverridePolicy, JobOverridePolicy } from './model/overrides';
@@ -15,7 +15,7 @@ import { ValidationError } from './model/errors';
 import type { IJobDefinitionDeclaration, JobDefinitionDeclaration } from './job-definition';
 import { Parameter } from './parameter';
 import { acknowledgeComplianceRule, INLINE_POLICY_REASON } from './private/acknowledge';
-import { checkParameters, defaultRetryStrategies, stackUniqueName } from './private/job-definition-rules';
+import { checkParameters, defaultRetryStrategies, revisionOf, stackUniqueName } from './private/job-definition-rules';
 import { parameterSpecs } from './private/parameter-specs';
 
 /** One node range of a multi-node parallel job: nodes `startNode` to `endNode` run this container. */
@@ -215,8 +215,7 @@ export class MultiNodeJobDefinition extends Construct implements IJobDefinitionD
       cfn.addPropertyOverride(`NodeProperties.NodeRangeProperties.${ranges.length - 1}.TargetNodes`, `${last.startNode}:`);
     }
     this.jobDefinitionArn = this.jobDefinition.jobDefinitionArn;
-    // arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision> — the seventh field is the revision.
-    this.revision = Fn.select(6, Fn.split(':', this.jobDefinitionArn));
+    this.revision = revisionOf(this.jobDefinitionArn);
   }
 
   public runtimeDeclaration(): JobDefinitionDeclaration {

@@ -1,5 +1,5 @@
 import * as batch from 'aws-cdk-lib/aws-batch';
-import { Stack, Token } from 'aws-cdk-lib';
+import { Fn, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { JobPlatform } from '../compute-environment';
@@ -44,4 +44,9 @@ export function checkParameters(where: string, parameters: ParameterSpecs, comma
     if (!referenced.includes(name)) problems.push(`parameter ${name} is declared but no command uses Ref::${name}`);
   }
   if (problems.length > 0) throw new ValidationError(`${where}: ${problems.join('; ')}`);
+}
+
+/** The revision in a job definition's ARN, `arn:<partition>:batch:<region>:<account>:job-definition/<name>:<revision>`: its seventh field. */
+export function revisionOf(jobDefinitionArn: string): string {
+  return Fn.select(6, Fn.split(':', jobDefinitionArn));
 }
