@@ -147,10 +147,11 @@ export type ReplaceDeployTime = (value: string, standIn: string) => string;
 /**
  * What a deploy-time value is taken to weigh. `least`: nothing CloudFormation writes is shorter than one character (a
  * revision is at least `1`, a name at least one letter), so an environment over 4 KB at that size can never deploy.
- * `revision`: five digits, the figure the scale tests deploy with; Batch adds a revision on each update of a definition,
- * so a long-lived platform's revisions keep growing. `name`: what CloudFormation generates, `<stack>-<logical id>-<12
- * random characters>`: a 20-character stack name and a 30-character logical id (CDK's path and 8 hash characters)
- * make 64. A definition whose name only CloudFormation knows carries `name:revision`, which is counted as a revision.
+ * `revision`: five digits, as the 50-queue test renders them (99999); Batch adds a revision on each update of a
+ * definition, so a long-lived platform's revisions keep growing. `name`: what CloudFormation generates, `<stack>-<logical
+ * id>-<12 random characters>`: a 20-character stack name and a 30-character logical id (CDK's path and 8 hash
+ * characters) make 64. A definition whose name only CloudFormation knows carries `name:revision`, which is counted as
+ * a revision: the estimate undercounts it. Variables added after synth (`addEnvironment`) are not measured.
  */
 export const DEPLOY_TIME_VALUE_BYTES = { least: 1, revision: 5, name: 64 } as const;
 
