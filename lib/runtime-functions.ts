@@ -4,13 +4,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Duration, Names, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Token, Tokenization } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import type { IJobDefinitionDeclaration } from './job-definition';
 import type { MultiNodeJobDefinition } from './multi-node-job-definition';
 import { ValidationError } from './model/errors';
-import { configureRuntimeFunctions, FunctionConfiguration, PlatformDeclarations } from './model/configuration';
+import { checkEnvironmentSize, configureRuntimeFunctions, FunctionConfiguration, PlatformDeclarations } from './model/configuration';
 import { expiringTable } from './private/expiring-table';
 import { acknowledgeComplianceRule, acknowledgeOverflowPolicies, INLINE_POLICY_REASON } from './private/acknowledge';
 import { checkPlacement } from './private/placement';
@@ -422,7 +422,24 @@ function runtimeFunction(scope: Construct, operation: Operation, configuration: 
     reservedConcurrentExecutions: reserved === 'unreserved' ? undefined : reserved,
   });
   acknowledgeRuntimeFunction(role, fn);
+  checkEnvironment(scope, fn, operation, configuration);
   return fn;
+}
+
+/**
+ * Lambda's 4 KB environment, which nothing else checks before a deployment fails on it (the model's
+ * `checkEnvironmentSize`): a `ValidationError` when the environment can never fit, a warning on the function when it
+ * likely will not.
+ */
+function checkEnvironment(scope: Construct, fn: lambda.Function, operation: Operation, configuration: FunctionConfiguration): void {
+  const finding = checkEnvironmentSize(operation, configuration.environment, tokensWrittenAs);
+  if (finding?.severity === 'error') throw new ValidationError(`runtime functions ${scope.node.path}: ${finding.message}`);
+  if (finding?.severity === 'warning') Annotations.of(fn).addWarningV2('pendant:environmentSize', finding.message);
+}
+
+/** `value` with each token in it written as `standIn`: what the model measures in place of a value CloudFormation writes. */
+function tokensWrittenAs(value: string, standIn: string): string {
+  return String(Tokenization.reverseString(value).mapTokens({ mapToken: () => standIn }).join({ join: (left: unknown, right: unknown) => `${String(left)}${String(right)}` }));
 }
 
 /** The findings every runtime function's design answers, acknowledged with the reason a reviewer needs. */

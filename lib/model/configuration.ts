@@ -130,6 +130,93 @@ export function configureResume(input: { readonly taskTokenTable: string; readon
   return configuration('resume', encodeConfig(input));
 }
 
+/**
+ * Lambda refuses a function whose environment is larger: "Environment variables: 4 KB, for all environment variables
+ * associated with the function, in aggregate" (AWS Lambda Developer Guide, "Lambda quotas"). Lambda measures the
+ * variables as one JSON object, keys and values quoted: its refusal quotes the "String measured",
+ * `{"NAME":"value",…}`, so the quotes, and the backslash before each quote inside a JSON value, count too.
+ */
+export const MAX_ENVIRONMENT_BYTES = 4096;
+
+/**
+ * `value` with each deploy-time value in it written as `standIn`: how the model measures text that only CloudFormation
+ * completes. The constructs pass one built on aws-cdk-lib's `Tokenization.reverseString`.
+ */
+export type ReplaceDeployTime = (value: string, standIn: string) => string;
+
+/**
+ * What a deploy-time value is taken to weigh. `least`: nothing CloudFormation writes is shorter than one character (a
+ * revision is at least `1`, a name at least one letter), so an environment over 4 KB at that size can never deploy.
+ * `revision`: five digits, as the 50-queue test renders them (99999); Batch adds a revision on each update of a
+ * definition, so a long-lived platform's revisions keep growing. `name`: what CloudFormation generates, `<stack>-<logical
+ * id>-<12 random characters>`: a 20-character stack name and a 30-character logical id (CDK's path and 8 hash
+ * characters) make 64. A definition whose name only CloudFormation knows carries `name:revision`, which is counted as
+ * a revision: the estimate undercounts it. Variables added after synth (`addEnvironment`) are not measured.
+ */
+export const DEPLOY_TIME_VALUE_BYTES = { least: 1, revision: 5, name: 64 } as const;
+
+/** A size in bytes as Lambda measures it (MAX_ENVIRONMENT_BYTES), each deploy-time value at its least and at its typical size. */
+export interface MeasuredBytes {
+  readonly least: number;
+  readonly typical: number;
+}
+
+/** A function's environment as Lambda measures it: in all, and each variable's `"NAME":"value"` in the measured object. */
+export interface EnvironmentSize extends MeasuredBytes {
+  readonly variables: Readonly<Record<string, MeasuredBytes>>;
+}
+
+const utf8 = new TextEncoder();
+
+/** The typical size of a deploy-time value in `variable`: its revisions are numbers, everything else is a name. */
+function typicalBytes(variable: string): number {
+  return variable === ENV.JOB_DEFINITION_REVISIONS ? DEPLOY_TIME_VALUE_BYTES.revision : DEPLOY_TIME_VALUE_BYTES.name;
+}
+
+/** The size of `environment` as Lambda measures it (MAX_ENVIRONMENT_BYTES), its deploy-time values at their least and typical sizes. */
+export function environmentSize(environment: Readonly<Record<string, string>>, replaceDeployTime: ReplaceDeployTime): EnvironmentSize {
+  // A stand-in JSON does not escape, so that it counts its length and no more.
+  const json = (name: string, value: string, bytes: number) => utf8.encode(JSON.stringify({ [name]: replaceDeployTime(value, '0'.repeat(bytes)) })).length - 2;
+  const variables = Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [name, { least: json(name, value, DEPLOY_TIME_VALUE_BYTES.least), typical: json(name, value, typicalBytes(name)) }]),
+  );
+  // `{`, the variables joined by `,`, and `}`.
+  const total = (size: keyof MeasuredBytes) => 2 + Object.values(variables).reduce((sum, variable, index) => sum + (index === 0 ? 0 : 1) + variable[size], 0);
+  return { least: total('least'), typical: total('typical'), variables };
+}
+
+/** What a function's environment size calls for at synth: an error when it can never deploy, a warning when it likely will not. */
+export interface EnvironmentSizeFinding {
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+}
+
+/**
+ * Whether `fn`'s environment fits Lambda's 4 KB (MAX_ENVIRONMENT_BYTES): an error when its literal text alone, each
+ * deploy-time value at its least, is over, a warning when it is over with typical deploy-time values
+ * (DEPLOY_TIME_VALUE_BYTES), undefined when it fits. The revisions and generated queue names are what grows with a
+ * platform; the fixes say how to make them smaller.
+ */
+export function checkEnvironmentSize(fn: FunctionName, environment: Readonly<Record<string, string>>, replaceDeployTime: ReplaceDeployTime): EnvironmentSizeFinding | undefined {
+  const size = environmentSize(environment, replaceDeployTime);
+  const severity = size.least > MAX_ENVIRONMENT_BYTES ? 'error' : size.typical > MAX_ENVIRONMENT_BYTES ? 'warning' : undefined;
+  if (severity === undefined) return undefined;
+  const measure = severity === 'error' ? 'least' : 'typical';
+  const [largest, bytes] = Object.entries(size.variables).reduce((most, [name, variable]) => (variable[measure] > most[1] ? [name, variable[measure]] : most), ['', 0]);
+  const limit = `Lambda allows ${MAX_ENVIRONMENT_BYTES} bytes of environment variables in all (AWS Lambda Developer Guide, "Lambda quotas")`;
+  const fixes =
+    'shorten the declared job definition names, give the queues a jobQueueName so that their names ship in ' +
+    `${CONFIG_FILE_NAME} instead, or split the job definitions between two platforms`;
+  if (severity === 'error') {
+    return { severity, message: `the ${fn} function's environment is at least ${size.least} bytes (${largest} ${bytes}) and ${limit}: it can never deploy; ${fixes}` };
+  }
+  const typical = `${DEPLOY_TIME_VALUE_BYTES.revision}-digit revisions and ${DEPLOY_TIME_VALUE_BYTES.name}-character generated names`;
+  return {
+    severity,
+    message: `the ${fn} function's environment is about ${size.typical} bytes (${largest} ${bytes}) with ${typical} and ${limit}: the deployment will likely fail; ${fixes}`,
+  };
+}
+
 /** The recorder's and the resume function's variables are table names and settings: they hold no declarations to ship. */
 function configuration(fn: FunctionName, variables: Readonly<Record<string, string>>, isDeployTime: IsDeployTime = () => true): FunctionConfiguration {
   const environment: Record<string, string> = { [SERVICE_NAME_VARIABLE]: serviceName(fn) };

@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { assetHashSerializer } from '../../lib/testing';
 import { OPERATION_NAMES } from '../../lib/model/operations';
 import { exampleApp } from './example-app';
@@ -12,6 +12,10 @@ describe('Stack: PendantPlatform', () => {
 
   it('matches its snapshot', () => {
     expect(template.toJSON()).toMatchSnapshot();
+  });
+
+  it("fits every runtime function's environment in Lambda's 4 KB without a warning", () => {
+    Annotations.fromStack(platform).hasNoWarning('*', Match.stringLikeRegexp('pendant:environmentSize'));
   });
 
   it('names its handler bundles by asset hash, which the snapshot serializer normalises', () => {

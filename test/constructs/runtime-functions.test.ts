@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -277,9 +277,9 @@ describe('RuntimeFunctions', () => {
 
       function environmentBytes(resources: Record<string, { Type: string; Properties: Record<string, unknown> }>, fn: lambda.IFunction) {
         const variables = (resources[logicalId(fn)].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-        const rendered = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, deployed(resources, value)]));
-        const bytes = Object.entries(rendered).reduce((total, [name, value]) => total + Buffer.byteLength(name) + Buffer.byteLength(value), 0);
-        return { rendered, bytes };
+        const rendered: Record<string, string> = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, deployed(resources, value)]));
+        // As Lambda measures them: its refusal quotes the "String measured", the variables' JSON.
+        return { rendered, bytes: Buffer.byteLength(JSON.stringify(rendered)) };
       }
 
       it('fits their generated names, 30 revisions and the other variables in the 4 KB Lambda allows, once deployed', () => {
@@ -292,7 +292,12 @@ describe('RuntimeFunctions', () => {
         expect(bytes).toBeLessThanOrEqual(4 * 1024);
         // By ARN, as the functions had them before, the same queues would not fit.
         const byArn = JSON.stringify(queues.map((queue) => deployed(resources, { 'Fn::GetAtt': [logicalId(queue.jobQueue), 'JobQueueArn'] })));
-        expect(bytes - Buffer.byteLength(rendered[ENV.JOB_QUEUES]) + Buffer.byteLength(byArn)).toBeGreaterThan(4 * 1024);
+        expect(Buffer.byteLength(JSON.stringify({ ...rendered, [ENV.JOB_QUEUES]: byArn }))).toBeGreaterThan(4 * 1024);
+      });
+
+      it("warns of nothing: submit's environment fits the 4 KB at the typical sizes configuration.ts counts (5-digit revisions, 64-character names)", () => {
+        const { stack } = platformWith50Queues();
+        Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('pendant:environmentSize'));
       });
 
       it('ships the names of queues that were given one in the config file, leaving the environment their room', () => {
@@ -306,6 +311,31 @@ describe('RuntimeFunctions', () => {
         expect(config.jobQueues[49]).toEqual({ queue: 'genomics-pipeline-queue-49', name: 'genomics-pipeline-queue-49', platform: 'FARGATE', fairShare: false });
       });
     });
+    // AWS Lambda Developer Guide, "Lambda quotas": "Environment variables: 4 KB, for all environment variables
+    // associated with the function, in aggregate"; a larger one fails the deployment, so synth says so first.
+    describe("Lambda's 4 KB environment", () => {
+      it('warns of nothing for a small platform', () => {
+        Annotations.fromStack(f.stack).hasNoWarning('*', Match.stringLikeRegexp('pendant:environmentSize'));
+      });
+
+      it('throws when the revisions of 100 definitions with 39-character names could never fit, naming the function, the size and the fixes', () => {
+        const stack = newStack();
+        const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+        const queue = new JobQueue(stack, 'Queue', { computeEnvironments: [new ComputeEnvironment(stack, 'Compute', { kind: ComputeKind.FARGATE, vpc })] });
+        const jobLogGroup = new logs.LogGroup(stack, 'JobLogs');
+        const definitions = Array.from(
+          { length: 100 },
+          (_, index) => new JobDefinition(stack, `Job${index}`, { name: `genomics-pipeline-align-reads-stage-${String(index).padStart(3, '0')}`, image: IMAGE, command: ['run'], logGroup: jobLogGroup }),
+        );
+        expectValidationError(
+          () => new RuntimeFunctions(stack, 'Runtime', { jobDefinitions: definitions, jobQueues: [queue], jobLogGroup }),
+          /^runtime functions Test\/Runtime: the submit function's environment is at least \d{4} bytes \(PENDANT_JOB_DEFINITION_REVISIONS \d{4}\) and Lambda allows 4096 bytes/,
+          '(AWS Lambda Developer Guide, "Lambda quotas"): it can never deploy',
+          `shorten the declared job definition names, give the queues a jobQueueName so that their names ship in ${CONFIG_FILE_NAME} instead, or split the job definitions between two platforms`,
+        );
+      });
+    });
+
     it('keeps the declarations out of every environment', () => {
       for (const [, , property] of FUNCTIONS) expect(variables(property)).not.toHaveProperty([ENV.JOB_DEFINITIONS]);
     });

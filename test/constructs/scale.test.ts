@@ -1,6 +1,6 @@
 // Hundreds of job definitions in one stack: what a shared execution role buys against CloudFormation's limits.
 import { Size, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -104,6 +104,15 @@ describe('BatchPlatform at scale', () => {
       expect(selects[DEFINITIONS - 1]).toEqual({
         'Fn::Select': [6, { 'Fn::Split': [':', { Ref: logicalId(platform.jobDefinitions[DEFINITIONS - 1].jobDefinition) }] }],
       });
+    });
+
+    // AWS Lambda Developer Guide, "Lambda quotas": "Environment variables: 4 KB, for all environment variables
+    // associated with the function, in aggregate". 300 revisions after names of 7 characters take 3 KB at a digit each
+    // (a first deployment) and over 4 KB at five, the size configuration.ts counts for a long-lived platform.
+    it("warns that submit's and describe's revisions fit Lambda's 4 KB environment only while they are short", () => {
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('pendant:environmentSize'));
+      expect(warnings.map((warning) => warning.id)).toEqual([`/${platform.submitFunction.node.path}`, `/${platform.runtime.functionFor('describe').node.path}`]);
+      expect(warnings[0].entry.data).toMatch(/^the submit function's environment is about 4\d{3} bytes \(PENDANT_JOB_DEFINITION_REVISIONS 4\d{3}\) with 5-digit revisions/);
     });
 
     it('still lets submit submit exactly to its queue and its definitions', () => {

@@ -10,9 +10,13 @@ import {
   RuntimeConfigInput,
 } from '../../lib/model/config';
 import {
+  checkEnvironmentSize,
   configureJobEvents,
   configureResume,
   configureRuntimeFunctions,
+  DEPLOY_TIME_VALUE_BYTES,
+  environmentSize,
+  MAX_ENVIRONMENT_BYTES,
   PlatformDeclarations,
   readConfiguration,
   RuntimeOperation,
@@ -589,5 +593,80 @@ describe('Function: readConfiguration', () => {
   it('still names the variable of a malformed value that came from the file', () => {
     const config = readConfiguration({}, JSON.stringify({ [ENV.JOB_QUEUES]: 'not json' }));
     expectConfigurationError(() => config.jobQueues, ENV.JOB_QUEUES, /^is not JSON \(.+\)$/);
+  });
+});
+
+// AWS Lambda Developer Guide, "Lambda quotas": "Environment variables: 4 KB, for all environment variables associated
+// with the function, in aggregate". Lambda's refusal ("… exceeded the 4KB limit. String measured: {…}") quotes the
+// variables as one JSON object: that object is what is measured.
+describe('Function: environmentSize and checkEnvironmentSize', () => {
+  /** A deploy-time value as the constructs see it, and the constructs' replacement of it (Tokenization.reverseString). */
+  const token = (name: string) => `\${Token[${name}]}`;
+  const replaceDeployTime = (value: string, standIn: string) => value.replace(/\$\{Token\[[^\]]+\]\}/g, standIn);
+  const isDeployTime = (value: string) => value.includes('${Token[');
+  /** A platform of `count` definitions named by `name`, each with a deploy-time revision, and one queue CloudFormation names. */
+  const platformOf = (count: number, name: (index: number) => string): PlatformDeclarations => ({
+    jobDefinitions: Object.fromEntries(Array.from({ length: count }, (_, index) => [name(index), { definition: `Stack-${name(index)}`, revision: token(`revision${index}`) }])),
+    jobQueues: [{ queue: token('queue'), platform: 'FARGATE' }],
+    platformId: 'Test-Platform',
+    idempotencyTable: token('table'),
+  });
+
+  it('measures the variables as one JSON object in UTF-8, quotes and escapes included', () => {
+    expect(MAX_ENVIRONMENT_BYTES).toBe(4096);
+    expect(environmentSize({ A: 'b' }, replaceDeployTime)).toEqual({ least: 9, typical: 9, variables: { A: { least: 7, typical: 7 } } });
+    // `{"Q":"[\"q\"]","N":"é"}`: the quotes of a JSON value are escaped, é is two bytes.
+    expect(environmentSize({ Q: '["q"]', N: 'é' }, replaceDeployTime).least).toBe(24);
+    expect(environmentSize({}, replaceDeployTime).least).toBe(2);
+  });
+
+  it('counts a deploy-time value at one character at the least, a revision at five digits and a name at 64 characters typically', () => {
+    expect(DEPLOY_TIME_VALUE_BYTES).toEqual({ least: 1, revision: 5, name: 64 });
+    const size = environmentSize({ [ENV.JOB_DEFINITION_REVISIONS]: `align=${token('a')},call=${token('b')}`, [ENV.IDEMPOTENCY_TABLE]: token('table') }, replaceDeployTime);
+    const revisions = `"${ENV.JOB_DEFINITION_REVISIONS}":"align=,call="`.length;
+    const table = `"${ENV.IDEMPOTENCY_TABLE}":""`.length;
+    expect(size.variables).toEqual({
+      [ENV.JOB_DEFINITION_REVISIONS]: { least: revisions + 2, typical: revisions + 10 },
+      [ENV.IDEMPOTENCY_TABLE]: { least: table + 1, typical: table + 64 },
+    });
+    expect(size).toMatchObject({ least: revisions + table + 3 + 3, typical: revisions + table + 3 + 74 });
+  });
+
+  it('passes an environment of exactly 4096 bytes and refuses one byte more', () => {
+    // `{"X":"…"}` is 8 bytes around the value.
+    expect(checkEnvironmentSize('submit', { X: 'a'.repeat(4088) }, replaceDeployTime)).toBeUndefined();
+    expect(checkEnvironmentSize('submit', { X: 'a'.repeat(4089) }, replaceDeployTime)).toMatchObject({ severity: 'error' });
+  });
+
+  it('passes the platforms the scale tests build: the revisions of 30 definitions', () => {
+    const configured = configureRuntimeFunctions(platformOf(30, (index) => `job-${index}`), isDeployTime);
+    for (const [operation, { environment }] of Object.entries(configured)) expect(checkEnvironmentSize(operation as RuntimeOperation, environment, replaceDeployTime)).toBeUndefined();
+  });
+
+  it("refuses 300 definitions of 20-character names: submit's revisions can never fit, at a digit each", () => {
+    const configured = configureRuntimeFunctions(platformOf(300, (index) => `genomics-align-${String(index).padStart(5, '0')}`), isDeployTime);
+    const size = environmentSize(configured.submit.environment, replaceDeployTime);
+    // `<20 characters>=<revision>,` 300 times.
+    expect(size.variables[ENV.JOB_DEFINITION_REVISIONS].least).toBe(`"${ENV.JOB_DEFINITION_REVISIONS}":""`.length + 300 * 23 - 1);
+    expect(checkEnvironmentSize('submit', configured.submit.environment, replaceDeployTime)).toEqual({
+      severity: 'error',
+      message:
+        `the submit function's environment is at least ${size.least} bytes (${ENV.JOB_DEFINITION_REVISIONS} ${size.variables[ENV.JOB_DEFINITION_REVISIONS].least}) ` +
+        'and Lambda allows 4096 bytes of environment variables in all (AWS Lambda Developer Guide, "Lambda quotas"): it can never deploy; shorten the declared ' +
+        `job definition names, give the queues a jobQueueName so that their names ship in ${CONFIG_FILE_NAME} instead, or split the job definitions between two platforms`,
+    });
+  });
+
+  it('warns of 300 definitions named job-000 to job-299: they fit at a digit a revision, not at five', () => {
+    const configured = configureRuntimeFunctions(platformOf(300, (index) => `job-${String(index).padStart(3, '0')}`), isDeployTime);
+    const size = environmentSize(configured.submit.environment, replaceDeployTime);
+    expect(size.least).toBeLessThanOrEqual(MAX_ENVIRONMENT_BYTES);
+    expect(size.typical).toBeGreaterThan(MAX_ENVIRONMENT_BYTES);
+    const finding = checkEnvironmentSize('submit', configured.submit.environment, replaceDeployTime);
+    expect(finding).toEqual({ severity: 'warning', message: expect.stringContaining(`the submit function's environment is about ${size.typical} bytes`) as unknown });
+    expect(finding!.message).toContain('with 5-digit revisions and 64-character generated names');
+    expect(finding!.message).toContain('the deployment will likely fail; shorten the declared job definition names');
+    // validate reads the declarations from the file and has no revisions.
+    expect(checkEnvironmentSize('validate', configured.validate.environment, replaceDeployTime)).toBeUndefined();
   });
 });
