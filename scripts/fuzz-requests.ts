@@ -1,5 +1,5 @@
 /**
- * Fuzzes the five runtime functions' request handling and prints what it finds:
+ * Fuzzes the runtime functions' request handling (those with a corpus) and prints what it finds:
  *   npx ts-node --transpile-only scripts/fuzz-requests.ts [--seed N] [--count N]
  * (a) accepted events whose AWS calls break an AWS rule, (b) events answered with anything but a pendant error or
  * refused only after an AWS call, and (c) refusal classes the corpus in test/corpus/ does not hold yet, each with

@@ -14,7 +14,8 @@ const invokeStatements = (template) =>
     .filter((statement) => [statement.Action].flat().includes('lambda:InvokeFunction'));
 
 const platform = read('ConsumerPlatform');
-assert.equal(ofType(platform, 'AWS::Lambda::Function').length, 5, "the platform's five runtime functions");
+// One function per runtime operation: validate, submit, status, logs, terminate and describe.
+assert.equal(ofType(platform, 'AWS::Lambda::Function').length, 6, "the platform's six runtime functions");
 assert.equal(ofType(platform, 'AWS::Batch::JobDefinition').length, 1);
 assert.equal(assetHashSerializer.test(platform), true, 'pendant/testing finds the handler bundles by asset hash');
 
