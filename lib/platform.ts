@@ -99,7 +99,7 @@ export interface BatchPlatformProps {
   /**
    * Reserved concurrency of each runtime function: a cap on what callers may take of the account's Lambda
    * concurrency and of the AWS request rates the functions spend, and a guarantee that they get it.
-   * @default - submit, validate and status 10, logs and terminate 5
+   * @default - submit, validate and status 10, logs, terminate and describe 5 (the registry's defaults)
    */
   readonly functionReservedConcurrency?: FunctionConcurrency;
   /** The most bytes one logs response holds. @default 4 MiB */

@@ -91,6 +91,12 @@ export interface FunctionConcurrency {
   readonly logs?: ReservedConcurrency;
   /** @default 5 */
   readonly terminate?: ReservedConcurrency;
+  /**
+   * Reserved concurrency by operation name, for every function, those without a field above too (`{ describe: 2 }`).
+   * An operation pendant does not have is a `ValidationError`, and so is one given here and above with two values.
+   * @default - the fields above, then each operation's default
+   */
+  readonly byOperation?: { [operation: string]: ReservedConcurrency };
 }
 
 export interface RuntimeFunctionsProps {
@@ -143,7 +149,7 @@ export interface RuntimeFunctionsProps {
   /**
    * Reserved concurrency per function: what one flood of calls may take of the account's Lambda concurrency and of
    * the Batch, S3 and CloudWatch Logs request rates the functions spend.
-   * @default - submit, validate and status 10, logs and terminate 5
+   * @default - submit, validate and status 10, logs, terminate and describe 5 (the registry's defaults)
    */
   readonly reservedConcurrency?: FunctionConcurrency;
   /**
@@ -405,8 +411,7 @@ function runtimeFunction(scope: Construct, operation: Operation, configuration: 
     description: `${settings.description} (pendant runtime function role)`,
   });
   role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-  // FunctionConcurrency names the first five operations (a jsii struct has no index); the others take the registry's.
-  const reserved = (props.reservedConcurrency as Readonly<Record<string, ReservedConcurrency | undefined>> | undefined)?.[operation] ?? settings.reservedConcurrency;
+  const reserved = reservedConcurrencyOf(props.reservedConcurrency, operation) ?? settings.reservedConcurrency;
   const fn = new lambda.Function(scope, settings.id, {
     code: handlerCode(operation, configuration.file),
     handler: 'index.handler',
@@ -456,4 +461,13 @@ function acknowledgeRuntimeFunction(role: iam.Role, fn: lambda.Function): void {
     'LambdaInsideVPC',
     'the function calls only AWS service APIs (Batch, S3, CloudWatch Logs, DynamoDB) over TLS with its role; outside the VPC it holds no network path to the jobs or anything else in it',
   );
+}
+
+/**
+ * What the props reserve for an operation: its named field (FunctionConcurrency names the first five operations; a
+ * jsii struct has no index) or its `byOperation` entry, which checkReservedConcurrency has made agree.
+ */
+function reservedConcurrencyOf(concurrency: FunctionConcurrency | undefined, operation: Operation): ReservedConcurrency | undefined {
+  const named = (concurrency as Readonly<Record<string, unknown>> | undefined)?.[operation] as ReservedConcurrency | undefined;
+  return named ?? concurrency?.byOperation?.[operation];
 }

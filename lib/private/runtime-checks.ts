@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import { ConfigurationError, ValidationError } from '../model/errors';
 import { encodeConfig, RuntimeConfig } from '../model/config';
 import type { FunctionConcurrency, ReservedConcurrency } from '../runtime-functions';
+import { isOperation, OPERATION_NAMES } from '../model/operations';
 
 /**
  * Refuses at synth time a limit the logs handler would refuse on every call, by reading it back with the handler's
@@ -52,12 +53,28 @@ export function checkPlatformId(path: string, platformId: string): void {
 
 /** Refuses at synth time a reserved concurrency Lambda would refuse at deploy time: a whole number, 0 or more. */
 export function checkReservedConcurrency(path: string, concurrency: FunctionConcurrency | undefined): void {
-  for (const [operation, value] of Object.entries(concurrency ?? {}) as Array<[string, ReservedConcurrency | undefined]>) {
-    if (value === undefined || value === 'unreserved' || Token.isUnresolved(value)) continue;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      throw new ValidationError(
-        `runtime functions ${path}: reservedConcurrency.${operation} must be a whole number of 0 or more (0 stops every call) or 'unreserved', got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`,
-      );
+  const { byOperation = {}, ...named } = concurrency ?? {};
+  for (const [operation, value] of Object.entries(named) as Array<[string, ReservedConcurrency | undefined]>) {
+    checkReserved(path, `reservedConcurrency.${operation}`, value);
+  }
+  for (const [operation, value] of Object.entries(byOperation)) {
+    if (!isOperation(operation)) {
+      throw new ValidationError(`runtime functions ${path}: reservedConcurrency.byOperation names ${JSON.stringify(operation)}, which is no operation; the operations are ${OPERATION_NAMES.join(', ')}`);
     }
+    checkReserved(path, `reservedConcurrency.byOperation.${operation}`, value);
+    const given = (named as Readonly<Record<string, ReservedConcurrency | undefined>>)[operation];
+    if (given !== undefined && given !== value) {
+      throw new ValidationError(`runtime functions ${path}: reservedConcurrency.${operation} and reservedConcurrency.byOperation.${operation} differ (${String(given)} and ${String(value)}); give one`);
+    }
+  }
+}
+
+/** A reserved concurrency Lambda takes: a whole number, 0 or more, or none at all ('unreserved'). */
+function checkReserved(path: string, where: string, value: ReservedConcurrency | undefined): void {
+  if (value === undefined || value === 'unreserved' || Token.isUnresolved(value)) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new ValidationError(
+      `runtime functions ${path}: ${where} must be a whole number of 0 or more (0 stops every call) or 'unreserved', got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`,
+    );
   }
 }

@@ -242,20 +242,40 @@ describe('BatchPlatform', () => {
   describe('reserved concurrency (Lambda Developer Guide, "Configuring reserved concurrency")', () => {
     const reserved = (template: Template, platform: BatchPlatform) =>
       Object.fromEntries(
-        (['validate', 'submit', 'status', 'logs', 'terminate'] as const).map((operation) => [
+        OPERATION_NAMES.map((operation) => [
           operation,
-          template.toJSON().Resources[logicalId(platform.runtime[`${operation}Function`])].Properties.ReservedConcurrentExecutions,
+          template.toJSON().Resources[logicalId(platform.runtime.functionFor(operation))].Properties.ReservedConcurrentExecutions,
         ]),
       );
 
     it('caps every function by default: submit 10, under SubmitJob\'s rate of about 50 a second per account (AWS Batch quotas)', () => {
       const { platform, template } = synth({ jobQueues: [FARGATE_QUEUE] });
-      expect(reserved(template, platform)).toEqual({ validate: 10, submit: 10, status: 10, logs: 5, terminate: 5 });
+      expect(reserved(template, platform)).toEqual({ validate: 10, submit: 10, status: 10, logs: 5, terminate: 5, describe: 5 });
     });
 
     it('takes a number, 0 (which stops every call) or "unreserved" per function', () => {
       const { platform, template } = synth({ jobQueues: [FARGATE_QUEUE], functionReservedConcurrency: { submit: 25, status: 'unreserved', terminate: 0 } });
-      expect(reserved(template, platform)).toEqual({ validate: 10, submit: 25, status: undefined, logs: 5, terminate: 0 });
+      expect(reserved(template, platform)).toEqual({ validate: 10, submit: 25, status: undefined, logs: 5, terminate: 0, describe: 5 });
+    });
+
+    it('takes any operation by name in byOperation, those without a named field too', () => {
+      const { platform, template } = synth({ jobQueues: [FARGATE_QUEUE], functionReservedConcurrency: { logs: 3, byOperation: { describe: 1, submit: 20, logs: 3 } } });
+      expect(reserved(template, platform)).toEqual({ validate: 10, submit: 20, status: 10, logs: 3, terminate: 5, describe: 1 });
+    });
+
+    it('refuses in byOperation an operation pendant does not have, one that differs from its named field, and what Lambda refuses', () => {
+      expectValidationError(
+        () => synth({ jobQueues: [FARGATE_QUEUE], functionReservedConcurrency: { byOperation: { describes: 1 } } }),
+        'runtime functions Test/Platform/Runtime: reservedConcurrency.byOperation names "describes", which is no operation; the operations are validate, submit, status, logs, terminate, describe',
+      );
+      expectValidationError(
+        () => synth({ jobQueues: [FARGATE_QUEUE], functionReservedConcurrency: { submit: 20, byOperation: { submit: 30 } } }),
+        'runtime functions Test/Platform/Runtime: reservedConcurrency.submit and reservedConcurrency.byOperation.submit differ (20 and 30); give one',
+      );
+      expectValidationError(
+        () => synth({ jobQueues: [FARGATE_QUEUE], functionReservedConcurrency: { byOperation: { describe: -1 } } }),
+        "runtime functions Test/Platform/Runtime: reservedConcurrency.byOperation.describe must be a whole number of 0 or more (0 stops every call) or 'unreserved', got -1",
+      );
     });
 
     it.each([-1, 2.5, Number.NaN])('throws for %p, which Lambda refuses', (value) => {
