@@ -24,6 +24,10 @@ import { DeployedStacks } from './harness/deployment';
 import { journey } from './harness/journey';
 import { DeployedFunction, LocalLambda } from './harness/local-lambda';
 import { assemblyStacks, patchTemplateForMoto, readTemplate, rewriteAssemblyTemplate, Template } from './harness/moto-gaps';
+import { eventually as settle } from '../support/eventually';
+
+/** What this suite waits for settles within this bound. */
+const eventually = <T>(check: () => Promise<T>): Promise<T> => settle(check, { timeoutMillis: 10_000, intervalMillis: 250 });
 
 /**
  * The example app (bin/stacks.ts), synthesized, deployed into moto's CloudFormation with `cdk bootstrap` and
@@ -655,16 +659,3 @@ describe('End to end: the example app deployed into moto', () => {
     }
   });
 });
-
-/** Runs `check` until it passes, a few times a second, for at most `timeoutMillis`; then its last failure. */
-async function eventually(check: () => Promise<void>, timeoutMillis = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-}

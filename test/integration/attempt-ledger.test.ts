@@ -1,7 +1,8 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAttemptLedger } from '../../lambda/aws/idempotency';
 import { AttemptRaced } from '../../lambda/core/ports';
 import { CREDENTIALS, motoEndpoint, REGION, resetMoto } from './moto/aws';
+import { createIdempotencyTable } from './moto/fixtures';
 
 const TABLE = 'pendant-idempotency';
 const HASH = 'a'.repeat(64);
@@ -14,14 +15,7 @@ describe('Integration: DynamoDbAttemptLedger', () => {
   beforeEach(async () => {
     await resetMoto();
     const client = new DynamoDBClient({ endpoint: motoEndpoint(), region: REGION, credentials: CREDENTIALS });
-    await client.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createIdempotencyTable(client, TABLE);
     ledger = new DynamoDbAttemptLedger(TABLE, WINDOW_SECONDS, client);
   });
 

@@ -1,5 +1,5 @@
 import { ListJobsCommand } from '@aws-sdk/client-batch';
-import { CreateTableCommand, DynamoDBClient, ScanCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SdkBatchGateway } from '../../lambda/aws/batch';
 import { DynamoDbAttemptLedger, PowertoolsIdempotency } from '../../lambda/aws/idempotency';
 import { SdkS3Gateway } from '../../lambda/aws/s3';
@@ -9,7 +9,7 @@ import { ConfigurationError, IdempotencyConflictError, IdempotencyInProgressErro
 import { encodeConfig, RuntimeConfig } from '../../lib/model/config';
 import { Parameter } from '../../lib/model/parameters';
 import { motoClients, motoEndpoint, recordCalls, REGION, resetMoto } from './moto/aws';
-import { BatchEnvironment, createBatchEnvironment, createBucket, putObject } from './moto/fixtures';
+import { BatchEnvironment, createBatchEnvironment, createBucket, createIdempotencyTable, putObject } from './moto/fixtures';
 
 const TABLE = 'pendant-idempotency';
 const BUCKET = 'pendant-inputs';
@@ -17,19 +17,6 @@ const INPUT = `s3://${BUCKET}/reads/sample-1.fastq`;
 
 function dynamodb(): DynamoDBClient {
   return new DynamoDBClient({ endpoint: motoEndpoint(), region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-}
-
-/** The table as the platform provisions it: partition key `id`, TTL on `expiration`. */
-async function createTable(client: DynamoDBClient): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await client.send(new UpdateTimeToLiveCommand({ TableName: TABLE, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }));
 }
 
 function configFor(environment: BatchEnvironment, idempotencyTable?: string): RuntimeConfig {
@@ -58,7 +45,7 @@ describe('Integration: idempotent submit', () => {
     await createBucket(fixtures.s3, BUCKET);
     await putObject(fixtures.s3, INPUT);
     const table = dynamodb();
-    await createTable(table);
+    await createIdempotencyTable(table, TABLE);
     const clients = motoClients();
     const batchCalls = recordCalls(clients.batch);
     const realBatch = new SdkBatchGateway(clients.batch);

@@ -12,6 +12,10 @@ import { jobStateChangeEvent } from '../support/batch-events';
 import { CREDENTIALS, motoClients, motoEndpoint, REGION, resetMoto } from './moto/aws';
 import { createBatchEnvironment, submitHeldJob, submitJob, writeLogEvents } from './moto/fixtures';
 import { motoApi } from './moto/server';
+import { eventually as settle } from '../support/eventually';
+
+/** What this suite waits for settles within this bound. */
+const eventually = <T>(check: () => Promise<T>): Promise<T> => settle(check, { timeoutMillis: 15_000, intervalMillis: 200 });
 
 const TOKEN_TABLE = 'pendant-task-tokens';
 /** Where the test's state machine leaves its task token, so the test can hand it to the resume function. */
@@ -234,15 +238,3 @@ describe('Integration: resume', () => {
     expect(await tokensOf(jobId)).toBe(0);
   });
 });
-
-async function eventually<T>(check: () => Promise<T>, timeoutMillis = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMillis;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}

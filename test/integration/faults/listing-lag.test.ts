@@ -1,5 +1,5 @@
 import { BatchClient, DescribeJobsCommand, JobStatus, ListJobsCommand, type JobDetail } from '@aws-sdk/client-batch';
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { SdkBatchGateway } from '../../../lambda/aws/batch';
@@ -10,7 +10,7 @@ import { type SubmitResponse } from '../../../lib/model';
 import { encodeConfig, RuntimeConfig } from '../../../lib/model/config';
 import type { FaultProxy, FaultRule } from '../../faults/proxy';
 import { CREDENTIALS, motoClients, motoEndpoint, REGION, resetMoto } from '../moto/aws';
-import { createBatchEnvironment } from '../moto/fixtures';
+import { createBatchEnvironment, createIdempotencyTable } from '../moto/fixtures';
 import { isRetryableFailure, newCaller, startProxy, type Caller } from './harness';
 import { recordFigure } from './report';
 
@@ -94,15 +94,7 @@ describe('Faults: keyed submit while ListJobs lags 0 to 10 s behind SubmitJob an
     const fixtures = motoClients();
     const environment = await createBatchEnvironment(fixtures.batch);
     const dynamodb = new DynamoDBClient({ endpoint: motoEndpoint(), region: REGION, credentials: CREDENTIALS });
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: TABLE, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }));
+    await createIdempotencyTable(dynamodb, TABLE);
     const config = new RuntimeConfig(
       encodeConfig({
         jobDefinitions: { align: { definition: `${environment.jobDefinitionName}:${environment.revision}` } },

@@ -1,5 +1,5 @@
 import { DescribeJobsCommand, JobStatus, ListJobsCommand, type BatchClient, type JobDetail } from '@aws-sdk/client-batch';
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import type * as SubmitModule from '../../../lambda/handlers/submit';
@@ -9,7 +9,7 @@ import { encodeConfig } from '../../../lib/model/config';
 import { Parameter } from '../../../lib/model/parameters';
 import type { FaultProxy } from '../../faults/proxy';
 import { motoClients, motoEndpoint, REGION, resetMoto } from '../moto/aws';
-import { createBatchEnvironment, createBucket, putObject } from '../moto/fixtures';
+import { createBatchEnvironment, createBucket, createIdempotencyTable, putObject } from '../moto/fixtures';
 import { isRetryableFailure, newCaller, pointSdkAt, startProxy, type Caller, mixedFaults, MIXED_FAULTS_TEXT } from './harness';
 import { recordFigure } from './report';
 
@@ -110,15 +110,7 @@ describe('Faults: idempotent submit of 500 jobs through 30 % faults, lost answer
     await createBucket(fixtures.s3, 'pendant-inputs');
     await putObject(fixtures.s3, INPUT);
     const dynamodb = new DynamoDBClient({ endpoint: motoEndpoint(), region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: TABLE, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }));
+    await createIdempotencyTable(dynamodb, TABLE);
 
     // The function's configuration, as the construct deploys it, read by each container at load.
     Object.assign(

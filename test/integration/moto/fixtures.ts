@@ -294,6 +294,20 @@ async function ignoreExisting(request: Promise<unknown>): Promise<void> {
   }
 }
 
+/** The idempotency table as `RuntimeFunctions` makes it: partition key `id`, TTL on `expiration`. */
+export async function createIdempotencyTable(dynamodb: DynamoDBClient, tableName: string): Promise<string> {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }));
+  return tableName;
+}
+
 /** The job events table as the `JobEvents` construct makes it: keys and TTL attribute from the model. */
 export async function createJobEventsTable(dynamodb: DynamoDBClient, tableName = 'pendant-job-events'): Promise<string> {
   const { partitionKey, sortKey, timeToLive } = JOB_EVENTS_TABLE_KEYS;
