@@ -221,6 +221,8 @@ describe('RuntimeFunctions over aws-cdk-lib compute environments of your own', (
   });
 
   it('refuses a queue of EKS compute: the runtime functions submit ECS job definitions, which it cannot run', () => {
+    // AWS Batch User Guide, "Amazon EKS jobs": a job on an EKS queue is defined by the job definition's eksProperties;
+    // the runtime functions' definitions carry containerProperties (ECS), which an EKS compute environment does not run.
     const { stack, vpc, jobLogGroup } = setUp();
     const cluster = eks.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'jobs', vpc });
     const onEks = new batch.ManagedEc2EksComputeEnvironment(stack, 'Eks', { vpc, eksCluster: cluster, kubernetesNamespace: 'batch' });
