@@ -146,8 +146,7 @@ export class ComputeEnvironment extends Construct {
       if (ec2Only.length > 0) {
         throw new ValidationError(`compute environment ${this.node.path}: ${ec2Only.join(' and ')} apply to EC2 kinds only, not ${props.kind}`);
       }
-      // AWS Fargate Developer Guide, "Fargate Spot": Linux ARM64 tasks are not supported on Fargate Spot.
-      this.architectures = props.kind === ComputeKind.FARGATE_SPOT ? [CpuArchitecture.X86_64] : [CpuArchitecture.X86_64, CpuArchitecture.ARM64];
+      this.architectures = fargateArchitectures(props.kind === ComputeKind.FARGATE_SPOT);
       this.hasGpus = false;
       this.computeEnvironment = new batch.FargateComputeEnvironment(this, 'Resource', common);
       return;
@@ -221,4 +220,13 @@ function ec2Architecture(path: string, props: ComputeEnvironmentProps): CpuArchi
     throw new ValidationError(`compute environment ${path}: architecture is ${props.architecture}, but instanceTypes are ${architecture}; drop architecture or change the types`);
   }
   return architecture;
+}
+
+/**
+ * The CPU architectures a Fargate environment runs: both on demand, x86_64 alone on Spot (AWS Fargate Developer
+ * Guide, "Fargate Spot": Linux ARM64 tasks are not supported on Fargate Spot). pendant's environments and
+ * aws-cdk-lib's read by the placement check (private/queue-facts.ts) both say it from here.
+ */
+export function fargateArchitectures(spot: boolean): CpuArchitecture[] {
+  return spot ? [CpuArchitecture.X86_64] : [CpuArchitecture.X86_64, CpuArchitecture.ARM64];
 }

@@ -2,7 +2,7 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import { Stack, Token } from 'aws-cdk-lib';
 import { aws_batch as batchRefs } from 'aws-cdk-lib/interfaces';
 import { IConstruct } from 'constructs';
-import { ComputeEnvironment, ComputeKind, CpuArchitecture, JobPlatform } from '../compute-environment';
+import { ComputeEnvironment, ComputeKind, CpuArchitecture, fargateArchitectures, JobPlatform } from '../compute-environment';
 import { hasGpus, isArm64InstanceType } from './instance-types';
 
 /**
@@ -81,13 +81,12 @@ export function describeEnvironment(environment: batchRefs.IComputeEnvironmentRe
   }
   const id = environment.node.id;
   if (environment instanceof batch.FargateComputeEnvironment) {
-    // AWS Fargate Developer Guide, "Fargate Spot": Linux ARM64 tasks are not supported on Fargate Spot.
     const spot = environment.spot === true;
     return {
       id,
       kind: spot ? ComputeKind.FARGATE_SPOT : ComputeKind.FARGATE,
       platform: JobPlatform.FARGATE,
-      architectures: spot ? [CpuArchitecture.X86_64] : [CpuArchitecture.X86_64, CpuArchitecture.ARM64],
+      architectures: fargateArchitectures(spot),
       hasGpus: false,
     };
   }
